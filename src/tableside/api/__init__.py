@@ -1,0 +1,1 @@
+"""HTTP: FastAPI routers, request schemas, authentication, one error mapping."""

@@ -1,0 +1,77 @@
+"""One mapping from domain errors to HTTP, and one error shape: {"error": {"code", "message"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tableside.domain import errors as e
+
+STATUS: dict[type[e.DomainError], int] = {
+    e.NotAuthenticated: 401,
+    e.PaymentDeclined: 402,
+    e.NotAllowed: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.InvalidRequest: 422,
+    e.LockedOut: 429,
+    e.ProcessorFailed: 502,
+    e.ProcessorTimeout: 504,
+}
+
+
+def status_for(error: e.DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(e.DomainError)
+    async def _domain(_: Request, error: e.DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, e.NotAuthenticated) else None
+        return JSONResponse(
+            error_body(error.code, error.message), status_code=status_for(error), headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            error_body("invalid_request", _describe(error.errors()), details=_details(error)),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        message = str(error.detail)
+        if error.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        return JSONResponse(error_body(code, message), status_code=error.status_code)
+
+
+def _details(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in item.get("loc", ()) if p != "body"),
+            "problem": item.get("msg", ""),
+        }
+        for item in error.errors()
+    ]
+
+
+def _describe(problems: Any) -> str:
+    parts = []
+    for item in list(problems)[:3]:
+        field = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "request body"
+        parts.append(f"{field}: {item.get('msg', 'invalid')}")
+    return "Please fix: " + "; ".join(parts) if parts else "The request is not valid."

@@ -1,0 +1,130 @@
+"""The `tableside` command: demo, serve, migrate, seed-demo, processor-emulator, recover, check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from tableside.config import DEFAULT_EMULATOR_PORT, ConfigError, Settings
+from tableside.services.seed import seed_demo
+from tableside.store import migrate
+from tableside.store.database import make_engine
+from tableside.store.unit_of_work import Database
+
+
+def _database(settings: Settings) -> Database:
+    return Database(make_engine(settings.database_url))
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    migrate.upgrade(make_engine(settings.database_url))
+    print(f"Schema is up to date on {_safe(settings.database_url)}.")
+    return 0
+
+
+def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
+    db = _database(settings)
+    migrate.upgrade(db.engine)
+    for seeded in seed_demo(db):
+        print(f"{seeded.slug}: {'created' if seeded.created else 'already there'}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(make_engine(settings.database_url))
+    _run_server(args)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate, seed, start the card-processor emulator (unless one is configured), serve."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cmd_seed(settings, args)
+    emulator = None
+    if settings.uses_emulator:
+        from tableside.payments.emulator import start_in_thread
+
+        emulator = start_in_thread(
+            "127.0.0.1", DEFAULT_EMULATOR_PORT, settings.data_dir / "processor-emulator.db"
+        )
+        print(f"Card-processor emulator on http://127.0.0.1:{DEFAULT_EMULATOR_PORT}")
+    print(f"Tableside demo on http://{args.host}:{args.port}  (restaurant 'demo', PIN 1234)")
+    try:
+        _run_server(args)
+    finally:
+        if emulator is not None:
+            emulator.stop()
+    return 0
+
+
+def _run_server(args: argparse.Namespace) -> None:
+    uvicorn.run(
+        "tableside.api.asgi:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=getattr(args, "workers", 1) or 1,
+        log_level="info",
+        access_log=False,
+    )
+
+
+def cmd_emulator(settings: Settings, args: argparse.Namespace) -> int:
+    from tableside.payments.emulator import serve
+
+    ledger = args.ledger or settings.data_dir / "processor-emulator.db"
+    serve(args.host, args.port, ledger)
+    return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tableside", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+
+    demo = sub.add_parser("demo", help="seed the demo data and serve it with the emulator")
+    server_args(demo)
+    demo.set_defaults(func=cmd_demo)
+    serve = sub.add_parser("serve", help="serve the API and screens (migrates first)")
+    server_args(serve)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=cmd_migrate
+    )
+    sub.add_parser("seed-demo", help="create the demo restaurants (idempotent)").set_defaults(
+        func=cmd_seed
+    )
+    emulator = sub.add_parser("processor-emulator", help="the Stripe-compatible card emulator")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=DEFAULT_EMULATOR_PORT)
+    emulator.add_argument("--ledger", default=None, help="its SQLite file (default: data dir)")
+    emulator.set_defaults(func=cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"tableside: {error}", file=sys.stderr)
+        return 2
+    code: int = args.func(settings, args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Settings, read once from the environment (the names are part of the contract in API.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_EMULATOR_PORT = 12111
+# The emulator ignores the key, but the stripe library refuses to send a request without one.
+EMULATOR_API_KEY = "sk_test_tableside_emulator"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    processor_url: str | None  # None: start the bundled emulator (demo) / use its default address
+    stripe_api_key: str
+    processor_timeout_s: float
+    token_ttl_s: int
+    recovery_interval_s: float
+
+    @property
+    def uses_emulator(self) -> bool:
+        return self.processor_url is None
+
+    def effective_processor_url(self) -> str:
+        return self.processor_url or f"http://127.0.0.1:{DEFAULT_EMULATOR_PORT}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("TABLESIDE_DATA_DIR") or Path.cwd() / "tableside-data")
+        database_url = env.get("TABLESIDE_DATABASE_URL") or f"sqlite:///{data_dir / 'tableside.db'}"
+        timeout = _float(env, "TABLESIDE_PROCESSOR_TIMEOUT_S", 10.0)
+        if not 0 < timeout <= 30:
+            raise ConfigError("TABLESIDE_PROCESSOR_TIMEOUT_S must be more than 0 and at most 30")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            processor_url=env.get("TABLESIDE_PROCESSOR_URL") or None,
+            stripe_api_key=env.get("TABLESIDE_STRIPE_API_KEY") or EMULATOR_API_KEY,
+            processor_timeout_s=timeout,
+            token_ttl_s=int(_float(env, "TABLESIDE_TOKEN_TTL_S", 12 * 3600)),
+            recovery_interval_s=_float(env, "TABLESIDE_RECOVERY_INTERVAL_S", 2.0),
+        )
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None

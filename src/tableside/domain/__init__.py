@@ -1,0 +1,1 @@
+"""The restaurant's rules in pure Python: no I/O, no framework, no database."""

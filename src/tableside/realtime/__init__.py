@@ -1,0 +1,1 @@
+"""Realtime: the outbox relay and the WebSocket hub."""

@@ -1,0 +1,227 @@
+"""PIN login, bearer tokens, staff management.
+
+Guarantees: a wrong PIN counts against one staff member only (the one whose tile was
+tapped) or, when no one was named, against the terminal's address — never against the
+whole staff. Tokens are random, stored as their SHA-256 only, and survive restarts until
+they expire or are revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+from tableside.domain.errors import InvalidRequest, LockedOut, NotAuthenticated
+from tableside.domain.staff import LOCKOUT_SECONDS, MANAGER_ROLES, MAX_WRONG_PINS, Role
+from tableside.services.principal import Principal
+from tableside.services.views import RestaurantView, StaffView
+from tableside.store import models as m
+from tableside.store.models import new_id, utcnow
+from tableside.store.unit_of_work import UnitOfWork
+
+_hasher = PasswordHasher()
+# Wrong PINs that named nobody: this many per terminal address per window, then a pause.
+ANONYMOUS_WRONG_PINS = 10
+ANONYMOUS_WINDOW = timedelta(minutes=5)
+
+
+def installation_key(uow: UnitOfWork) -> str:
+    row = uow.session.get(m.Installation, 1)
+    if row is None:
+        row = m.Installation(id=1, pin_lookup_key=secrets.token_hex(32))
+        uow.session.add(row)
+        uow.session.flush()
+    return row.pin_lookup_key
+
+
+def pin_lookup(key: str, restaurant_id: str, pin: str) -> str:
+    return hmac.new(key.encode(), f"{restaurant_id}:{pin}".encode(), hashlib.sha256).hexdigest()
+
+
+def validate_pin(pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise InvalidRequest("A PIN is 4 to 8 digits.", code="invalid_pin_format")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginResult:
+    def __init__(
+        self, token: str, staff: StaffView, restaurant: RestaurantView, expires_in_s: int
+    ) -> None:
+        self.token = token
+        self.staff = staff
+        self.restaurant = restaurant
+        self.expires_in_s = expires_in_s
+
+
+def login(
+    uow: UnitOfWork,
+    restaurant_slug: str,
+    pin: str,
+    *,
+    source: str,
+    ttl_s: int,
+    staff_id: str | None = None,
+) -> LoginResult | NotAuthenticated | LockedOut:
+    """Check a PIN. Returns (not raises) refusals so the caller can commit the counters."""
+    validate_pin(pin)
+    restaurant = uow.restaurants.by_slug(restaurant_slug)
+    if restaurant is None:
+        return NotAuthenticated(f"No restaurant {restaurant_slug!r}. Check the restaurant code.")
+    uow.scope_to(restaurant.id)
+    now = utcnow()
+    throttle = uow.staff.throttle(source)
+    if throttle is not None and now - throttle.window_started_at > ANONYMOUS_WINDOW:
+        throttle.failures, throttle.window_started_at = 0, now
+    if throttle is not None and throttle.failures >= ANONYMOUS_WRONG_PINS:
+        return LockedOut("Too many wrong PINs from this terminal. Wait five minutes.")
+
+    named = uow.staff.get(staff_id) if staff_id else None
+    found = uow.staff.by_pin_lookup(pin_lookup(installation_key(uow), restaurant.id, pin))
+    candidate = named or found
+    if candidate is not None and candidate.locked_until and candidate.locked_until > now:
+        minutes = max(1, int((candidate.locked_until - now).total_seconds() // 60) + 1)
+        return LockedOut(
+            f"{candidate.name} is locked after {MAX_WRONG_PINS} wrong PINs. "
+            f"Ask a manager to unlock, or wait {minutes} min."
+        )
+    if (
+        found is None
+        or not found.active
+        or not _verify(found.pin_hash, pin)
+        or (named is not None and named.id != found.id)
+    ):
+        if named is not None:
+            named.failed_pin_attempts += 1
+            if named.failed_pin_attempts >= MAX_WRONG_PINS:
+                named.locked_until = now + timedelta(seconds=LOCKOUT_SECONDS)
+                named.failed_pin_attempts = 0
+                uow.audit("staff.locked", "staff", named.id, after_wrong_pins=MAX_WRONG_PINS)
+        else:
+            if throttle is None:
+                throttle = m.LoginThrottle(
+                    restaurant_id=restaurant.id, source=source, failures=0, window_started_at=now
+                )
+                uow.session.add(throttle)
+            throttle.failures += 1
+        return NotAuthenticated("Wrong PIN. Try again.")
+
+    found.failed_pin_attempts = 0
+    found.locked_until = None
+    token = secrets.token_urlsafe(32)
+    uow.session.add(
+        m.StaffSession(
+            id=new_id("ses"),
+            restaurant_id=restaurant.id,
+            staff_id=found.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_s),
+        )
+    )
+    uow.audit("staff.login", "staff", found.id)
+    uow.staff_id = found.id
+    return LoginResult(
+        token=token,
+        staff=StaffView(id=found.id, name=found.name, role=found.role),
+        restaurant=restaurant_view(restaurant),
+        expires_in_s=ttl_s,
+    )
+
+
+def _verify(pin_hash: str, pin: str) -> bool:
+    try:
+        return _hasher.verify(pin_hash, pin)
+    except VerificationError:
+        return False
+
+
+def restaurant_view(restaurant: m.Restaurant) -> RestaurantView:
+    return RestaurantView(
+        id=restaurant.id,
+        slug=restaurant.slug,
+        name=restaurant.name,
+        currency=restaurant.currency,
+        tax_rate_bp=restaurant.tax_rate_bp,
+        timezone=restaurant.timezone,
+    )
+
+
+def authenticate(uow: UnitOfWork, token: str) -> Principal:
+    found = uow.staff.session_by_token_hash(hash_token(token))
+    if found is None:
+        raise NotAuthenticated("Your session is not valid. Log in with your PIN.")
+    session, staff = found
+    if session.revoked_at is not None or session.expires_at <= utcnow():
+        raise NotAuthenticated("Your session has ended. Log in with your PIN again.")
+    if not staff.active:
+        raise NotAuthenticated("This staff member is no longer active.")
+    return Principal(
+        restaurant_id=staff.restaurant_id,
+        staff_id=staff.id,
+        role=Role(staff.role),
+        name=staff.name,
+    )
+
+
+def logout(uow: UnitOfWork, token: str) -> None:
+    found = uow.staff.session_by_token_hash(hash_token(token))
+    if found is not None and found[0].revoked_at is None:
+        found[0].revoked_at = utcnow()
+
+
+def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) -> StaffView:
+    """A manager adds a staff member. PINs are unique within a restaurant (they identify)."""
+    who.require(MANAGER_ROLES, "add staff")
+    validate_pin(pin)
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidRequest("A name is 1 to 80 characters.", code="invalid_name")
+    lookup = pin_lookup(installation_key(uow), who.restaurant_id, pin)
+    if uow.staff.by_pin_lookup(lookup) is not None:
+        raise InvalidRequest("That PIN is taken; choose another.", code="pin_taken")
+    staff = m.Staff(
+        id=new_id("stf"),
+        restaurant_id=who.restaurant_id,
+        name=name,
+        role=role.value,
+        pin_lookup=lookup,
+        pin_hash=_hasher.hash(pin),
+        failed_pin_attempts=0,
+        active=True,
+        created_at=utcnow(),
+    )
+    uow.session.add(staff)
+    uow.audit("staff.added", "staff", staff.id, name=name, role=role.value)
+    uow.emit("staff.updated", {"staff_id": staff.id, "name": name, "role": role.value})
+    return StaffView(id=staff.id, name=staff.name, role=staff.role)
+
+
+def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> StaffView:
+    """A manager sets a new PIN; it also lifts a lockout."""
+    who.require(MANAGER_ROLES, "reset PINs")
+    validate_pin(pin)
+    staff = uow.staff.get(staff_id)
+    lookup = pin_lookup(installation_key(uow), who.restaurant_id, pin)
+    holder = uow.staff.by_pin_lookup(lookup)
+    if holder is not None and holder.id != staff.id:
+        raise InvalidRequest("That PIN is taken; choose another.", code="pin_taken")
+    staff.pin_lookup = lookup
+    staff.pin_hash = _hasher.hash(pin)
+    staff.failed_pin_attempts = 0
+    staff.locked_until = None
+    uow.audit("staff.pin_reset", "staff", staff.id)
+    uow.emit("staff.updated", {"staff_id": staff.id, "name": staff.name, "role": staff.role})
+    return StaffView(id=staff.id, name=staff.name, role=staff.role)
+
+
+def list_staff(uow: UnitOfWork, who: Principal) -> list[StaffView]:
+    return [StaffView(id=s.id, name=s.name, role=s.role) for s in uow.staff.all() if s.active]

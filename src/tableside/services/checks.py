@@ -1,0 +1,395 @@
+"""Checks: ring lines by seat, void, discount and comp, fire to the kitchen, read totals.
+
+Guarantees: prices come from the menu on the server, snapshotted when a line is rung (menu
+changes never touch rung lines); only an open check changes; every change is audited and
+announced in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tableside.domain import check as rules
+from tableside.domain.errors import InvalidRequest, NotAllowed
+from tableside.domain.payment import PaymentStatus, payable_cents
+from tableside.domain.staff import MANAGER_ROLES, Role
+from tableside.services.principal import Principal
+from tableside.services.views import (
+    CheckView,
+    DiscountView,
+    LineModifierView,
+    LineView,
+    PaymentView,
+    SplitPartView,
+    SplitView,
+)
+from tableside.store import models as m
+from tableside.store.models import new_id, utcnow
+from tableside.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class NewLine:
+    menu_item_id: str
+    seat: int = 1
+    quantity: int = 1
+    modifier_option_ids: tuple[str, ...] = ()
+    note: str = ""
+
+
+def check_totals(uow: UnitOfWork, check: m.Check) -> tuple[rules.CheckTotals, int]:
+    """The check's totals and what pending payments reserve of its balance."""
+    lines = uow.checks.lines([check.id])
+    modifiers = uow.checks.modifiers([line.id for line in lines])
+    payments = uow.checks.payments(check.id)
+    restaurant = uow.restaurants.current()
+    totals = rules.compute_totals(
+        _line_amounts(lines, modifiers),
+        _discounts(uow.checks.discounts(check.id)),
+        restaurant.tax_rate_bp,
+        [(p.amount_cents, p.tip_cents) for p in payments if p.status == PaymentStatus.CAPTURED],
+    )
+    reserved = sum(p.amount_cents for p in payments if p.status == PaymentStatus.PENDING)
+    return totals, reserved
+
+
+def view(uow: UnitOfWork, check: m.Check) -> CheckView:
+    lines = uow.checks.lines([check.id])
+    modifiers = uow.checks.modifiers([line.id for line in lines])
+    discounts = uow.checks.discounts(check.id)
+    payments = uow.checks.payments(check.id)
+    restaurant = uow.restaurants.current()
+    table = uow.tables.get(check.table_id)
+    amounts = _line_amounts(lines, modifiers)
+    totals = rules.compute_totals(
+        amounts,
+        _discounts(discounts),
+        restaurant.tax_rate_bp,
+        [(p.amount_cents, p.tip_cents) for p in payments if p.status == PaymentStatus.CAPTURED],
+    )
+    reserved = sum(p.amount_cents for p in payments if p.status == PaymentStatus.PENDING)
+    mods_by_line: dict[str, list[m.LineModifier]] = defaultdict(list)
+    for modifier in modifiers:
+        mods_by_line[modifier.line_id].append(modifier)
+    amount_by_id = {amount.id: amount for amount in amounts}
+    return CheckView(
+        id=check.id,
+        number=check.number,
+        table_id=check.table_id,
+        table_label=table.label,
+        status=check.status,
+        guests=check.guests,
+        opened_at=check.opened_at,
+        closed_at=check.closed_at,
+        lines=[
+            LineView(
+                id=line.id,
+                seat=line.seat,
+                menu_item_id=line.menu_item_id,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                modifiers=[
+                    LineModifierView(id=mod.option_id, name=mod.name, price_cents=mod.price_cents)
+                    for mod in mods_by_line[line.id]
+                ],
+                note=line.note,
+                total_cents=amount_by_id[line.id].total_cents,
+                sent=line.sent_at is not None,
+                ticket_id=line.ticket_id,
+                voided=line.voided_at is not None,
+                void_reason=line.void_reason,
+            )
+            for line in lines
+        ],
+        discounts=[
+            DiscountView(id=d.id, line_id=d.line_id, kind=d.kind, value=d.value, reason=d.reason)
+            for d in discounts
+        ],
+        subtotal_cents=totals.subtotal_cents,
+        discount_cents=totals.discount_cents,
+        tax_cents=totals.tax_cents,
+        total_cents=totals.total_cents,
+        tip_cents=totals.tip_cents,
+        paid_cents=totals.paid_cents,
+        balance_cents=totals.balance_cents,
+        payable_cents=payable_cents(totals.balance_cents, reserved)
+        if check.status == rules.CheckStatus.OPEN
+        else 0,
+        payments=[payment_view(p) for p in payments],
+        split=_split_view(check, payments),
+    )
+
+
+def payment_view(payment: m.Payment) -> PaymentView:
+    return PaymentView(
+        id=payment.id,
+        status=payment.status,
+        tender=payment.tender,
+        amount_cents=payment.amount_cents,
+        tip_cents=payment.tip_cents,
+        change_cents=payment.change_cents,
+        refunded_cents=payment.refunded_cents,
+        split_part=payment.split_part,
+        failure_code=payment.failure_code,
+        failure_message=payment.failure_message,
+    )
+
+
+def _split_view(check: m.Check, payments: Sequence[m.Payment]) -> SplitView | None:
+    plan = check.split_plan
+    if not plan:
+        return None
+    paid_by_part: dict[int, int] = defaultdict(int)
+    for payment in payments:
+        if payment.status == PaymentStatus.CAPTURED and payment.split_part is not None:
+            paid_by_part[payment.split_part] += payment.amount_cents
+    return SplitView(
+        kind=plan["kind"],
+        parts=[
+            SplitPartView(
+                part=i + 1,
+                label=label,
+                amount_cents=amount,
+                paid=paid_by_part[i + 1] >= amount,
+            )
+            for i, (label, amount) in enumerate(zip(plan["labels"], plan["amounts"], strict=True))
+        ],
+    )
+
+
+def _line_amounts(
+    lines: Sequence[m.CheckLine], modifiers: Sequence[m.LineModifier]
+) -> list[rules.LineAmount]:
+    per_unit: dict[str, int] = defaultdict(int)
+    for modifier in modifiers:
+        per_unit[modifier.line_id] += modifier.price_cents
+    return [
+        rules.LineAmount(
+            id=line.id,
+            seat=line.seat,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
+            modifiers_cents=per_unit[line.id],
+            voided=line.voided_at is not None,
+        )
+        for line in lines
+    ]
+
+
+def _discounts(rows: Sequence[m.CheckDiscount]) -> list[rules.Discount]:
+    return [
+        rules.Discount(id=d.id, kind=rules.DiscountKind(d.kind), value=d.value, line_id=d.line_id)
+        for d in rows
+    ]
+
+
+def line_amounts_of(
+    uow: UnitOfWork, check: m.Check
+) -> tuple[list[rules.LineAmount], list[rules.Discount]]:
+    lines = uow.checks.lines([check.id])
+    modifiers = uow.checks.modifiers([line.id for line in lines])
+    return _line_amounts(lines, modifiers), _discounts(uow.checks.discounts(check.id))
+
+
+def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
+    return view(uow, uow.checks.get(check_id))
+
+
+def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> CheckView:
+    """Ring a menu item onto a seat at the menu's current prices (modifier upcharges included)."""
+    rules.validate_seat_and_quantity(new.seat, new.quantity)
+    if len(new.note) > 500:
+        raise InvalidRequest("A note can be at most 500 characters.")
+    check = uow.checks.get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    item = _orderable_item(uow, new.menu_item_id)
+    options = _chosen_options(uow, item, new.modifier_option_ids)
+    line = m.CheckLine(
+        id=new_id("ln"),
+        restaurant_id=who.restaurant_id,
+        check_id=check.id,
+        seat=new.seat,
+        menu_item_id=item.id,
+        name=item.name,
+        quantity=new.quantity,
+        unit_price_cents=item.price_cents,
+        note=new.note.strip(),
+        created_by=who.staff_id,
+        created_at=utcnow(),
+        position=uow.checks.next_line_position(check.id),
+    )
+    uow.session.add(line)
+    uow.session.flush()
+    uow.session.add_all(
+        m.LineModifier(
+            id=new_id("lm"),
+            restaurant_id=who.restaurant_id,
+            line_id=line.id,
+            option_id=option.id,
+            name=option.name,
+            price_cents=option.price_cents,
+        )
+        for option in options
+    )
+    uow.session.flush()
+    check.version += 1
+    uow.audit(
+        "line.added",
+        "check",
+        check.id,
+        line_id=line.id,
+        item=item.name,
+        seat=new.seat,
+        quantity=new.quantity,
+    )
+    return _announce(uow, check)
+
+
+def _orderable_item(uow: UnitOfWork, item_id: str) -> m.MenuItem:
+    try:
+        item = uow.menu.item(item_id)
+    except Exception as error:
+        raise InvalidRequest(f"There is no menu item {item_id!r}.", code="unknown_item") from error
+    if not item.available:
+        raise InvalidRequest(f"{item.name} is 86'd (not available right now).", code="item_86d")
+    return item
+
+
+def _chosen_options(
+    uow: UnitOfWork, item: m.MenuItem, option_ids: Sequence[str]
+) -> list[m.ModifierOption]:
+    if len(set(option_ids)) != len(option_ids):
+        raise InvalidRequest("A modifier option was chosen twice.", code="bad_modifiers")
+    groups = uow.menu.groups([item.id])
+    options = uow.menu.options([g.id for g in groups])
+    by_id = {option.id: option for option in options}
+    unknown = [oid for oid in option_ids if oid not in by_id]
+    if unknown:
+        raise InvalidRequest(
+            f"{item.name} has no modifier option {unknown[0]!r}.", code="bad_modifiers"
+        )
+    chosen = [by_id[oid] for oid in option_ids]
+    for group in groups:
+        count = sum(1 for option in chosen if option.group_id == group.id)
+        if not group.min_choices <= count <= group.max_choices:
+            wanted = (
+                f"exactly {group.min_choices}"
+                if group.min_choices == group.max_choices
+                else f"between {group.min_choices} and {group.max_choices}"
+            )
+            raise InvalidRequest(
+                f"{item.name}: choose {wanted} of “{group.name}” (you chose {count}).",
+                code="bad_modifiers",
+            )
+    return chosen
+
+
+def void_line(
+    uow: UnitOfWork, who: Principal, check_id: str, line_id: str, reason: str
+) -> CheckView:
+    """Take a line off the check. A line already fired needs a manager and a reason."""
+    check = uow.checks.get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    line = uow.checks.line(check.id, line_id)
+    if line.voided_at is not None:
+        raise InvalidRequest("This line is already voided.", code="already_voided")
+    if line.sent_at is not None:
+        if who.role not in MANAGER_ROLES:
+            raise NotAllowed("Only a manager can void a line the kitchen already has.")
+        if not reason.strip():
+            raise InvalidRequest("Say why this line is voided.", code="reason_required")
+    line.voided_at = utcnow()
+    line.voided_by = who.staff_id
+    line.void_reason = reason.strip() or "removed before sending"
+    check.version += 1
+    uow.audit(
+        "line.voided",
+        "check",
+        check.id,
+        line_id=line.id,
+        item=line.name,
+        reason=line.void_reason,
+        sent=line.sent_at is not None,
+    )
+    if line.ticket_id is not None:
+        uow.emit(
+            "ticket.updated",
+            {"ticket_id": line.ticket_id, "check_id": check.id, "line_id": line.id, "voided": True},
+        )
+    return _announce(uow, check)
+
+
+def add_discount(
+    uow: UnitOfWork,
+    who: Principal,
+    check_id: str,
+    kind: rules.DiscountKind,
+    value: int,
+    reason: str,
+    line_id: str | None = None,
+) -> CheckView:
+    """A manager's discount or comp (100 % = comp), on a line or on the whole check."""
+    if who.role is not Role.MANAGER:
+        raise NotAllowed("Only a manager can discount or comp.")
+    rules.validate_discount(kind, value)
+    if not reason.strip():
+        raise InvalidRequest("Say why this is discounted.", code="reason_required")
+    check = uow.checks.get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    if line_id is not None:
+        line = uow.checks.line(check.id, line_id)
+        if line.voided_at is not None:
+            raise InvalidRequest("A voided line cannot be discounted.", code="already_voided")
+    totals, reserved = check_totals(uow, check)
+    discount = m.CheckDiscount(
+        id=new_id("dc"),
+        restaurant_id=who.restaurant_id,
+        check_id=check.id,
+        line_id=line_id,
+        kind=kind.value,
+        value=value,
+        reason=reason.strip(),
+        created_by=who.staff_id,
+        created_at=utcnow(),
+    )
+    uow.session.add(discount)
+    uow.session.flush()
+    after, _ = check_totals(uow, check)
+    if after.balance_cents < reserved or after.balance_cents < 0:
+        raise InvalidRequest(
+            "This discount would take the check below what has already been paid.",
+            code="discount_exceeds_balance",
+        )
+    check.version += 1
+    uow.audit(
+        "discount.added",
+        "check",
+        check.id,
+        discount_id=discount.id,
+        kind=kind.value,
+        value=value,
+        reason=discount.reason,
+        line_id=line_id,
+        total_before=totals.total_cents,
+        total_after=after.total_cents,
+    )
+    return _announce(uow, check)
+
+
+def _announce(uow: UnitOfWork, check: m.Check) -> CheckView:
+    uow.session.flush()
+    current = view(uow, check)
+    uow.emit(
+        "check.updated",
+        {
+            "check_id": check.id,
+            "table_id": check.table_id,
+            "status": check.status,
+            "balance_cents": current.balance_cents,
+            "total_cents": current.total_cents,
+        },
+    )
+    return current

@@ -1,0 +1,184 @@
+"""The floor: seat a party, move a check to another table, merge two tables' checks.
+
+Occupancy is derived, never stored: a table is occupied exactly when it has an open check,
+and the database's partial unique index makes "at most one open check per table" true even
+for two servers tapping the same table at the same instant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+
+from tableside.domain import check as rules
+from tableside.domain.errors import Conflict, InvalidRequest
+from tableside.services import checks as check_service
+from tableside.services.principal import Principal
+from tableside.services.views import CheckView, FloorView, SectionView, TableView
+from tableside.store import models as m
+from tableside.store.counters import increment_counter
+from tableside.store.models import new_id, utcnow
+from tableside.store.unit_of_work import UnitOfWork
+
+AVAILABLE = "available"
+OCCUPIED = "occupied"
+
+
+def floor(uow: UnitOfWork) -> FloorView:
+    return FloorView(
+        sections=[SectionView(id=s.id, name=s.name) for s in uow.tables.sections()],
+        tables=[
+            TableView(
+                id=table.id,
+                label=table.label,
+                capacity=table.capacity,
+                status=OCCUPIED if check_id else AVAILABLE,
+                check_id=check_id,
+                guests=guests,
+                section_id=table.section_id,
+                shape=table.shape,
+                x=table.x,
+                y=table.y,
+                width=table.width,
+                height=table.height,
+            )
+            for table, check_id, guests in uow.tables.floor()
+        ],
+    )
+
+
+def business_date(restaurant: m.Restaurant) -> date:
+    try:
+        zone = ZoneInfo(restaurant.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return utcnow().astimezone(zone).date()
+
+
+def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckView:
+    """Open a check on a free table. Two servers seating one table get one check and one 409."""
+    if not 1 <= guests <= 100:
+        raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
+    table = uow.tables.get(table_id)
+    if uow.checks.open_on_table(table.id) is not None:
+        raise _occupied(table)
+    restaurant = uow.restaurants.current()
+    today = business_date(restaurant)
+    number = increment_counter(
+        uow.session,
+        m.CheckNumberCounter,
+        {"restaurant_id": restaurant.id, "business_date": today},
+        "last_number",
+    )
+    check = m.Check(
+        id=new_id("chk"),
+        restaurant_id=restaurant.id,
+        table_id=table.id,
+        business_date=today,
+        number=number,
+        status=rules.CheckStatus.OPEN.value,
+        guests=guests,
+        opened_by=who.staff_id,
+        opened_at=utcnow(),
+    )
+    uow.session.add(check)
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        # The other server's check won the partial unique index.
+        raise _occupied(table) from error
+    uow.audit("table.seated", "table", table.id, check_id=check.id, guests=guests)
+    _announce_table(uow, table.id, check.id)
+    uow.emit(
+        "check.updated",
+        {
+            "check_id": check.id,
+            "table_id": table.id,
+            "status": "open",
+            "balance_cents": 0,
+            "total_cents": 0,
+        },
+    )
+    return check_service.view(uow, check)
+
+
+def _occupied(table: m.DiningTable) -> Conflict:
+    return Conflict(f"Table {table.label} already has an open check.", code="table_occupied")
+
+
+def _announce_table(uow: UnitOfWork, table_id: str, check_id: str | None) -> None:
+    uow.emit(
+        "table.updated",
+        {"table_id": table_id, "status": OCCUPIED if check_id else AVAILABLE, "check_id": check_id},
+    )
+
+
+def release_table(uow: UnitOfWork, table_id: str) -> None:
+    """Announce a table free again: called in the same transaction that closed its check."""
+    _announce_table(uow, table_id, None)
+
+
+def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str) -> CheckView:
+    """Move a party to another free table: one transaction, both tables announced."""
+    check = uow.checks.get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    target = uow.tables.get(to_table_id)
+    if target.id == check.table_id:
+        raise InvalidRequest("The party is already at that table.", code="same_table")
+    if uow.checks.open_on_table(target.id) is not None:
+        raise _occupied(target)
+    source_id = check.table_id
+    check.table_id = target.id
+    check.version += 1
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise _occupied(target) from error
+    uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=target.id)
+    _announce_table(uow, source_id, None)
+    _announce_table(uow, target.id, check.id)
+    return check_service._announce(uow, check)
+
+
+def merge_checks(
+    uow: UnitOfWork, who: Principal, into_check_id: str, from_check_id: str
+) -> CheckView:
+    """Bring another table's check onto this one; the other table is freed. One transaction."""
+    if into_check_id == from_check_id:
+        raise InvalidRequest("A check cannot be merged into itself.", code="same_check")
+    into = uow.checks.get(into_check_id, lock=True)
+    source = uow.checks.get(from_check_id, lock=True)
+    rules.require_open(rules.CheckStatus(into.status))
+    rules.require_open(rules.CheckStatus(source.status))
+    if any(p.status in ("captured", "pending") for p in uow.checks.payments(source.id)):
+        raise Conflict(
+            "The other check already has payments; settle or refund them before merging.",
+            code="check_has_payments",
+        )
+    for line in uow.checks.lines([source.id]):
+        line.check_id = into.id
+    for discount in uow.checks.discounts(source.id):
+        discount.check_id = into.id
+    for ticket in uow.tickets.for_check(source.id):
+        ticket.check_id = into.id
+    into.guests = min(100, into.guests + source.guests)
+    into.version += 1
+    source.status = rules.CheckStatus.VOID.value
+    source.closed_at = utcnow()
+    into.split_plan = None
+    uow.audit("check.merged", "check", into.id, merged_check=source.id, freed_table=source.table_id)
+    _announce_table(uow, source.table_id, None)
+    uow.emit(
+        "check.updated",
+        {
+            "check_id": source.id,
+            "table_id": source.table_id,
+            "status": source.status,
+            "balance_cents": 0,
+            "total_cents": 0,
+            "merged_into": into.id,
+        },
+    )
+    return check_service._announce(uow, into)

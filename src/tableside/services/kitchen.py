@@ -1,0 +1,140 @@
+"""The kitchen: firing lines as tickets, and working tickets through their state machine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from tableside.domain import check as rules
+from tableside.domain.errors import InvalidRequest
+from tableside.domain.staff import KITCHEN_ROLES, Role
+from tableside.domain.ticket import TicketStatus, bump, transition
+from tableside.services import checks as check_service
+from tableside.services.principal import Principal
+from tableside.services.views import CheckView, TicketLineView, TicketView
+from tableside.store import models as m
+from tableside.store.models import new_id, utcnow
+from tableside.store.unit_of_work import UnitOfWork
+
+ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
+
+
+def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
+    """Fire every unsent line of the check to the kitchen as one ticket."""
+    check = uow.checks.get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    unsent = [
+        line
+        for line in uow.checks.lines([check.id])
+        if line.sent_at is None and line.voided_at is None
+    ]
+    if not unsent:
+        raise InvalidRequest("Nothing new to send to the kitchen.", code="nothing_to_send")
+    now = utcnow()
+    ticket = m.Ticket(
+        id=new_id("tk"),
+        restaurant_id=who.restaurant_id,
+        check_id=check.id,
+        table_id=check.table_id,
+        status=TicketStatus.NEW.value,
+        created_by=who.staff_id,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(ticket)
+    uow.session.flush()
+    for line in unsent:
+        line.sent_at = now
+        line.ticket_id = ticket.id
+    check.version += 1
+    uow.audit("check.sent", "check", check.id, ticket_id=ticket.id, lines=len(unsent))
+    uow.emit(
+        "ticket.created",
+        {
+            "ticket_id": ticket.id,
+            "check_id": check.id,
+            "table_id": check.table_id,
+            "lines": len(unsent),
+        },
+    )
+    return check_service._announce(uow, check)
+
+
+def tickets(uow: UnitOfWork, include_served: bool = False) -> list[TicketView]:
+    statuses = [s.value for s in (*ACTIVE, *((TicketStatus.SERVED,) if include_served else ()))]
+    rows = uow.tickets.active(statuses)
+    return _views(uow, rows)
+
+
+def ticket(uow: UnitOfWork, ticket_id: str) -> TicketView:
+    return _views(uow, [uow.tickets.get(ticket_id)])[0]
+
+
+def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
+    tickets_ = list(rows)
+    lines = uow.tickets.lines([t.id for t in tickets_])
+    modifiers = uow.checks.modifiers([line.id for line in lines])
+    mods: dict[str, list[str]] = defaultdict(list)
+    for modifier in modifiers:
+        mods[modifier.line_id].append(modifier.name)
+    by_ticket: dict[str, list[m.CheckLine]] = defaultdict(list)
+    for line in lines:
+        if line.ticket_id is not None:
+            by_ticket[line.ticket_id].append(line)
+    labels = {table.id: table.label for table, _, _ in uow.tables.floor()}
+    numbers = {t.check_id: uow.checks.get(t.check_id).number for t in tickets_}
+    return [
+        TicketView(
+            id=t.id,
+            check_id=t.check_id,
+            check_number=numbers[t.check_id],
+            table_id=t.table_id,
+            table_label=labels.get(t.table_id, "?"),
+            status=t.status,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            lines=[
+                TicketLineView(
+                    id=line.id,
+                    seat=line.seat,
+                    name=line.name,
+                    quantity=line.quantity,
+                    modifiers=mods[line.id],
+                    note=line.note,
+                    voided=line.voided_at is not None,
+                )
+                for line in by_ticket[t.id]
+            ],
+        )
+        for t in tickets_
+    ]
+
+
+def move_ticket(
+    uow: UnitOfWork, who: Principal, ticket_id: str, target: TicketStatus | None
+) -> TicketView:
+    """Move a ticket to ``target`` (or one step on: a bump) under the kitchen's state machine.
+
+    The kitchen and managers work every step; servers may only mark a ready ticket served.
+    """
+    row = uow.tickets.get(ticket_id)
+    current = TicketStatus(row.status)
+    new = bump(current) if target is None else transition(current, target)
+    if who.role not in KITCHEN_ROLES and not (
+        who.role is Role.SERVER and new is TicketStatus.SERVED
+    ):
+        who.require(KITCHEN_ROLES, "move tickets through the kitchen")
+    row.status = new.value
+    row.updated_at = utcnow()
+    uow.audit("ticket.status", "ticket", row.id, from_status=current.value, to_status=new.value)
+    uow.emit(
+        "ticket.updated",
+        {
+            "ticket_id": row.id,
+            "check_id": row.check_id,
+            "table_id": row.table_id,
+            "status": new.value,
+        },
+    )
+    uow.session.flush()
+    return ticket(uow, row.id)

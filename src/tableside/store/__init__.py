@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy mappings, migrations and the unit of work (the transaction)."""

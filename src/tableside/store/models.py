@@ -1,0 +1,461 @@
+"""Table mappings. The schema carries the invariants itself: one open check per table
+(partial unique index), foreign keys, NOT NULLs, CHECKs on money and on status values.
+Every row belongs to one restaurant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:24]}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+def _restaurant_fk() -> Mapped[str]:
+    return mapped_column(String(40), ForeignKey("restaurants.id"), index=True)
+
+
+class Installation(Base):
+    """Secrets of this installation, kept in the database so every process shares them."""
+
+    __tablename__ = "installation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pin_lookup_key: Mapped[str] = mapped_column(String(64))
+
+
+class Restaurant(Base):
+    __tablename__ = "restaurants"
+    __table_args__ = (
+        CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3))
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        UniqueConstraint("restaurant_id", "pin_lookup", name="uq_staff_pin_per_restaurant"),
+        CheckConstraint("role IN ('server', 'manager', 'kitchen')", name="role"),
+        CheckConstraint("failed_pin_attempts >= 0", name="failed_attempts"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    # HMAC of the PIN under the installation key: finds the staff member for a PIN-only login.
+    pin_lookup: Mapped[str] = mapped_column(String(64))
+    pin_hash: Mapped[str] = mapped_column(String(200))  # argon2: verifies the PIN
+    failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffSession(Base):
+    """A bearer token (stored as its SHA-256 only) valid until it expires or is revoked."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    staff_id: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginThrottle(Base):
+    """Wrong PINs that matched nobody, counted per restaurant and terminal address."""
+
+    __tablename__ = "login_throttle"
+    restaurant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("restaurants.id"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Section(Base):
+    __tablename__ = "sections"
+    __table_args__ = (
+        UniqueConstraint("restaurant_id", "name", name="uq_sections_name_per_restaurant"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DiningTable(Base):
+    """A table on the floor. Whether it is occupied is derived from open checks, never stored."""
+
+    __tablename__ = "tables"
+    __table_args__ = (
+        UniqueConstraint("restaurant_id", "label", name="uq_tables_label_per_restaurant"),
+        CheckConstraint("capacity >= 1 AND capacity <= 100", name="capacity"),
+        CheckConstraint("shape IN ('square', 'round', 'rect', 'booth')", name="shape"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    section_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("sections.id"))
+    label: Mapped[str] = mapped_column(String(20))
+    capacity: Mapped[int] = mapped_column(Integer)
+    shape: Mapped[str] = mapped_column(String(10), default="square")
+    x: Mapped[int] = mapped_column(Integer, default=0)
+    y: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer, default=1)
+    height: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MenuCategory(Base):
+    __tablename__ = "menu_categories"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MenuItem(Base):
+    __tablename__ = "menu_items"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    category_id: Mapped[str] = mapped_column(String(40), ForeignKey("menu_categories.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModifierGroup(Base):
+    __tablename__ = "modifier_groups"
+    __table_args__ = (
+        CheckConstraint("min_choices >= 0 AND max_choices >= min_choices", name="choices"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    menu_item_id: Mapped[str] = mapped_column(String(40), ForeignKey("menu_items.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    min_choices: Mapped[int] = mapped_column(Integer, default=0)
+    max_choices: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModifierOption(Base):
+    __tablename__ = "modifier_options"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    group_id: Mapped[str] = mapped_column(String(40), ForeignKey("modifier_groups.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckNumberCounter(Base):
+    """Check numbers per restaurant and business day, handed out under the row's lock."""
+
+    __tablename__ = "check_number_counters"
+    restaurant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("restaurants.id"), primary_key=True
+    )
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Check(Base):
+    __tablename__ = "checks"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed', 'void')", name="status"),
+        CheckConstraint("guests >= 1 AND guests <= 100", name="guests"),
+        UniqueConstraint(
+            "restaurant_id", "business_date", "number", name="uq_checks_number_per_day"
+        ),
+        # Invariant 1: at most one open check per table, enforced by the database.
+        Index(
+            "uq_checks_one_open_per_table",
+            "table_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    table_id: Mapped[str] = mapped_column(String(40), ForeignKey("tables.id"), index=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    guests: Mapped[int] = mapped_column(Integer)
+    opened_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    split_plan: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CheckLine(Base):
+    __tablename__ = "check_lines"
+    __table_args__ = (
+        CheckConstraint("seat >= 0 AND seat <= 99", name="seat"),
+        CheckConstraint("quantity >= 1 AND quantity <= 100", name="quantity"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    seat: Mapped[int] = mapped_column(Integer)
+    menu_item_id: Mapped[str] = mapped_column(String(40), ForeignKey("menu_items.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    ticket_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("tickets.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    voided_at: Mapped[datetime | None] = mapped_column(default=None)
+    void_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    voided_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LineModifier(Base):
+    __tablename__ = "line_modifiers"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    line_id: Mapped[str] = mapped_column(String(40), ForeignKey("check_lines.id"), index=True)
+    option_id: Mapped[str] = mapped_column(String(40), ForeignKey("modifier_options.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class CheckDiscount(Base):
+    __tablename__ = "check_discounts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('amount', 'percent')", name="kind"),
+        CheckConstraint("value > 0", name="value"),
+        CheckConstraint("kind <> 'percent' OR value <= 10000", name="percent"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    line_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("check_lines.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'in_progress', 'ready', 'served')", name="status"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    table_id: Mapped[str] = mapped_column(String(40), ForeignKey("tables.id"))
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """A payment attempt. Inserted as ``pending`` before the processor is called."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("tender IN ('card', 'cash')", name="tender"),
+        CheckConstraint(
+            "status IN ('pending', 'captured', 'declined', 'failed', 'voided')", name="status"
+        ),
+        CheckConstraint("amount_cents > 0", name="amount"),
+        CheckConstraint("tip_cents >= 0", name="tip"),
+        CheckConstraint("change_cents >= 0", name="change"),
+        CheckConstraint(
+            "refunded_cents >= 0 AND refunded_cents <= amount_cents + tip_cents", name="refunded"
+        ),
+        UniqueConstraint("restaurant_id", "idempotency_key", name="uq_payments_key_per_restaurant"),
+        Index("ix_payments_pending", "status", "created_at"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    tender: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(10))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    tip_cents: Mapped[int] = mapped_column(Integer, default=0)
+    cash_tendered_cents: Mapped[int | None] = mapped_column(Integer, default=None)
+    change_cents: Mapped[int] = mapped_column(Integer, default=0)
+    payment_method: Mapped[str | None] = mapped_column(String(100), default=None)
+    split_part: Mapped[int | None] = mapped_column(Integer, default=None)
+    processor_payment_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    failure_code: Mapped[str | None] = mapped_column(String(60), default=None)
+    failure_message: Mapped[str | None] = mapped_column(String(300), default=None)
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
+        CheckConstraint("amount_cents > 0", name="amount"),
+        UniqueConstraint("restaurant_id", "idempotency_key", name="uq_refunds_key_per_restaurant"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    payment_id: Mapped[str] = mapped_column(String(40), ForeignKey("payments.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    processor_refund_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    failure_message: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key: the request's fingerprint and, once final, its response.
+
+    ``locked_until`` is the lease of the request working on it: while it runs, a replay
+    answers 409; once it lapses (the worker died or answered 504), a replay takes over.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("restaurant_id", "key", name="uq_idempotency_keys_key_per_restaurant"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    key: Mapped[str] = mapped_column(String(255))
+    operation: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    response_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what and when, written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    staff_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxCounter(Base):
+    """The last event sequence number handed out per restaurant.
+
+    Taken as the transaction's last write, so its row lock is held only for the commit:
+    sequence order is commit order and a rolled-back change leaves no gap.
+    """
+
+    __tablename__ = "outbox_counters"
+    restaurant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("restaurants.id"), primary_key=True
+    )
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox"
+    restaurant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("restaurants.id"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column()
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

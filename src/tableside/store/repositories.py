@@ -1,0 +1,285 @@
+"""Every query lives here, and every query is scoped to one restaurant.
+
+A row of another restaurant is indistinguishable from a row that does not exist: both
+raise ``NotFound`` (the API answers 404, never data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tableside.domain.errors import NotFound
+from tableside.store import models as m
+
+Row = TypeVar("Row", bound=m.Base)
+
+
+class Repository:
+    def __init__(self, session: Session, restaurant_id: str | None) -> None:
+        self.session = session
+        self._restaurant_id = restaurant_id
+
+    @property
+    def restaurant_id(self) -> str:
+        if self._restaurant_id is None:
+            raise RuntimeError("repository used without a restaurant")
+        return self._restaurant_id
+
+    def _get(self, model: type[Row], id_: str, what: str, *, lock: bool = False) -> Row:
+        stmt = select(model).where(
+            model.id == id_,  # type: ignore[attr-defined]
+            model.restaurant_id == self.restaurant_id,  # type: ignore[attr-defined]
+        )
+        if lock:
+            # On PostgreSQL a row someone else holds answers 409 at once (NOWAIT);
+            # SQLite serializes writers at BEGIN IMMEDIATE instead.
+            stmt = stmt.with_for_update(nowait=True)
+        row = self.session.scalar(stmt)
+        if row is None:
+            raise NotFound(f"No {what} with id {id_!r} in this restaurant.")
+        return row
+
+
+class Restaurants(Repository):
+    def by_slug(self, slug: str) -> m.Restaurant | None:
+        return self.session.scalar(select(m.Restaurant).where(m.Restaurant.slug == slug))
+
+    def current(self) -> m.Restaurant:
+        restaurant = self.session.get(m.Restaurant, self.restaurant_id)
+        if restaurant is None:
+            raise NotFound("This restaurant no longer exists.")
+        return restaurant
+
+
+class StaffRepository(Repository):
+    def get(self, staff_id: str) -> m.Staff:
+        return self._get(m.Staff, staff_id, "staff member")
+
+    def by_pin_lookup(self, pin_lookup: str) -> m.Staff | None:
+        return self.session.scalar(
+            select(m.Staff).where(
+                m.Staff.restaurant_id == self.restaurant_id, m.Staff.pin_lookup == pin_lookup
+            )
+        )
+
+    def all(self) -> Sequence[m.Staff]:
+        return self.session.scalars(
+            select(m.Staff)
+            .where(m.Staff.restaurant_id == self.restaurant_id)
+            .order_by(m.Staff.name)
+        ).all()
+
+    def session_by_token_hash(self, token_hash: str) -> tuple[m.StaffSession, m.Staff] | None:
+        # Not scoped: the token is what tells us the restaurant.
+        row = self.session.execute(
+            select(m.StaffSession, m.Staff)
+            .join(m.Staff, m.Staff.id == m.StaffSession.staff_id)
+            .where(m.StaffSession.token_hash == token_hash)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def throttle(self, source: str) -> m.LoginThrottle | None:
+        return self.session.get(m.LoginThrottle, (self.restaurant_id, source))
+
+
+class Tables(Repository):
+    def get(self, table_id: str) -> m.DiningTable:
+        return self._get(m.DiningTable, table_id, "table")
+
+    def by_label(self, label: str) -> m.DiningTable | None:
+        return self.session.scalar(
+            select(m.DiningTable).where(
+                m.DiningTable.restaurant_id == self.restaurant_id, m.DiningTable.label == label
+            )
+        )
+
+    def floor(self) -> Sequence[tuple[m.DiningTable, str | None, int | None]]:
+        """Every table with its open check's id and guests (None when the table is free)."""
+        rows = self.session.execute(
+            select(m.DiningTable, m.Check.id, m.Check.guests)
+            .outerjoin(
+                m.Check,
+                (m.Check.table_id == m.DiningTable.id) & (m.Check.status == "open"),
+            )
+            .where(m.DiningTable.restaurant_id == self.restaurant_id)
+            .order_by(m.DiningTable.position, m.DiningTable.label)
+        ).all()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def sections(self) -> Sequence[m.Section]:
+        return self.session.scalars(
+            select(m.Section)
+            .where(m.Section.restaurant_id == self.restaurant_id)
+            .order_by(m.Section.position)
+        ).all()
+
+
+class Menu(Repository):
+    def item(self, item_id: str) -> m.MenuItem:
+        return self._get(m.MenuItem, item_id, "menu item")
+
+    def categories(self) -> Sequence[m.MenuCategory]:
+        return self.session.scalars(
+            select(m.MenuCategory)
+            .where(m.MenuCategory.restaurant_id == self.restaurant_id)
+            .order_by(m.MenuCategory.position)
+        ).all()
+
+    def items(self) -> Sequence[m.MenuItem]:
+        return self.session.scalars(
+            select(m.MenuItem)
+            .where(m.MenuItem.restaurant_id == self.restaurant_id)
+            .order_by(m.MenuItem.position, m.MenuItem.name)
+        ).all()
+
+    def groups(self, item_ids: Sequence[str] | None = None) -> Sequence[m.ModifierGroup]:
+        stmt = select(m.ModifierGroup).where(m.ModifierGroup.restaurant_id == self.restaurant_id)
+        if item_ids is not None:
+            stmt = stmt.where(m.ModifierGroup.menu_item_id.in_(item_ids))
+        return self.session.scalars(stmt.order_by(m.ModifierGroup.position)).all()
+
+    def options(self, group_ids: Sequence[str]) -> Sequence[m.ModifierOption]:
+        return self.session.scalars(
+            select(m.ModifierOption)
+            .where(
+                m.ModifierOption.restaurant_id == self.restaurant_id,
+                m.ModifierOption.group_id.in_(group_ids),
+            )
+            .order_by(m.ModifierOption.position)
+        ).all()
+
+
+class Checks(Repository):
+    def get(self, check_id: str, *, lock: bool = False) -> m.Check:
+        return self._get(m.Check, check_id, "check", lock=lock)
+
+    def open_on_table(self, table_id: str, *, lock: bool = False) -> m.Check | None:
+        stmt = select(m.Check).where(
+            m.Check.restaurant_id == self.restaurant_id,
+            m.Check.table_id == table_id,
+            m.Check.status == "open",
+        )
+        if lock:
+            stmt = stmt.with_for_update(nowait=True)
+        return self.session.scalar(stmt)
+
+    def line(self, check_id: str, line_id: str) -> m.CheckLine:
+        line = self._get(m.CheckLine, line_id, "line")
+        if line.check_id != check_id:
+            raise NotFound(f"No line with id {line_id!r} on this check.")
+        return line
+
+    def lines(self, check_ids: Sequence[str]) -> Sequence[m.CheckLine]:
+        return self.session.scalars(
+            select(m.CheckLine)
+            .where(
+                m.CheckLine.restaurant_id == self.restaurant_id,
+                m.CheckLine.check_id.in_(check_ids),
+            )
+            .order_by(m.CheckLine.created_at, m.CheckLine.position)
+        ).all()
+
+    def modifiers(self, line_ids: Sequence[str]) -> Sequence[m.LineModifier]:
+        if not line_ids:
+            return []
+        return self.session.scalars(
+            select(m.LineModifier).where(
+                m.LineModifier.restaurant_id == self.restaurant_id,
+                m.LineModifier.line_id.in_(line_ids),
+            )
+        ).all()
+
+    def discounts(self, check_id: str) -> Sequence[m.CheckDiscount]:
+        return self.session.scalars(
+            select(m.CheckDiscount)
+            .where(
+                m.CheckDiscount.restaurant_id == self.restaurant_id,
+                m.CheckDiscount.check_id == check_id,
+            )
+            .order_by(m.CheckDiscount.created_at)
+        ).all()
+
+    def payments(self, check_id: str) -> Sequence[m.Payment]:
+        return self.session.scalars(
+            select(m.Payment)
+            .where(m.Payment.restaurant_id == self.restaurant_id, m.Payment.check_id == check_id)
+            .order_by(m.Payment.created_at)
+        ).all()
+
+    def next_line_position(self, check_id: str) -> int:
+        current = self.session.scalar(
+            select(func.max(m.CheckLine.position)).where(m.CheckLine.check_id == check_id)
+        )
+        return (current or 0) + 1
+
+    def closed_between(self, start: datetime, end: datetime) -> Sequence[m.Check]:
+        return self.session.scalars(
+            select(m.Check).where(
+                m.Check.restaurant_id == self.restaurant_id,
+                m.Check.closed_at >= start,
+                m.Check.closed_at < end,
+            )
+        ).all()
+
+
+class Tickets(Repository):
+    def get(self, ticket_id: str) -> m.Ticket:
+        return self._get(m.Ticket, ticket_id, "ticket")
+
+    def for_check(self, check_id: str) -> Sequence[m.Ticket]:
+        return self.session.scalars(
+            select(m.Ticket).where(
+                m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.check_id == check_id
+            )
+        ).all()
+
+    def active(self, statuses: Sequence[str]) -> Sequence[m.Ticket]:
+        return self.session.scalars(
+            select(m.Ticket)
+            .where(m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.status.in_(statuses))
+            .order_by(m.Ticket.created_at)
+        ).all()
+
+    def lines(self, ticket_ids: Sequence[str]) -> Sequence[m.CheckLine]:
+        if not ticket_ids:
+            return []
+        return self.session.scalars(
+            select(m.CheckLine)
+            .where(
+                m.CheckLine.restaurant_id == self.restaurant_id,
+                m.CheckLine.ticket_id.in_(ticket_ids),
+            )
+            .order_by(m.CheckLine.seat, m.CheckLine.position)
+        ).all()
+
+
+class Events(Repository):
+    def after(self, seq: int, limit: int) -> Sequence[m.OutboxEvent]:
+        return self.session.scalars(
+            select(m.OutboxEvent)
+            .where(m.OutboxEvent.restaurant_id == self.restaurant_id, m.OutboxEvent.seq > seq)
+            .order_by(m.OutboxEvent.seq)
+            .limit(limit)
+        ).all()
+
+
+class Audit(Repository):
+    def recent(self, limit: int, entity_id: str | None = None) -> Sequence[m.AuditEntry]:
+        stmt = select(m.AuditEntry).where(m.AuditEntry.restaurant_id == self.restaurant_id)
+        if entity_id is not None:
+            stmt = stmt.where(m.AuditEntry.entity_id == entity_id)
+        return self.session.scalars(stmt.order_by(m.AuditEntry.id.desc()).limit(limit)).all()
+
+
+def scoped_rows(
+    session: Session, model: type[Row], restaurant_id: str, **filters: Any
+) -> Sequence[Row]:
+    stmt = select(model).where(model.restaurant_id == restaurant_id)  # type: ignore[attr-defined]
+    for name, value in filters.items():
+        stmt = stmt.where(getattr(model, name) == value)
+    return session.scalars(stmt).all()

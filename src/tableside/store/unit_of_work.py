@@ -1,0 +1,217 @@
+"""The unit of work: one object, one database transaction.
+
+``with db.unit(restaurant_id, staff_id) as uow:`` opens the transaction; services change
+rows through ``uow.session`` and the repositories, record ``uow.audit(...)`` and
+``uow.emit(...)``; ``uow.commit()`` writes the audit entries and the outbox events and
+commits all of it at once. Leaving the block without ``commit()`` rolls everything back —
+including the events, so no terminal hears of a change that did not happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tableside.domain.errors import Conflict
+from tableside.store import repositories as repos
+from tableside.store.counters import increment_counter
+from tableside.store.database import READ_ONLY, is_sqlite
+from tableside.store.models import AuditEntry, OutboxCounter, OutboxEvent, utcnow
+
+CommitListener = Callable[[str, int], None]  # (restaurant_id, last committed seq)
+
+
+@dataclass
+class _PendingEvent:
+    type: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Database:
+    """The engine plus who wants to hear about commits (the realtime hub)."""
+
+    engine: Engine
+    commit_listeners: list[CommitListener] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._writer = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            bind=self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine)
+
+    def unit(self, restaurant_id: str | None = None, staff_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self, self._writer, restaurant_id, staff_id)
+
+    def reader(self, restaurant_id: str | None = None) -> UnitOfWork:
+        """A read-only unit: never commits, never blocks a writer."""
+        return UnitOfWork(self, self._reader, restaurant_id, None, read_only=True)
+
+    def on_commit(self, listener: CommitListener) -> None:
+        self.commit_listeners.append(listener)
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        db: Database,
+        factory: sessionmaker[Session],
+        restaurant_id: str | None,
+        staff_id: str | None,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        self.db = db
+        self._factory = factory
+        self.restaurant_id = restaurant_id
+        self.staff_id = staff_id
+        self.read_only = read_only
+        self._events: list[_PendingEvent] = []
+        self._audit: list[AuditEntry] = []
+        self._committed_seq: int | None = None
+        self.session: Session
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self.session.begin()
+        self._bind_repositories()
+        return self
+
+    def scope_to(self, restaurant_id: str) -> None:
+        """Scope this unit to a restaurant found during it (login: by the restaurant's code)."""
+        self.restaurant_id = restaurant_id
+        self._bind_repositories()
+
+    def _bind_repositories(self) -> None:
+        r, s = self.restaurant_id, self.session
+        self.restaurants = repos.Restaurants(s, r)
+        self.staff = repos.StaffRepository(s, r)
+        self.tables = repos.Tables(s, r)
+        self.menu = repos.Menu(s, r)
+        self.checks = repos.Checks(s, r)
+        self.tickets = repos.Tickets(s, r)
+        self.events = repos.Events(s, r)
+        self.audit_log = repos.Audit(s, r)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+        if self._committed_seq is not None and self.restaurant_id is not None:
+            for listener in self.db.commit_listeners:
+                listener(self.restaurant_id, self._committed_seq)
+
+    @property
+    def restaurant(self) -> str:
+        if self.restaurant_id is None:
+            raise RuntimeError("this unit of work is not scoped to a restaurant")
+        return self.restaurant_id
+
+    def emit(self, type_: str, data: dict[str, Any]) -> None:
+        """An event for every terminal of the restaurant, sent only if this unit commits."""
+        self._events.append(_PendingEvent(type_, data))
+
+    def audit(self, action: str, entity_type: str, entity_id: str, **details: Any) -> None:
+        self._audit.append(
+            AuditEntry(
+                restaurant_id=self.restaurant,
+                staff_id=self.staff_id,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                details=details,
+                at=utcnow(),
+            )
+        )
+
+    def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self.session.add_all(self._audit)
+        if self._events:
+            self._committed_seq = self._write_outbox()
+        try:
+            self.session.commit()
+        except DBAPIError as error:
+            self._committed_seq = None
+            raise translate_db_error(error) from error
+        self._events.clear()
+        self._audit.clear()
+
+    def _write_outbox(self) -> int:
+        # Taken last, so the counter row is locked only for the commit itself: sequence
+        # order is commit order, and a rollback hands the numbers back (no gaps).
+        self.session.flush()
+        last = increment_counter(
+            self.session,
+            OutboxCounter,
+            {"restaurant_id": self.restaurant},
+            "last_seq",
+            by=len(self._events),
+        )
+        first = last - len(self._events) + 1
+        now = utcnow()
+        self.session.add_all(
+            OutboxEvent(
+                restaurant_id=self.restaurant, seq=first + i, type=e.type, data=e.data, at=now
+            )
+            for i, e in enumerate(self._events)
+        )
+        if not self.db.is_sqlite:
+            # Delivered by PostgreSQL only when (and if) the transaction commits.
+            self.session.execute(
+                text("SELECT pg_notify('tableside_outbox', :payload)"),
+                {"payload": f"{self.restaurant}:{last}"},
+            )
+        return last
+
+    def last_event_seq(self) -> int:
+        seq = self.session.scalar(
+            select(OutboxCounter.last_seq).where(OutboxCounter.restaurant_id == self.restaurant)
+        )
+        return seq or 0
+
+
+def translate_db_error(error: DBAPIError) -> Exception:
+    """A lock we would have to wait for is a 409 at once, not a queue (DESIGN invariant 4)."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate == "55P03":  # lock_not_available, from FOR UPDATE NOWAIT
+        return Conflict(
+            "Another terminal is working on this check right now. Try again in a moment.",
+            code="payment_in_progress",
+        )
+    if sqlstate in {"40001", "40P01"}:  # serialization failure / deadlock
+        return Conflict("Another change got there first. Try again.", code="concurrent_change")
+    message = str(error.orig).lower()
+    if "database is locked" in message:
+        return Conflict("The restaurant's database is busy. Try again.", code="busy")
+    return error
+
+
+@contextmanager
+def translated_db_errors() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as error:
+        translated = translate_db_error(error)
+        if translated is error:
+            raise
+        raise translated from error
