@@ -10,19 +10,35 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from tableside.api import errors
-from tableside.api.routes import auth, events, floor, kitchen
+from tableside.api.routes import auth, events, floor, kitchen, payments
 from tableside.config import Settings
+from tableside.payments.port import CardProcessor
+from tableside.payments.stripe_card import StripeCardProcessor
 from tableside.realtime import hub
+from tableside.services.recovery import Recovery, RecoveryLoop
+from tableside.services.refunds import Refunds
+from tableside.services.settlement import Settlement
 from tableside.store.database import make_engine
 from tableside.store.unit_of_work import Database
 
 
-def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, db: Database | None = None, processor: CardProcessor | None = None
+) -> FastAPI:
     database = db or Database(make_engine(settings.database_url))
+    card_processor = processor or StripeCardProcessor.from_settings(settings)
+    settlement = Settlement(database, card_processor, settings.processor_timeout_s)
+    recovery = Recovery(database, settlement, card_processor, settings.processor_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # Pending payments are settled at start-up and then every few seconds.
+        loop = RecoveryLoop(recovery, settings.recovery_interval_s)
+        loop.start()
+        try:
+            yield
+        finally:
+            loop.stop()
 
     app = FastAPI(
         title="Tableside",
@@ -32,8 +48,12 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.processor = card_processor
+    app.state.settlement = settlement
+    app.state.refunds = Refunds(database, card_processor, settings.processor_timeout_s)
+    app.state.recovery = recovery
     errors.install(app)
-    for module in (auth, floor, kitchen, events):
+    for module in (auth, floor, kitchen, payments, events):
         app.include_router(module.router)
     hub.attach(app)
 

@@ -236,6 +236,7 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
     )
     uow.session.flush()
     check.version += 1
+    check.split_plan = None  # the parts no longer add up
     uow.audit(
         "line.added",
         "check",
@@ -305,6 +306,7 @@ def void_line(
     line.voided_by = who.staff_id
     line.void_reason = reason.strip() or "removed before sending"
     check.version += 1
+    check.split_plan = None  # the parts no longer add up
     uow.audit(
         "line.voided",
         "check",
@@ -364,6 +366,7 @@ def add_discount(
             code="discount_exceeds_balance",
         )
     check.version += 1
+    check.split_plan = None  # the parts no longer add up
     uow.audit(
         "discount.added",
         "check",

@@ -1,0 +1,115 @@
+"""Payments, splits and refunds. The settlement flow itself is services/settlement.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from tableside.api.deps import DB, Who, write
+from tableside.api.schemas import Body
+from tableside.domain.payment import Tender
+from tableside.domain.staff import FLOOR_ROLES
+from tableside.services import splits
+from tableside.services.refunds import Refunds
+from tableside.services.settlement import Answer, PaymentRequest, Settlement
+from tableside.services.views import CheckView
+
+router = APIRouter(prefix="/api/v1", tags=["payments"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1–255 characters, one per payment the guest means to make. Retrying with "
+        "the same key never charges twice.",
+    ),
+]
+StrictCents = Annotated[int, Field(strict=True)]
+
+
+class PaymentBody(Body):
+    tender: Literal["card", "cash"]
+    amount_cents: StrictCents = Field(description="What this payment takes off the balance")
+    tip_cents: StrictCents = Field(default=0, ge=0, description="On top; never part of the balance")
+    payment_method: str | None = Field(
+        default=None, min_length=1, max_length=100, description="card: e.g. pm_card_visa"
+    )
+    cash_tendered_cents: StrictCents | None = Field(
+        default=None, ge=0, description="cash: what the guest handed over"
+    )
+    split_part: StrictCents | None = Field(
+        default=None, ge=1, description="The part of the check's split plan this pays"
+    )
+
+
+class RefundBody(Body):
+    amount_cents: StrictCents
+    reason: str = Field(default="", max_length=200)
+
+
+class SplitBody(Body):
+    kind: Literal["by_seat", "evenly", "custom", "none"]
+    ways: int | None = Field(default=None, ge=2, le=50)
+    amounts: list[StrictCents] | None = Field(default=None, max_length=50)
+
+
+def _json(answer: Answer) -> JSONResponse:
+    return JSONResponse(answer.body, status_code=answer.status_code)
+
+
+_PAYMENT_RESPONSES: dict[int | str, dict[str, str]] = {
+    201: {"description": "Captured. If it settled the check: check closed, table available."},
+    400: {"description": "No Idempotency-Key header"},
+    402: {"description": "Card declined; the check is unchanged"},
+    409: {"description": "check_not_open, or payment_in_progress (retry shortly, same key)"},
+    422: {"description": "Bad amount, more than is payable, or a key reused with another body"},
+    502: {"description": "processor_error: nothing was charged; final"},
+    504: {"description": "processor_timeout: outcome unknown, payment pending; retry same key"},
+}
+
+
+@router.post("/checks/{check_id}/payments", status_code=201, responses=_PAYMENT_RESPONSES)
+def pay(
+    check_id: str, body: PaymentBody, who: Who, request: Request, idempotency_key: IdempotencyKey
+) -> JSONResponse:
+    """Take a card or cash payment. The one that brings the balance to zero closes the check
+    and frees the table in the same transaction; the response already shows both."""
+    who.require(FLOOR_ROLES, "take payments")
+    settlement: Settlement = request.app.state.settlement
+    answer = settlement.pay(
+        who,
+        check_id,
+        idempotency_key or "",
+        PaymentRequest(
+            tender=Tender(body.tender),
+            amount_cents=body.amount_cents,
+            tip_cents=body.tip_cents,
+            payment_method=body.payment_method,
+            cash_tendered_cents=body.cash_tendered_cents,
+            split_part=body.split_part,
+        ),
+    )
+    return _json(answer)
+
+
+@router.post("/payments/{payment_id}/refund", status_code=201)
+def refund(
+    payment_id: str, body: RefundBody, who: Who, request: Request, idempotency_key: IdempotencyKey
+) -> JSONResponse:
+    """Manager: refund all or part of a captured payment. A replay refunds nothing more."""
+    refunds: Refunds = request.app.state.refunds
+    return _json(
+        refunds.refund(who, payment_id, idempotency_key or "", body.amount_cents, body.reason)
+    )
+
+
+@router.put("/checks/{check_id}/split", response_model=CheckView)
+def split(check_id: str, body: SplitBody, who: Who, db: DB) -> CheckView:
+    """Split what is left to pay: by seat, evenly N ways, or custom amounts (``none`` clears)."""
+    who.require(FLOOR_ROLES, "split checks")
+    return write(
+        db, who, lambda uow: splits.split(uow, who, check_id, body.kind, body.ways, body.amounts)
+    )

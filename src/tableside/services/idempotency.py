@@ -1,0 +1,142 @@
+"""Idempotency keys: the request's fingerprint, a lease while it runs, its final response.
+
+Semantics (API.md "Payments"): a key is looked up before anything else. Same key, same
+body, final outcome stored → that outcome again, nothing charged. Same key, other body →
+422. Same key while its first request still runs (lease held) → 409. A lease that lapsed
+(the request answered 504, or its process died) may be taken over by a retry or by
+recovery — exactly one of them at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from tableside.domain.errors import Conflict, DomainError, InvalidRequest
+from tableside.store import models as m
+from tableside.store.models import new_id, utcnow
+from tableside.store.unit_of_work import UnitOfWork
+
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def fingerprint(operation: str, target_id: str, body: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        {"operation": operation, "target": target_id, "body": body},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_key(key: str | None) -> str:
+    if key is None or key == "":
+        raise MissingKey("Send an Idempotency-Key header (1–255 characters) with every payment.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise MissingKey("The Idempotency-Key header is longer than 255 characters.")
+    return key
+
+
+class MissingKey(DomainError):
+    """No usable Idempotency-Key header (400)."""
+
+    code = "idempotency_key_required"
+
+
+def in_progress() -> Conflict:
+    return Conflict(
+        "This payment is still being processed. Wait a moment and retry with the same key.",
+        code="payment_in_progress",
+    )
+
+
+def find(uow: UnitOfWork, key: str) -> m.IdempotencyKey | None:
+    stmt = (
+        select(m.IdempotencyKey)
+        .where(m.IdempotencyKey.restaurant_id == uow.restaurant, m.IdempotencyKey.key == key)
+        .with_for_update(nowait=True)
+    )
+    return uow.session.scalar(stmt)
+
+
+def check_same_request(row: m.IdempotencyKey, operation: str, print_: str) -> None:
+    if row.operation != operation or row.fingerprint != print_:
+        raise InvalidRequest(
+            "This Idempotency-Key was already used for a different request. "
+            "Use a new key for a new payment.",
+            code="idempotency_key_reused",
+        )
+
+
+def stored(row: m.IdempotencyKey) -> StoredResponse | None:
+    if row.response_status is None or row.response_body is None:
+        return None
+    return StoredResponse(row.response_status, row.response_body)
+
+
+def lease_active(row: m.IdempotencyKey, now: datetime) -> bool:
+    return row.locked_until is not None and row.locked_until > now
+
+
+def create(
+    uow: UnitOfWork, key: str, operation: str, print_: str, resource_id: str, lease_s: float
+) -> m.IdempotencyKey:
+    now = utcnow()
+    row = m.IdempotencyKey(
+        id=new_id("idk"),
+        restaurant_id=uow.restaurant,
+        key=key,
+        operation=operation,
+        fingerprint=print_,
+        resource_id=resource_id,
+        locked_until=now + timedelta(seconds=lease_s),
+        created_at=now,
+    )
+    uow.session.add(row)
+    return row
+
+
+def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> m.IdempotencyKey:
+    stmt = select(m.IdempotencyKey).where(
+        m.IdempotencyKey.restaurant_id == uow.restaurant,
+        m.IdempotencyKey.resource_id == resource_id,
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    row = uow.session.scalar(stmt)
+    if row is None:
+        raise RuntimeError(f"no idempotency key recorded for {resource_id}")
+    return row
+
+
+def finish(row: m.IdempotencyKey, response: StoredResponse | None) -> None:
+    """Store the final response (None: not final, e.g. 504) and release the lease."""
+    if response is not None:
+        row.response_status = response.status_code
+        row.response_body = response.body
+    row.locked_until = None
+
+
+def prune(uow: UnitOfWork, older_than: timedelta = RETENTION) -> int:
+    """Forget finished keys older than ``older_than`` (72 h: longer than any retry)."""
+    cutoff = utcnow() - older_than
+    rows = uow.session.scalars(
+        select(m.IdempotencyKey).where(
+            m.IdempotencyKey.created_at < cutoff, m.IdempotencyKey.response_status.is_not(None)
+        )
+    ).all()
+    for row in rows:
+        uow.session.delete(row)
+    return len(rows)

@@ -1,0 +1,148 @@
+"""Recovery: finish every card payment left pending (its request timed out or its process
+died between asking the processor and recording the answer).
+
+For each pending attempt whose request has certainly given up (older than the processor
+timeout, lease lapsed), take the lease, ask the processor what became of the attempt, and
+complete it through the same ``Settlement.complete`` a live request uses: captured → applied
+(and the table freed if that settles the check); no charge at the processor → failed,
+nothing charged; still unknown → left pending for the next pass. Runs at start-up, every
+few seconds in the background, and as ``tableside recover``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tableside.domain.payment import PaymentStatus, Tender
+from tableside.payments.port import CardProcessor, ChargeOutcome, ChargeResult
+from tableside.services import idempotency as keys
+from tableside.services.settlement import Settlement
+from tableside.store import models as m
+from tableside.store.models import utcnow
+from tableside.store.unit_of_work import Database
+
+log = logging.getLogger("tableside.recovery")
+
+
+@dataclass
+class RecoveryReport:
+    examined: int = 0
+    captured: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    declined: list[str] = field(default_factory=list)
+    still_pending: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"examined {self.examined} pending card payment(s): "
+            f"{len(self.captured)} captured, {len(self.declined)} declined, "
+            f"{len(self.failed)} failed (nothing charged), "
+            f"{len(self.still_pending)} still pending"
+        )
+
+
+class Recovery:
+    def __init__(
+        self,
+        db: Database,
+        settlement: Settlement,
+        processor: CardProcessor,
+        processor_timeout_s: float,
+    ) -> None:
+        self.db = db
+        self.settlement = settlement
+        self.processor = processor
+        # The original request has certainly given up on the processor after this long.
+        self.grace = timedelta(seconds=processor_timeout_s + 1.0)
+
+    def run_once(self) -> RecoveryReport:
+        report = RecoveryReport()
+        for restaurant_id, payment_id in self._candidates():
+            report.examined += 1
+            if not self._take_lease(restaurant_id, payment_id):
+                continue
+            result = self.processor.lookup(payment_id)
+            if result is None:
+                result = ChargeResult(
+                    ChargeOutcome.FAILED,
+                    message="The processor holds no charge for this attempt; nothing was charged.",
+                )
+            self.settlement.complete(restaurant_id, payment_id, result)
+            bucket = {
+                ChargeOutcome.CAPTURED: report.captured,
+                ChargeOutcome.DECLINED: report.declined,
+                ChargeOutcome.FAILED: report.failed,
+                ChargeOutcome.UNKNOWN: report.still_pending,
+            }[result.outcome]
+            bucket.append(payment_id)
+        if report.examined:
+            log.info("recovery: %s", report.summary())
+        return report
+
+    def _candidates(self) -> list[tuple[str, str]]:
+        cutoff = utcnow() - self.grace
+        with self.db.reader() as uow:
+            rows = uow.session.execute(
+                select(m.Payment.restaurant_id, m.Payment.id)
+                .where(
+                    m.Payment.status == PaymentStatus.PENDING.value,
+                    m.Payment.tender == Tender.CARD.value,
+                    m.Payment.created_at < cutoff,
+                )
+                .order_by(m.Payment.created_at)
+                .limit(500)
+            ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def _take_lease(self, restaurant_id: str, payment_id: str) -> bool:
+        """Exactly one of recovery and a client retry works on an attempt at a time."""
+        try:
+            with self.db.unit(restaurant_id) as uow:
+                row = keys.for_resource(uow, payment_id)
+                now = utcnow()
+                if keys.lease_active(row, now) or row.response_status is not None:
+                    return False
+                row.locked_until = now + timedelta(seconds=self.settlement.lease_s)
+                uow.commit()
+                return True
+        except Exception:  # a competing retry holds the row right now: next pass
+            log.debug("recovery: %s is busy", payment_id, exc_info=True)
+            return False
+
+
+class RecoveryLoop:
+    """Runs recovery at start-up and then every ``interval_s`` seconds, in one thread."""
+
+    def __init__(self, recovery: Recovery, interval_s: float) -> None:
+        self.recovery = recovery
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tableside-recovery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        passes = 0
+        while not self._stop.is_set():
+            try:
+                self.recovery.run_once()
+                passes += 1
+                if passes % 1800 == 1:  # at start-up, then about hourly
+                    with self.recovery.db.unit() as uow:
+                        pruned = keys.prune(uow)
+                        uow.commit()
+                    if pruned:
+                        log.info("pruned %d idempotency keys older than 72 h", pruned)
+            except Exception:  # keep the loop alive; the next pass tries again
+                log.exception("recovery pass failed")
+            self._stop.wait(self.interval_s)

@@ -1,0 +1,400 @@
+"""Settling a check: take a payment and, when it brings the balance to zero, close the
+check and free the table — in the same database transaction. Read this file top to bottom:
+every transaction boundary of the flow is here.
+
+The card flow (DESIGN.md "The payment flow"):
+
+    1. ``_record_attempt``   transaction: key lookup; lock the check; validate against the
+                             balance less what pending attempts reserve; insert the payment
+                             as ``pending`` (the recovery point) and the key with a lease.
+    2. processor.charge      no transaction held; the processor's idempotency key is made
+                             from the payment's id, so asking again never charges twice.
+    3. ``complete``          transaction: lock the check; record the outcome; if captured,
+                             apply it and, at a zero balance, close the check and release the
+                             table; audit; outbox events; store the final response.
+
+Cash is steps 1 and 3 in one transaction. A 504 leaves the payment pending with its lease
+released: a retry with the same key (``_resume``) or the background recovery (see
+``recovery.py``) finishes it, and whichever comes second finds nothing left to do.
+
+Guarantees: exactly-once money per key; never more captured than the balance; no
+success answered unless the check and table in the response were committed; a captured
+charge is never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from tableside.domain import check as rules
+from tableside.domain.errors import InvalidRequest
+from tableside.domain.payment import (
+    PaymentStatus,
+    Tender,
+    cash_change,
+    payable_cents,
+    validate_amounts,
+)
+from tableside.payments.port import (
+    CardProcessor,
+    ChargeOutcome,
+    ChargeRequest,
+    ChargeResult,
+)
+from tableside.services import checks as check_service
+from tableside.services import floor as floor_service
+from tableside.services import idempotency as keys
+from tableside.services.checkpoints import checkpoint
+from tableside.services.principal import Principal
+from tableside.store import models as m
+from tableside.store.models import new_id, utcnow
+from tableside.store.unit_of_work import Database, UnitOfWork
+
+OPERATION = "payment"
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    tender: Tender
+    amount_cents: int
+    tip_cents: int = 0
+    payment_method: str | None = None
+    cash_tendered_cents: int | None = None
+    split_part: int | None = None
+
+    def as_body(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["tender"] = self.tender.value
+        return body
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the client is told: an HTTP status and a JSON body (replayed for final ones)."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+class Settlement:
+    def __init__(self, db: Database, processor: CardProcessor, processor_timeout_s: float):
+        self.db = db
+        self.processor = processor
+        # A request holds its key this long; past it, a retry or recovery may take over.
+        self.lease_s = processor_timeout_s + 5.0
+
+    # --- the entry point -------------------------------------------------------------------
+
+    def pay(self, who: Principal, check_id: str, key: str, request: PaymentRequest) -> Answer:
+        """Take one payment against an open check, idempotently under ``key``."""
+        keys.validate_key(key)
+        _validate_shape(request)
+        print_ = keys.fingerprint(OPERATION, check_id, request.as_body())
+        try:
+            claim = self._record_attempt(who, check_id, key, print_, request)
+        except IntegrityError:
+            # The same key was inserted by a concurrent request that committed first.
+            claim = self._record_attempt(who, check_id, key, print_, request)
+        if isinstance(claim, Answer):
+            return claim
+        payment_id, resuming = claim
+        checkpoint("payment.recorded_pending")
+        return self._charge_and_complete(who, payment_id, resuming=resuming)
+
+    # --- step 1 -----------------------------------------------------------------------------
+
+    def _record_attempt(
+        self, who: Principal, check_id: str, key: str, print_: str, request: PaymentRequest
+    ) -> Answer | tuple[str, bool]:
+        """Transaction 1. Returns a final Answer, or (pending payment id, resuming?)."""
+        with self.db.unit(who.restaurant_id, who.staff_id) as uow:
+            existing = keys.find(uow, key)
+            if existing is not None:
+                keys.check_same_request(existing, OPERATION, print_)
+                replay = keys.stored(existing)
+                if replay is not None:
+                    return Answer(replay.status_code, replay.body)
+                if keys.lease_active(existing, utcnow()):
+                    raise keys.in_progress()
+                # The first request gave up (504) or died: this retry finishes it.
+                existing.locked_until = utcnow() + timedelta(seconds=self.lease_s)
+                uow.commit()
+                assert existing.resource_id is not None
+                return existing.resource_id, True
+
+            check = uow.checks.get(check_id, lock=True)
+            rules.require_open(rules.CheckStatus(check.status))
+            totals, reserved = check_service.check_totals(uow, check)
+            payable = payable_cents(totals.balance_cents, reserved)
+            validate_amounts(request.amount_cents, request.tip_cents, payable)
+            _validate_split_part(uow, check, request)
+            change = 0
+            if request.tender is Tender.CASH:
+                assert request.cash_tendered_cents is not None
+                change = cash_change(
+                    request.amount_cents, request.tip_cents, request.cash_tendered_cents
+                )
+            payment = m.Payment(
+                id=new_id("pay"),
+                restaurant_id=who.restaurant_id,
+                check_id=check.id,
+                idempotency_key=key,
+                tender=request.tender.value,
+                status=PaymentStatus.PENDING.value,
+                amount_cents=request.amount_cents,
+                tip_cents=request.tip_cents,
+                cash_tendered_cents=request.cash_tendered_cents,
+                change_cents=change,
+                payment_method=request.payment_method,
+                split_part=request.split_part,
+                created_by=who.staff_id,
+                created_at=utcnow(),
+            )
+            uow.session.add(payment)
+            uow.session.flush()
+            row = keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
+            uow.audit(
+                "payment.started",
+                "payment",
+                payment.id,
+                check_id=check.id,
+                tender=payment.tender,
+                amount_cents=payment.amount_cents,
+                tip_cents=payment.tip_cents,
+            )
+            if request.tender is Tender.CASH:
+                # Cash has no processor: record, apply and settle in this one transaction.
+                answer = _apply(uow, check, payment, ChargeResult(ChargeOutcome.CAPTURED))
+                keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+                uow.commit()
+                return answer
+            uow.commit()
+            return payment.id, False
+
+    # --- steps 2 and 3 ---------------------------------------------------------------------
+
+    def _charge_and_complete(self, who: Principal, payment_id: str, *, resuming: bool) -> Answer:
+        charge = self._charge_request(who.restaurant_id, payment_id)
+        if charge is None:  # someone else completed it meanwhile
+            return self.complete(who.restaurant_id, payment_id, None)
+        # Step 2: no transaction is open while the processor works.
+        result = self.processor.charge(charge)
+        checkpoint("payment.processor_answered")
+        return self.complete(who.restaurant_id, payment_id, result)
+
+    def _charge_request(self, restaurant_id: str, payment_id: str) -> ChargeRequest | None:
+        with self.db.reader(restaurant_id) as uow:
+            payment = uow.session.get(m.Payment, payment_id)
+            if payment is None or payment.restaurant_id != restaurant_id:
+                raise RuntimeError(f"payment {payment_id} vanished")
+            if payment.status != PaymentStatus.PENDING:
+                return None
+            restaurant = uow.restaurants.current()
+            return ChargeRequest(
+                attempt_id=payment.id,
+                amount_cents=payment.amount_cents + payment.tip_cents,
+                currency=restaurant.currency,
+                payment_method=payment.payment_method or "",
+                metadata={
+                    "restaurant_id": restaurant_id,
+                    "check_id": payment.check_id,
+                    "tableside_payment_id": payment.id,
+                },
+            )
+
+    def complete(self, restaurant_id: str, payment_id: str, result: ChargeResult | None) -> Answer:
+        """Transaction 3: record what the processor said. Idempotent: a payment already
+        final is answered as it stands; ``UNKNOWN`` leaves it pending and frees its lease.
+        """
+        with self.db.unit(restaurant_id) as uow:
+            payment = uow.session.get(m.Payment, payment_id)
+            assert payment is not None and payment.restaurant_id == restaurant_id
+            # Wait for the check's lock here (no NOWAIT): the money may have moved, and
+            # this outcome must be recorded; every holder of the lock is brief.
+            check = uow.checks.get(payment.check_id)
+            uow.session.refresh(check, with_for_update=True)
+            uow.session.refresh(payment)
+            uow.staff_id = payment.created_by
+            row = keys.for_resource(uow, payment.id)
+            if payment.status != PaymentStatus.PENDING or result is None:
+                replay = keys.stored(row)
+                if replay is None:
+                    return _timeout_answer(payment)
+                return Answer(replay.status_code, replay.body)
+            if result.outcome is ChargeOutcome.UNKNOWN:
+                keys.finish(row, None)  # a retry may take over at once
+                uow.audit("payment.outcome_unknown", "payment", payment.id)
+                uow.commit()
+                return _timeout_answer(payment)
+            answer = _apply(uow, check, payment, result)
+            keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+            uow.commit()
+            checkpoint("payment.completed")
+            return answer
+
+
+# --- applying an outcome (inside the caller's transaction) ---------------------------------
+
+
+def _apply(uow: UnitOfWork, check: m.Check, payment: m.Payment, result: ChargeResult) -> Answer:
+    now = utcnow()
+    payment.processor_payment_id = result.processor_payment_id
+    if result.outcome is ChargeOutcome.DECLINED:
+        payment.status = PaymentStatus.DECLINED.value
+        payment.failure_code = result.decline_code or "card_declined"
+        payment.failure_message = result.message or "The card was declined."
+        payment.settled_at = now
+        uow.audit(
+            "payment.declined",
+            "payment",
+            payment.id,
+            check_id=check.id,
+            decline_code=payment.failure_code,
+        )
+        uow.emit("payment.declined", {"payment_id": payment.id, "check_id": check.id})
+        uow.session.flush()
+        return _error_answer(
+            402, "card_declined", f"{payment.failure_message} Nothing was charged.", payment
+        )
+    if result.outcome is ChargeOutcome.FAILED:
+        payment.status = PaymentStatus.FAILED.value
+        payment.failure_code = "processor_error"
+        payment.failure_message = result.message or "The card processor failed."
+        payment.settled_at = now
+        uow.audit("payment.failed", "payment", payment.id, check_id=check.id)
+        uow.emit("payment.failed", {"payment_id": payment.id, "check_id": check.id})
+        uow.session.flush()
+        return _error_answer(
+            502,
+            "processor_error",
+            "The card processor failed and nothing was charged. Try again (a new attempt).",
+            payment,
+        )
+
+    payment.status = PaymentStatus.CAPTURED.value
+    payment.settled_at = now
+    uow.session.flush()
+    totals, _ = check_service.check_totals(uow, check)
+    uow.audit(
+        "payment.captured",
+        "payment",
+        payment.id,
+        check_id=check.id,
+        tender=payment.tender,
+        amount_cents=payment.amount_cents,
+        tip_cents=payment.tip_cents,
+        balance_after=totals.balance_cents,
+    )
+    uow.emit(
+        "payment.captured",
+        {
+            "payment_id": payment.id,
+            "check_id": check.id,
+            "tender": payment.tender,
+            "amount_cents": payment.amount_cents,
+            "tip_cents": payment.tip_cents,
+        },
+    )
+    if totals.balance_cents <= 0 and check.status == rules.CheckStatus.OPEN:
+        # Settled: the check closes and the table is free, in this same transaction.
+        check.status = rules.CheckStatus.CLOSED.value
+        check.closed_at = now
+        check.version += 1
+        uow.audit(
+            "check.closed",
+            "check",
+            check.id,
+            total_cents=totals.total_cents,
+            paid_cents=totals.paid_cents,
+            tip_cents=totals.tip_cents,
+        )
+        floor_service.release_table(uow, check.table_id)
+    view = check_service._announce(uow, check)
+    table_status = (
+        floor_service.OCCUPIED
+        if check.status == rules.CheckStatus.OPEN
+        else floor_service.AVAILABLE
+    )
+    body = {
+        "payment": _payment_body(payment),
+        "check": view.model_dump(mode="json"),
+        "table": {"id": check.table_id, "status": table_status},
+    }
+    return Answer(201, body)
+
+
+def _payment_body(payment: m.Payment) -> dict[str, Any]:
+    return check_service.payment_view(payment).model_dump(mode="json") | {
+        "check_id": payment.check_id,
+    }
+
+
+def _error_answer(status: int, code: str, message: str, payment: m.Payment) -> Answer:
+    return Answer(
+        status,
+        {
+            "error": {"code": code, "message": message, "payment_id": payment.id},
+            "payment": _payment_body(payment),
+        },
+    )
+
+
+def _timeout_answer(payment: m.Payment) -> Answer:
+    return Answer(
+        504,
+        {
+            "error": {
+                "code": "processor_timeout",
+                "message": "The card processor did not answer in time, so we don't know yet "
+                "whether the card was charged. Nothing is shown as paid. Retry with the same "
+                "key (it will never charge twice), or wait a few seconds for it to settle.",
+                "payment_id": payment.id,
+            },
+            "payment": _payment_body(payment),
+        },
+    )
+
+
+def _validate_shape(request: PaymentRequest) -> None:
+    if request.tender is Tender.CARD:
+        if not request.payment_method:
+            raise InvalidRequest(
+                "A card payment needs a payment_method (e.g. pm_card_visa).",
+                code="payment_method_required",
+            )
+        if request.cash_tendered_cents is not None:
+            raise InvalidRequest("cash_tendered_cents is only for cash.", code="invalid_request")
+    else:
+        if request.cash_tendered_cents is None:
+            raise InvalidRequest(
+                "A cash payment needs cash_tendered_cents.", code="cash_tendered_required"
+            )
+        if request.payment_method is not None:
+            raise InvalidRequest("payment_method is only for cards.", code="invalid_request")
+
+
+def _validate_split_part(uow: UnitOfWork, check: m.Check, request: PaymentRequest) -> None:
+    if request.split_part is None:
+        return
+    plan = check.split_plan
+    if not plan:
+        raise InvalidRequest("This check has no split; pay without split_part.", code="no_split")
+    amounts: list[int] = plan["amounts"]
+    if not 1 <= request.split_part <= len(amounts):
+        raise InvalidRequest(f"This split has parts 1 to {len(amounts)}.", code="bad_split_part")
+    taken = sum(
+        p.amount_cents
+        for p in uow.checks.payments(check.id)
+        if p.split_part == request.split_part
+        and p.status in (PaymentStatus.CAPTURED, PaymentStatus.PENDING)
+    )
+    left = amounts[request.split_part - 1] - taken
+    if request.amount_cents > left:
+        raise InvalidRequest(
+            f"Part {request.split_part} has {max(left, 0)} cents left to pay.",
+            code="amount_exceeds_split_part",
+        )

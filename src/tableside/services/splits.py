@@ -1,0 +1,86 @@
+"""Split plans: by seat, evenly N ways, or custom amounts — parts that always add up.
+
+A plan splits what is left to pay when it is made; payments name the part they pay
+(``split_part``). Changing the check's lines or discounts drops the plan (it no longer adds
+up), and the screen makes a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from tableside.domain import check as rules
+from tableside.domain.errors import Conflict, InvalidRequest
+from tableside.domain.money import split_evenly
+from tableside.domain.payment import PaymentStatus, payable_cents
+from tableside.services import checks as check_service
+from tableside.services.principal import Principal
+from tableside.services.views import CheckView
+from tableside.store.unit_of_work import UnitOfWork
+
+SplitKind = Literal["by_seat", "evenly", "custom", "none"]
+MAX_PARTS = 50
+
+
+def split(
+    uow: UnitOfWork,
+    who: Principal,
+    check_id: str,
+    kind: SplitKind,
+    ways: int | None = None,
+    amounts: Sequence[int] | None = None,
+) -> CheckView:
+    check = uow.checks.get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    payments = uow.checks.payments(check.id)
+    if any(p.status == PaymentStatus.PENDING for p in payments):
+        raise Conflict(
+            "A payment is in progress on this check; split when it has finished.",
+            code="payment_in_progress",
+        )
+    totals, reserved = check_service.check_totals(uow, check)
+    left = payable_cents(totals.balance_cents, reserved)
+    if kind == "none":
+        check.split_plan = None
+    elif left <= 0:
+        raise InvalidRequest("Nothing is left to pay on this check.", code="nothing_to_split")
+    elif kind == "evenly":
+        if ways is None or not 2 <= ways <= MAX_PARTS:
+            raise InvalidRequest(f"Split evenly 2 to {MAX_PARTS} ways.", code="bad_split")
+        parts = split_evenly(left, ways)
+        check.split_plan = {
+            "kind": kind,
+            "amounts": parts,
+            "labels": [f"Guest {i + 1}" for i in range(ways)],
+        }
+    elif kind == "custom":
+        if not amounts or len(amounts) > MAX_PARTS or any(a <= 0 for a in amounts):
+            raise InvalidRequest("Give 1 to 50 amounts, each more than zero.", code="bad_split")
+        if sum(amounts) != left:
+            raise InvalidRequest(
+                f"The parts add up to {sum(amounts)} cents but {left} cents are left to pay.",
+                code="split_does_not_add_up",
+            )
+        check.split_plan = {
+            "kind": kind,
+            "amounts": list(amounts),
+            "labels": [f"Part {i + 1}" for i in range(len(amounts))],
+        }
+    else:  # by seat
+        if any(p.status == PaymentStatus.CAPTURED for p in payments):
+            raise Conflict(
+                "Split by seat before taking payments (or split evenly / custom).",
+                code="already_paid_in_part",
+            )
+        lines, discounts = check_service.line_amounts_of(uow, check)
+        restaurant = uow.restaurants.current()
+        shares = rules.seat_shares(lines, discounts, restaurant.tax_rate_bp)
+        check.split_plan = {
+            "kind": kind,
+            "amounts": list(shares.values()),
+            "labels": [f"Seat {s}" if s else "Shared" for s in shares],
+        }
+    check.version += 1
+    uow.audit("check.split", "check", check.id, kind=kind, plan=check.split_plan)
+    return check_service._announce(uow, check)
