@@ -21,6 +21,7 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -183,6 +184,9 @@ def settings_for(database_url: str, emulator_url: str, data_dir: Path, **extra: 
     )
 
 
+RUNNING: dict[str, LiveServer] = {}
+
+
 class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
@@ -201,6 +205,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         self._thread.start()
         wait_until_up(f"{self.url}/healthz")
+        RUNNING[self.url] = self
         return self
 
     def stop(self) -> None:
@@ -218,3 +223,9 @@ def live_server(
     ).start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture
+def server_app(live_server: str) -> FastAPI:
+    """The live server's application, for tests that reach its settlement or recovery."""
+    return RUNNING[live_server].app

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from tableside.config import DEFAULT_EMULATOR_PORT, ConfigError, Settings
+from tableside.payments.stripe_card import StripeCardProcessor
 from tableside.services.seed import seed_demo
 from tableside.store import migrate
 from tableside.store.database import make_engine
@@ -72,6 +73,47 @@ def _run_server(args: argparse.Namespace) -> None:
     )
 
 
+def _processor(settings: Settings) -> StripeCardProcessor:
+    return StripeCardProcessor.from_settings(settings)
+
+
+def cmd_recover(settings: Settings, _: argparse.Namespace) -> int:
+    """Settle every pending card payment once, by asking the processor, and report."""
+    from tableside.services.recovery import Recovery
+    from tableside.services.settlement import Settlement
+
+    db = _database(settings)
+    processor = _processor(settings)
+    settlement = Settlement(db, processor, settings.processor_timeout_s)
+    report = Recovery(db, settlement, processor, settings.processor_timeout_s).run_once()
+    print(report.summary())
+    for label, ids in (
+        ("captured", report.captured),
+        ("failed", report.failed),
+        ("declined", report.declined),
+        ("still pending", report.still_pending),
+    ):
+        for payment_id in ids:
+            print(f"  {label}: {payment_id}")
+    return 0
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Verify the invariants; exit 1 on any violation."""
+    from tableside.services.invariants import verify
+
+    processor = None if args.no_processor else _processor(settings)
+    report = verify(_database(settings), processor)
+    counts = ", ".join(f"{n} {what}" for what, n in report.checked.items())
+    print(f"checked {counts}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for violation in report.violations:
+        print(f"VIOLATION: {violation}")
+    print("OK: money and tables agree" if report.ok else f"{len(report.violations)} violation(s)")
+    return 0 if report.ok else 1
+
+
 def cmd_emulator(settings: Settings, args: argparse.Namespace) -> int:
     from tableside.payments.emulator import serve
 
@@ -112,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=DEFAULT_EMULATOR_PORT)
     emulator.add_argument("--ledger", default=None, help="its SQLite file (default: data dir)")
     emulator.set_defaults(func=cmd_emulator)
+    sub.add_parser(
+        "recover", help="settle pending card payments now by asking the processor"
+    ).set_defaults(func=cmd_recover)
+    check = sub.add_parser("check", help="verify the invariants; exit 1 on any violation")
+    check.add_argument(
+        "--no-processor", action="store_true", help="skip reconciling with the card processor"
+    )
+    check.set_defaults(func=cmd_check)
     return parser
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tableside.domain.errors import Conflict, DomainError, InvalidRequest
 from tableside.store import models as m
@@ -63,6 +63,19 @@ def in_progress() -> Conflict:
 
 
 def find(uow: UnitOfWork, key: str) -> m.IdempotencyKey | None:
+    """The key's row, with the key held for this transaction.
+
+    On PostgreSQL a transaction-scoped advisory lock on (restaurant, key) makes two
+    requests with one key meet here: the second answers 409 at once instead of racing
+    past a row the first has not committed yet. (SQLite serializes writers at BEGIN.)
+    """
+    if not uow.db.is_sqlite:
+        held = uow.session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:scope, 0))"),
+            {"scope": f"idempotency:{uow.restaurant}:{key}"},
+        )
+        if not held:
+            raise in_progress()
     stmt = (
         select(m.IdempotencyKey)
         .where(m.IdempotencyKey.restaurant_id == uow.restaurant, m.IdempotencyKey.key == key)

@@ -118,6 +118,11 @@ class UnitOfWork:
         if self._committed_seq is not None and self.restaurant_id is not None:
             for listener in self.db.commit_listeners:
                 listener(self.restaurant_id, self._committed_seq)
+        if isinstance(exc, DBAPIError):
+            # A row another terminal holds (NOWAIT) is a 409 for the caller, not a crash.
+            translated = translate_db_error(exc)
+            if translated is not exc:
+                raise translated from exc
 
     @property
     def restaurant(self) -> str:

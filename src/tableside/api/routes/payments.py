@@ -73,7 +73,11 @@ _PAYMENT_RESPONSES: dict[int | str, dict[str, str]] = {
 
 @router.post("/checks/{check_id}/payments", status_code=201, responses=_PAYMENT_RESPONSES)
 def pay(
-    check_id: str, body: PaymentBody, who: Who, request: Request, idempotency_key: IdempotencyKey
+    check_id: str,
+    body: PaymentBody,
+    who: Who,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Take a card or cash payment. The one that brings the balance to zero closes the check
     and frees the table in the same transaction; the response already shows both."""
@@ -97,7 +101,11 @@ def pay(
 
 @router.post("/payments/{payment_id}/refund", status_code=201)
 def refund(
-    payment_id: str, body: RefundBody, who: Who, request: Request, idempotency_key: IdempotencyKey
+    payment_id: str,
+    body: RefundBody,
+    who: Who,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Manager: refund all or part of a captured payment. A replay refunds nothing more."""
     refunds: Refunds = request.app.state.refunds
