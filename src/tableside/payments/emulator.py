@@ -39,7 +39,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}")
 HOLD_LIMIT_S = 120.0
 _DISCONNECT_POLL_S = 0.05
 DEFAULT_SLOW_DELAY_MS = 3000
-LEDGER_FILENAME = "processor-emulator.sqlite3"
+LEDGER_FILENAME = "processor-emulator.db"  # the name `tableside demo` uses too
 
 FAULT_MODES = frozenset(
     {"none", "decline", "error_500", "timeout_before_charge", "timeout_after_charge", "slow"}
@@ -293,8 +293,8 @@ class FaultSwitch:
     def set(self, mode: str, count: int, delay_ms: int) -> None:
         with self._lock:
             self._mode, self._count, self._delay_ms = mode, count, delay_ms
-            if mode == "none":
-                self._count = 0
+            if mode == "none" or count == 0:
+                self._mode, self._count = "none", 0
 
     def take(self) -> Fault | None:
         """Consume one armed fault for a charge request, or None when the switch is off."""
@@ -542,7 +542,8 @@ class SearchClause:
 class Ledger:
     """The emulator's durable state. Every write is one SQLite transaction; thread-safe."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)  # callers building paths from CLI arguments may pass a str
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         # One connection shared by all threads, serialized by the lock: SQLite allows one
@@ -932,6 +933,10 @@ def _json(status: int, body: JsonObject, headers: dict[str, str] | None = None) 
     return JSONResponse(body, status_code=status, headers=merged)
 
 
+def _echo_key(key: str | None) -> dict[str, str]:
+    return {"Idempotency-Key": key} if key is not None else {}
+
+
 def _error_response(error: StripeApiError) -> JSONResponse:
     headers = {}
     if error.should_retry is not None:
@@ -1097,7 +1102,7 @@ def _created_filter(params: JsonObject) -> dict[str, int]:
     return result
 
 
-def create_app(ledger_path: Path) -> FastAPI:
+def create_app(ledger_path: Path | str) -> FastAPI:
     """The emulator as an ASGI app over the ledger at ``ledger_path`` (created if missing)."""
     ledger = Ledger(ledger_path)
     faults = FaultSwitch()
@@ -1220,7 +1225,7 @@ def create_app(ledger_path: Path) -> FastAPI:
                 # The key stays in flight until the answer goes out, as on Stripe: a retry
                 # in the meantime is told 409, and a caller that died does not undo anything.
                 await asyncio.sleep(fault.delay_ms / 1000)
-            return _json(status, body, {"Idempotency-Key": key or ""})
+            return _json(status, body, _echo_key(key))
 
         return await idempotent(request, params, execute)
 
@@ -1333,7 +1338,7 @@ def create_app(ledger_path: Path) -> FastAPI:
                 key=key,
                 fingerprint=fingerprint,
             )
-            return _json(status, body, {"Idempotency-Key": key or ""})
+            return _json(status, body, _echo_key(key))
 
         return await idempotent(request, params, execute)
 
@@ -1440,7 +1445,12 @@ def _fault_error(message: str) -> JSONResponse:
 # --------------------------------------------------------------------------------------
 
 
-def _config(host: str, port: int, ledger_path: Path) -> uvicorn.Config:
+def _config(host: str, port: int, ledger_path: Path | str, *, own_logging: bool) -> uvicorn.Config:
+    extra: dict[str, Any] = {}
+    if not own_logging:
+        # Inside another program (``tableside demo``) leave its logging setup alone: uvicorn's
+        # default applies a process-wide dictConfig.
+        extra["log_config"] = None
     return uvicorn.Config(
         create_app(ledger_path),
         host=host,
@@ -1449,12 +1459,13 @@ def _config(host: str, port: int, ledger_path: Path) -> uvicorn.Config:
         access_log=False,
         # Held requests (timeout faults) must not keep a stopping emulator alive.
         timeout_graceful_shutdown=1,
+        **extra,
     )
 
 
-def serve(host: str, port: int, ledger_path: Path) -> None:
+def serve(host: str, port: int, ledger_path: Path | str) -> None:
     """Serve the emulator until interrupted (blocking)."""
-    uvicorn.Server(_config(host, port, ledger_path)).run()
+    uvicorn.Server(_config(host, port, ledger_path, own_logging=True)).run()
 
 
 @dataclass
@@ -1476,14 +1487,14 @@ class EmulatorHandle:
 
 
 def start_in_thread(
-    host: str, port: int, ledger_path: Path, *, startup_timeout_s: float = 10.0
+    host: str, port: int, ledger_path: Path | str, *, startup_timeout_s: float = 10.0
 ) -> EmulatorHandle:
     """Start the emulator in a daemon thread; returns once it accepts connections.
 
     ``port=0`` picks a free port (see ``handle.port``). Raises ``RuntimeError`` when it
     cannot start (e.g. the port is taken).
     """
-    server = uvicorn.Server(_config(host, port, ledger_path))
+    server = uvicorn.Server(_config(host, port, ledger_path, own_logging=False))
     thread = threading.Thread(target=server.run, name="processor-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout_s
