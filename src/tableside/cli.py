@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -85,7 +86,13 @@ def cmd_recover(settings: Settings, _: argparse.Namespace) -> int:
     db = _database(settings)
     processor = _processor(settings)
     settlement = Settlement(db, processor, settings.processor_timeout_s)
-    report = Recovery(db, settlement, processor, settings.processor_timeout_s).run_once()
+    report = Recovery(
+        db,
+        settlement,
+        processor,
+        settings.processor_timeout_s,
+        search_lag_s=settings.processor_search_lag_s,
+    ).run_once()
     print(report.summary())
     for label, ids in (
         ("captured", report.captured),
@@ -152,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = sub.add_parser("processor-emulator", help="the Stripe-compatible card emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=DEFAULT_EMULATOR_PORT)
-    emulator.add_argument("--ledger", default=None, help="its SQLite file (default: data dir)")
+    emulator.add_argument(
+        "--ledger", type=Path, default=None, help="its SQLite file (default: data dir)"
+    )
     emulator.set_defaults(func=cmd_emulator)
     sub.add_parser(
         "recover", help="settle pending card payments now by asking the processor"

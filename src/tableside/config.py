@@ -29,6 +29,11 @@ class Settings:
     def uses_emulator(self) -> bool:
         return self.processor_url is None
 
+    @property
+    def processor_search_lag_s(self) -> float:
+        """How far the processor's search may trail its writes (Stripe: up to a minute)."""
+        return 0.0 if self.stripe_api_key == EMULATOR_API_KEY else 300.0
+
     def effective_processor_url(self) -> str:
         return self.processor_url or f"http://127.0.0.1:{DEFAULT_EMULATOR_PORT}"
 

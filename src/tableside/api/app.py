@@ -28,7 +28,13 @@ def create_app(
     database = db or Database(make_engine(settings.database_url))
     card_processor = processor or StripeCardProcessor.from_settings(settings)
     settlement = Settlement(database, card_processor, settings.processor_timeout_s)
-    recovery = Recovery(database, settlement, card_processor, settings.processor_timeout_s)
+    recovery = Recovery(
+        database,
+        settlement,
+        card_processor,
+        settings.processor_timeout_s,
+        search_lag_s=settings.processor_search_lag_s,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tableside.domain import check as rules
 from tableside.domain.payment import PaymentStatus, Tender
 from tableside.payments.port import CardProcessor
+from tableside.payments.stripe_card import ProcessorUnavailableError
 from tableside.services import checks as check_service
 from tableside.store import models as m
 from tableside.store.unit_of_work import Database
@@ -92,7 +93,14 @@ def _reconcile(processor: CardProcessor, captured: dict[str, int], report: Invar
     """4. Every captured card payment has its charge, and every charge has its payment."""
     seen: dict[str, int] = defaultdict(int)
     charges = 0
-    for charge in processor.charges():
+    try:
+        listed = list(processor.charges())
+    except ProcessorUnavailableError as error:
+        report.violations.append(
+            f"could not reconcile: the card processor is unreachable ({error})"
+        )
+        return
+    for charge in listed:
         if not charge.captured:
             continue
         charges += 1

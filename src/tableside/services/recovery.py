@@ -53,12 +53,17 @@ class Recovery:
         settlement: Settlement,
         processor: CardProcessor,
         processor_timeout_s: float,
+        *,
+        search_lag_s: float = 0.0,
     ) -> None:
         self.db = db
         self.settlement = settlement
         self.processor = processor
         # The original request has certainly given up on the processor after this long.
         self.grace = timedelta(seconds=processor_timeout_s + 1.0)
+        # "The processor holds no charge" is only believed once its search has caught up
+        # (Stripe's search may lag writes by a minute; the emulator's never does).
+        self.conclude_nothing_charged_after = self.grace + timedelta(seconds=search_lag_s)
 
     def run_once(self) -> RecoveryReport:
         report = RecoveryReport()
@@ -67,6 +72,8 @@ class Recovery:
             if not self._take_lease(restaurant_id, payment_id):
                 continue
             result = self.processor.lookup(payment_id)
+            if result is None and not self._old_enough_to_conclude(restaurant_id, payment_id):
+                result = ChargeResult(ChargeOutcome.UNKNOWN)
             if result is None:
                 result = ChargeResult(
                     ChargeOutcome.FAILED,
@@ -98,6 +105,12 @@ class Recovery:
                 .limit(500)
             ).all()
         return [(row[0], row[1]) for row in rows]
+
+    def _old_enough_to_conclude(self, restaurant_id: str, payment_id: str) -> bool:
+        with self.db.reader(restaurant_id) as uow:
+            payment = uow.session.get(m.Payment, payment_id)
+            assert payment is not None
+            return payment.created_at < utcnow() - self.conclude_nothing_charged_after
 
     def _take_lease(self, restaurant_id: str, payment_id: str) -> bool:
         """Exactly one of recovery and a client retry works on an attempt at a time."""
