@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from tableside.api import errors
+from tableside.api.middleware import CatchAll
 from tableside.api.routes import auth, events, floor, kitchen, payments
 from tableside.config import Settings
 from tableside.payments.port import CardProcessor
@@ -59,6 +60,7 @@ def create_app(
     app.state.refunds = Refunds(database, card_processor, settings.processor_timeout_s)
     app.state.recovery = recovery
     errors.install(app)
+    app.add_middleware(CatchAll)
     for module in (auth, floor, kitchen, payments, events):
         app.include_router(module.router)
     hub.attach(app)

@@ -170,6 +170,7 @@ class Settlement:
                 # Cash has no processor: record, apply and settle in this one transaction.
                 answer = _apply(uow, check, payment, ChargeResult(ChargeOutcome.CAPTURED))
                 keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+                checkpoint("payment.before_commit")
                 uow.commit()
                 return answer
             uow.commit()
@@ -181,10 +182,23 @@ class Settlement:
         charge = self._charge_request(who.restaurant_id, payment_id)
         if charge is None:  # someone else completed it meanwhile
             return self.complete(who.restaurant_id, payment_id, None)
-        # Step 2: no transaction is open while the processor works.
-        result = self.processor.charge(charge)
-        checkpoint("payment.processor_answered")
-        return self.complete(who.restaurant_id, payment_id, result)
+        try:
+            # Step 2: no transaction is open while the processor works.
+            result = self.processor.charge(charge)
+            checkpoint("payment.processor_answered")
+            return self.complete(who.restaurant_id, payment_id, result)
+        except Exception:
+            # The attempt stays pending (the money may have moved); free its key so that a
+            # retry with it can finish the job at once instead of waiting out the lease.
+            self._release_lease(who.restaurant_id, payment_id)
+            raise
+
+    def _release_lease(self, restaurant_id: str, payment_id: str) -> None:
+        with self.db.unit(restaurant_id) as uow:
+            row = keys.for_resource(uow, payment_id)
+            if row.response_status is None:
+                keys.finish(row, None)
+                uow.commit()
 
     def _charge_request(self, restaurant_id: str, payment_id: str) -> ChargeRequest | None:
         with self.db.reader(restaurant_id) as uow:
@@ -232,6 +246,7 @@ class Settlement:
                 return _timeout_answer(payment)
             answer = _apply(uow, check, payment, result)
             keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+            checkpoint("payment.before_commit")
             uow.commit()
             checkpoint("payment.completed")
             return answer
