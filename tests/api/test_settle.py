@@ -327,3 +327,40 @@ def test_paying_without_logging_in_is_refused(live_server: str, server: Terminal
         headers={"Idempotency-Key": new_key()},
     )
     assert response.status_code == 401
+
+
+def test_a_manager_voids_a_payment_stuck_pending_and_the_balance_is_payable_again(
+    live_server: str, server: Terminal, emulator_url: str
+) -> None:
+    check = open_check(server)
+    fault(emulator_url, "timeout_before_charge")
+    stuck = server.pay(check["id"], check["total_cents"], tender="card")
+    assert stuck.status_code == 504
+    payment_id = stuck.json()["error"]["payment_id"]
+    assert server.post(f"/payments/{payment_id}/void").status_code == 403
+    manager = Terminal(live_server, pin="9999")
+    voided = manager.post(f"/payments/{payment_id}/void")
+    if voided.status_code == 409:  # the background recovery concluded it first
+        assert voided.json()["error"]["code"] == "payment_not_pending"
+    else:
+        assert voided.status_code == 200, voided.text
+        assert voided.json()["payment"]["status"] == "voided"
+    assert charges_for(emulator_url, payment_id) == []
+    assert server.check(check["id"])["payable_cents"] == check["total_cents"]
+    assert server.pay(check["id"], check["total_cents"]).status_code == 201
+
+
+def test_voiding_a_payment_the_processor_did_charge_records_it_captured_instead(
+    live_server: str, server: Terminal, emulator_url: str
+) -> None:
+    check = open_check(server)
+    fault(emulator_url, "timeout_after_charge")
+    stuck = server.pay(check["id"], check["total_cents"], tender="card")
+    payment_id = stuck.json()["error"]["payment_id"]
+    manager = Terminal(live_server, pin="9999")
+    response = manager.post(f"/payments/{payment_id}/void")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] in ("payment_was_captured", "payment_not_pending")
+    assert server.check(check["id"])["status"] == "closed"
+    assert server.table("T3")["status"] == "available"
+    assert len(charges_for(emulator_url, payment_id)) == 1

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from tableside.domain import check as rules
-from tableside.domain.errors import InvalidRequest
+from tableside.domain.errors import Conflict, InvalidRequest, NotFound
 from tableside.domain.payment import (
     PaymentStatus,
     Tender,
@@ -39,6 +39,7 @@ from tableside.domain.payment import (
     payable_cents,
     validate_amounts,
 )
+from tableside.domain.staff import MANAGER_ROLES
 from tableside.payments.port import (
     CardProcessor,
     ChargeOutcome,
@@ -220,7 +221,53 @@ class Settlement:
                 },
             )
 
-    def complete(self, restaurant_id: str, payment_id: str, result: ChargeResult | None) -> Answer:
+    def void_pending(self, who: Principal, payment_id: str) -> Answer:
+        """Manager: call off a payment stuck pending, freeing what it reserves.
+
+        The processor is asked first: money that moved is recorded as captured (refund it
+        instead, 409); only an attempt the processor holds no charge for is voided.
+        """
+        who.require(MANAGER_ROLES, "void payments")
+        with self.db.unit(who.restaurant_id, who.staff_id) as uow:
+            payment = uow.session.get(m.Payment, payment_id)
+            if payment is None or payment.restaurant_id != who.restaurant_id:
+                raise NotFound(f"No payment with id {payment_id!r} in this restaurant.")
+            if payment.status != PaymentStatus.PENDING:
+                raise Conflict(
+                    f"This payment is {payment.status}; only a pending one can be voided "
+                    "(refund a captured one).",
+                    code="payment_not_pending",
+                )
+            row = keys.for_resource(uow, payment.id)
+            if keys.lease_active(row, utcnow()):
+                raise keys.in_progress()
+            row.locked_until = utcnow() + timedelta(seconds=self.lease_s)
+            uow.commit()
+        result = self.processor.lookup(payment_id)
+        if result is None:
+            return self.complete(
+                who.restaurant_id,
+                payment_id,
+                ChargeResult(ChargeOutcome.FAILED, message="Voided by a manager."),
+                voided_by=who.staff_id,
+            )
+        answer = self.complete(who.restaurant_id, payment_id, result)
+        if result.outcome is ChargeOutcome.CAPTURED:
+            raise Conflict(
+                "The card was charged after all, so the payment is now captured. "
+                "Refund it if the guest should not pay.",
+                code="payment_was_captured",
+            )
+        return answer
+
+    def complete(
+        self,
+        restaurant_id: str,
+        payment_id: str,
+        result: ChargeResult | None,
+        *,
+        voided_by: str | None = None,
+    ) -> Answer:
         """Transaction 3: record what the processor said. Idempotent: a payment already
         final is answered as it stands; ``UNKNOWN`` leaves it pending and frees its lease.
         """
@@ -244,7 +291,7 @@ class Settlement:
                 uow.audit("payment.outcome_unknown", "payment", payment.id)
                 uow.commit()
                 return _timeout_answer(payment)
-            answer = _apply(uow, check, payment, result)
+            answer = _apply(uow, check, payment, result, voided_by=voided_by)
             keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
             checkpoint("payment.before_commit")
             uow.commit()
@@ -255,7 +302,14 @@ class Settlement:
 # --- applying an outcome (inside the caller's transaction) ---------------------------------
 
 
-def _apply(uow: UnitOfWork, check: m.Check, payment: m.Payment, result: ChargeResult) -> Answer:
+def _apply(
+    uow: UnitOfWork,
+    check: m.Check,
+    payment: m.Payment,
+    result: ChargeResult,
+    *,
+    voided_by: str | None = None,
+) -> Answer:
     now = utcnow()
     payment.processor_payment_id = result.processor_payment_id
     if result.outcome is ChargeOutcome.DECLINED:
@@ -274,6 +328,20 @@ def _apply(uow: UnitOfWork, check: m.Check, payment: m.Payment, result: ChargeRe
         uow.session.flush()
         return _error_answer(
             402, "card_declined", f"{payment.failure_message} Nothing was charged.", payment
+        )
+    if result.outcome is ChargeOutcome.FAILED and voided_by is not None:
+        payment.status = PaymentStatus.VOIDED.value
+        payment.failure_code = "voided"
+        payment.failure_message = result.message
+        payment.settled_at = now
+        uow.audit("payment.voided", "payment", payment.id, check_id=check.id, by=voided_by)
+        uow.emit("payment.voided", {"payment_id": payment.id, "check_id": check.id})
+        uow.session.flush()
+        return _error_answer(
+            502,
+            "processor_error",
+            "This payment was voided by a manager; nothing was charged.",
+            payment,
         )
     if result.outcome is ChargeOutcome.FAILED:
         payment.status = PaymentStatus.FAILED.value

@@ -114,6 +114,16 @@ def refund(
     )
 
 
+@router.post("/payments/{payment_id}/void")
+def void_pending(payment_id: str, who: Who, request: Request) -> JSONResponse:
+    """Manager: call off a payment stuck pending. The processor is asked first; a charge
+    that went through is recorded (409: refund it instead), otherwise the payment is voided
+    and what it reserved is payable again."""
+    settlement: Settlement = request.app.state.settlement
+    answer = settlement.void_pending(who, payment_id)
+    return JSONResponse({"payment": answer.body["payment"], "voided": True}, status_code=200)
+
+
 @router.put("/checks/{check_id}/split", response_model=CheckView)
 def split(check_id: str, body: SplitBody, who: Who, db: DB) -> CheckView:
     """Split what is left to pay: by seat, evenly N ways, or custom amounts (``none`` clears)."""
