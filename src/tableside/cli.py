@@ -81,6 +81,7 @@ def _processor(settings: Settings) -> StripeCardProcessor:
 def cmd_recover(settings: Settings, _: argparse.Namespace) -> int:
     """Settle every pending card payment once, by asking the processor, and report."""
     from tableside.services.recovery import Recovery
+    from tableside.services.refunds import Refunds
     from tableside.services.settlement import Settlement
 
     db = _database(settings)
@@ -92,6 +93,7 @@ def cmd_recover(settings: Settings, _: argparse.Namespace) -> int:
         processor,
         settings.processor_timeout_s,
         search_lag_s=settings.processor_search_lag_s,
+        refunds=Refunds(db, processor, settings.processor_timeout_s),
     ).run_once()
     print(report.summary())
     for label, ids in (

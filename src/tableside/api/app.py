@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tableside.api import errors
 from tableside.api.middleware import CatchAll
-from tableside.api.routes import auth, events, floor, kitchen, payments
+from tableside.api.routes import auth, events, floor, kitchen, payments, reports
 from tableside.config import Settings
 from tableside.payments.port import CardProcessor
 from tableside.payments.stripe_card import StripeCardProcessor
@@ -21,6 +21,7 @@ from tableside.services.refunds import Refunds
 from tableside.services.settlement import Settlement
 from tableside.store.database import make_engine
 from tableside.store.unit_of_work import Database
+from tableside.web import pages
 
 
 def create_app(
@@ -29,12 +30,14 @@ def create_app(
     database = db or Database(make_engine(settings.database_url))
     card_processor = processor or StripeCardProcessor.from_settings(settings)
     settlement = Settlement(database, card_processor, settings.processor_timeout_s)
+    refunds = Refunds(database, card_processor, settings.processor_timeout_s)
     recovery = Recovery(
         database,
         settlement,
         card_processor,
         settings.processor_timeout_s,
         search_lag_s=settings.processor_search_lag_s,
+        refunds=refunds,
     )
 
     @asynccontextmanager
@@ -57,12 +60,13 @@ def create_app(
     app.state.db = database
     app.state.processor = card_processor
     app.state.settlement = settlement
-    app.state.refunds = Refunds(database, card_processor, settings.processor_timeout_s)
+    app.state.refunds = refunds
     app.state.recovery = recovery
     errors.install(app)
     app.add_middleware(CatchAll)
-    for module in (auth, floor, kitchen, payments, events):
+    for module in (auth, floor, kitchen, payments, events, reports, pages):
         app.include_router(module.router)
+    app.mount("/static", pages.static_files(), name="static")
     hub.attach(app)
 
     @app.get("/healthz", tags=["operations"])

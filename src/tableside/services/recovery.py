@@ -18,9 +18,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tableside.domain.payment import PaymentStatus, Tender
-from tableside.payments.port import CardProcessor, ChargeOutcome, ChargeResult
+from tableside.domain.payment import PaymentStatus, RefundStatus, Tender
+from tableside.payments.port import CardProcessor, ChargeOutcome, ChargeResult, RefundOutcome
 from tableside.services import idempotency as keys
+from tableside.services.refunds import Refunds
 from tableside.services.settlement import Settlement
 from tableside.store import models as m
 from tableside.store.models import utcnow
@@ -36,13 +37,15 @@ class RecoveryReport:
     failed: list[str] = field(default_factory=list)
     declined: list[str] = field(default_factory=list)
     still_pending: list[str] = field(default_factory=list)
+    refunds_finished: int = 0
 
     def summary(self) -> str:
         return (
             f"examined {self.examined} pending card payment(s): "
             f"{len(self.captured)} captured, {len(self.declined)} declined, "
             f"{len(self.failed)} failed (nothing charged), "
-            f"{len(self.still_pending)} still pending"
+            f"{len(self.still_pending)} still pending; "
+            f"{self.refunds_finished} pending refund(s) finished"
         )
 
 
@@ -55,8 +58,10 @@ class Recovery:
         processor_timeout_s: float,
         *,
         search_lag_s: float = 0.0,
+        refunds: Refunds | None = None,
     ) -> None:
         self.db = db
+        self.refunds = refunds
         self.settlement = settlement
         self.processor = processor
         # The original request has certainly given up on the processor after this long.
@@ -87,9 +92,33 @@ class Recovery:
                 ChargeOutcome.UNKNOWN: report.still_pending,
             }[result.outcome]
             bucket.append(payment_id)
-        if report.examined:
+        if self.refunds is not None:
+            for restaurant_id, refund_id, processor_payment_id, amount in self._refunds():
+                if not self._take_lease(restaurant_id, refund_id):
+                    continue
+                # Asking again under the refund's own key never refunds twice.
+                outcome = self.processor.refund(refund_id, processor_payment_id, amount)
+                self.refunds.complete(restaurant_id, refund_id, outcome)
+                report.refunds_finished += outcome.outcome is not RefundOutcome.UNKNOWN
+        if report.examined or report.refunds_finished:
             log.info("recovery: %s", report.summary())
         return report
+
+    def _refunds(self) -> list[tuple[str, str, str, int]]:
+        cutoff = utcnow() - self.grace
+        with self.db.reader() as uow:
+            rows = uow.session.execute(
+                select(
+                    m.Refund.restaurant_id,
+                    m.Refund.id,
+                    m.Payment.processor_payment_id,
+                    m.Refund.amount_cents,
+                )
+                .join(m.Payment, m.Payment.id == m.Refund.payment_id)
+                .where(m.Refund.status == RefundStatus.PENDING.value, m.Refund.created_at < cutoff)
+                .limit(500)
+            ).all()
+        return [(r[0], r[1], r[2] or "", r[3]) for r in rows]
 
     def _candidates(self) -> list[tuple[str, str]]:
         cutoff = utcnow() - self.grace

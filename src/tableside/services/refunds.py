@@ -49,7 +49,7 @@ class Refunds:
             return claim
         refund_id, processor_payment_id, amount = claim
         result = self.processor.refund(refund_id, processor_payment_id, amount)
-        return self._complete(who, refund_id, result)
+        return self.complete(who.restaurant_id, refund_id, result)
 
     def _record(
         self, who: Principal, payment_id: str, key: str, print_: str, amount: int, reason: str
@@ -125,10 +125,12 @@ class Refunds:
             uow.commit()
             return refund.id, payment.processor_payment_id or "", amount
 
-    def _complete(self, who: Principal, refund_id: str, result: RefundResult) -> Answer:
-        with self.db.unit(who.restaurant_id, who.staff_id) as uow:
+    def complete(self, restaurant_id: str, refund_id: str, result: RefundResult) -> Answer:
+        """Record the processor's answer for a pending refund (a live request or recovery)."""
+        with self.db.unit(restaurant_id) as uow:
             refund = uow.session.get(m.Refund, refund_id)
             assert refund is not None
+            uow.staff_id = refund.created_by
             payment = _payment(uow, refund.payment_id)
             check = uow.checks.get(payment.check_id)
             uow.session.refresh(check, with_for_update=True)
