@@ -1,4 +1,9 @@
-"""One mapping from domain errors to HTTP, and one error shape: {"error": {"code", "message"}}."""
+"""One mapping from domain errors to HTTP, and one error shape: {"error": {"code", "message"}}.
+
+Database errors answer in that shape too: a lock held by another terminal is a 409 and a
+value the database cannot store (a NUL byte, a number out of range) is a 422. Anything
+unexpected is the 500 of ``middleware.CatchAll``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tableside.domain import errors as e
+from tableside.store.unit_of_work import translate_db_error
+
+UNSTORABLE = "A value in the request cannot be stored (a number too large, or a NUL character)."
 
 STATUS: dict[type[e.DomainError], int] = {
     e.NotAuthenticated: 401,
@@ -56,7 +65,23 @@ def install(app: FastAPI) -> None:
         message = str(error.detail)
         if error.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
-        return JSONResponse(error_body(code, message), status_code=error.status_code)
+        return JSONResponse(
+            error_body(code, message), status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> JSONResponse:
+        translated = translate_db_error(error)
+        if isinstance(translated, e.DomainError):
+            return await _domain(request, translated)
+        if isinstance(error, DataError):  # PostgreSQL refused a value: bad input
+            return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+        raise error  # a real fault: CatchAll answers 500 and logs it
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, error: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses an integer beyond 64 bits this way (PostgreSQL: DataError).
+        return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
 
 
 def _details(error: RequestValidationError) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tableside.domain.errors import Conflict, InvalidRequest
-from tableside.domain.money import allocate, percent_of
+from tableside.domain.money import allocate, format_cents, percent_of
 
 SHARED_SEAT = 0
 MAX_SEAT = 99
@@ -95,6 +95,60 @@ def line_net_amounts(lines: Sequence[LineAmount], discounts: Sequence[Discount])
     return net
 
 
+def check_discount_amounts(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount]
+) -> dict[str, int]:
+    """What each check discount (``line_id is None``) takes off, in the order given.
+
+    Check discounts apply after line discounts, each to what the ones before it left.
+    """
+    remaining = sum(line_net_amounts(lines, discounts).values())
+    taken: dict[str, int] = {}
+    for discount in discounts:
+        if discount.line_id is None:
+            taken[discount.id] = _discount_amount(discount, remaining)
+            remaining -= taken[discount.id]
+    return taken
+
+
+def discountable_cents(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], line_id: str | None = None
+) -> int:
+    """What a new discount could still take off: the line's amount after its own discounts,
+    or (for a check discount) what is left of the check after every discount so far."""
+    net = line_net_amounts(lines, discounts)
+    if line_id is not None:
+        return net.get(line_id, 0)
+    return sum(net.values()) - sum(check_discount_amounts(lines, discounts).values())
+
+
+def validate_new_discount(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], new: Discount
+) -> None:
+    """A discount takes off at most what is left of its line or check, and never nothing.
+
+    Amount discounts take exactly their value; percentages apply to what is left.
+    """
+    validate_discount(new.kind, new.value)
+    left = discountable_cents(lines, discounts, new.line_id)
+    what = "this line" if new.line_id is not None else "this check"
+    if left == 0:
+        raise InvalidRequest(
+            f"There is nothing left to discount on {what}.", code="discount_exceeds_amount"
+        )
+    if _discount_amount(new, left) == 0:
+        raise InvalidRequest(
+            f"This discount rounds to nothing on {what} ({format_cents(left)} left).",
+            code="discount_too_small",
+        )
+    if new.kind is DiscountKind.AMOUNT and new.value > left:
+        raise InvalidRequest(
+            f"The discount ({format_cents(new.value)}) is more than what is left on {what}"
+            f" ({format_cents(left)}).",
+            code="discount_exceeds_amount",
+        )
+
+
 def compute_totals(
     lines: Sequence[LineAmount],
     discounts: Sequence[Discount],
@@ -105,14 +159,12 @@ def compute_totals(
 
     Line discounts apply first, to their line; check discounts then apply in order to what
     is left. Tax is the rate on the discounted subtotal, rounded half up once.
-    ``balance = total − paid``; tips are never part of the balance.
+    ``subtotal − discount + tax = total`` and ``balance = total − paid``; tips are never
+    part of the balance. Voided lines count zero and no discount goes below zero.
     """
     subtotal = sum(line.total_cents for line in lines)
     after_lines = sum(line_net_amounts(lines, discounts).values())
-    remaining = after_lines
-    for discount in discounts:
-        if discount.line_id is None:
-            remaining -= _discount_amount(discount, remaining)
+    remaining = after_lines - sum(check_discount_amounts(lines, discounts).values())
     tax = percent_of(remaining, tax_rate_bp)
     total = remaining + tax
     paid = sum(amount for amount, _ in captured)

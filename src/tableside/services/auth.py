@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from tableside.domain.errors import InvalidRequest, LockedOut, NotAuthenticated
+from tableside.domain.errors import InvalidRequest, LockedOut, NotAuthenticated, NotFound
 from tableside.domain.staff import LOCKOUT_SECONDS, MANAGER_ROLES, MAX_WRONG_PINS, Role
 from tableside.services.principal import Principal
 from tableside.services.views import RestaurantView, StaffView
@@ -31,6 +33,7 @@ ANONYMOUS_WINDOW = timedelta(minutes=5)
 
 
 def installation_key(uow: UnitOfWork) -> str:
+    """The installation's secret for PIN lookups, created once and shared by every process."""
     row = uow.session.get(m.Installation, 1)
     if row is None:
         row = m.Installation(id=1, pin_lookup_key=secrets.token_hex(32))
@@ -40,15 +43,18 @@ def installation_key(uow: UnitOfWork) -> str:
 
 
 def pin_lookup(key: str, restaurant_id: str, pin: str) -> str:
+    """The HMAC that finds a staff member by PIN without storing the PIN (unique per restaurant)."""
     return hmac.new(key.encode(), f"{restaurant_id}:{pin}".encode(), hashlib.sha256).hexdigest()
 
 
 def validate_pin(pin: str) -> None:
+    """A PIN is 4 to 8 digits; anything else is a 422 before any lookup."""
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise InvalidRequest("A PIN is 4 to 8 digits.", code="invalid_pin_format")
 
 
 def hash_token(token: str) -> str:
+    """Tokens are stored as their SHA-256 only: a leaked table logs nobody in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -71,7 +77,11 @@ def login(
     ttl_s: int,
     staff_id: str | None = None,
 ) -> LoginResult | NotAuthenticated | LockedOut:
-    """Check a PIN. Returns (not raises) refusals so the caller can commit the counters."""
+    """Check a PIN. Returns (not raises) refusals so the caller can commit the counters.
+
+    With ``staff_id`` (the tile tapped), a wrong PIN counts against that staff member only,
+    and five lock only them out; without it, against this terminal's address.
+    """
     validate_pin(pin)
     restaurant = uow.restaurants.by_slug(restaurant_slug)
     if restaurant is None:
@@ -79,13 +89,22 @@ def login(
     uow.scope_to(restaurant.id)
     now = utcnow()
     throttle = uow.staff.throttle(source)
-    if throttle is not None and now - throttle.window_started_at > ANONYMOUS_WINDOW:
-        throttle.failures, throttle.window_started_at = 0, now
-    if throttle is not None and throttle.failures >= ANONYMOUS_WRONG_PINS:
+    if (
+        throttle is not None
+        and now - throttle.window_started_at <= ANONYMOUS_WINDOW
+        and throttle.failures >= ANONYMOUS_WRONG_PINS
+    ):
         return LockedOut("Too many wrong PINs from this terminal. Wait five minutes.")
 
-    named = uow.staff.get(staff_id) if staff_id else None
+    named = _named_staff(uow, staff_id)
     found = uow.staff.by_pin_lookup(pin_lookup(installation_key(uow), restaurant.id, pin))
+    if staff_id and named is None:
+        # A tile of no one here (or of another restaurant): a wrong login from this terminal.
+        found = None
+    # Attempts on one staff member take turns (their row is locked, in id order), so every
+    # wrong PIN fired at once still counts and no login undoes a lockout it did not see.
+    for row in sorted({r.id: r for r in (named, found) if r is not None}.values(), key=_id):
+        uow.session.refresh(row, with_for_update=True)
     candidate = named or found
     if candidate is not None and candidate.locked_until and candidate.locked_until > now:
         minutes = max(1, int((candidate.locked_until - now).total_seconds() // 60) + 1)
@@ -106,12 +125,7 @@ def login(
                 named.failed_pin_attempts = 0
                 uow.audit("staff.locked", "staff", named.id, after_wrong_pins=MAX_WRONG_PINS)
         else:
-            if throttle is None:
-                throttle = m.LoginThrottle(
-                    restaurant_id=restaurant.id, source=source, failures=0, window_started_at=now
-                )
-                uow.session.add(throttle)
-            throttle.failures += 1
+            _count_wrong_pin_from(uow, restaurant.id, source, now)
         return NotAuthenticated("Wrong PIN. Try again.")
 
     found.failed_pin_attempts = 0
@@ -127,14 +141,47 @@ def login(
             expires_at=now + timedelta(seconds=ttl_s),
         )
     )
+    uow.staff_id = found.id  # the audit entry names who logged in
     uow.audit("staff.login", "staff", found.id)
-    uow.staff_id = found.id
     return LoginResult(
         token=token,
         staff=StaffView(id=found.id, name=found.name, role=found.role),
         restaurant=restaurant_view(restaurant),
         expires_in_s=ttl_s,
     )
+
+
+def _id(row: m.Staff) -> str:
+    return row.id
+
+
+def _count_wrong_pin_from(uow: UnitOfWork, restaurant_id: str, source: str, now: datetime) -> None:
+    """One more wrong PIN from this terminal, counted exactly when several arrive at once."""
+    dialect = uow.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    uow.session.execute(
+        insert(m.LoginThrottle)
+        .values(restaurant_id=restaurant_id, source=source, failures=0, window_started_at=now)
+        .on_conflict_do_nothing()
+    )
+    throttle = uow.session.scalars(
+        select(m.LoginThrottle)
+        .where(m.LoginThrottle.restaurant_id == restaurant_id, m.LoginThrottle.source == source)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if now - throttle.window_started_at > ANONYMOUS_WINDOW:
+        throttle.failures, throttle.window_started_at = 0, now
+    throttle.failures += 1
+
+
+def _named_staff(uow: UnitOfWork, staff_id: str | None) -> m.Staff | None:
+    if not staff_id:
+        return None
+    try:
+        return uow.staff.get(staff_id)
+    except NotFound:
+        return None
 
 
 def _verify(pin_hash: str, pin: str) -> bool:
@@ -145,6 +192,7 @@ def _verify(pin_hash: str, pin: str) -> bool:
 
 
 def restaurant_view(restaurant: m.Restaurant) -> RestaurantView:
+    """The restaurant as a terminal sees it."""
     return RestaurantView(
         id=restaurant.id,
         slug=restaurant.slug,
@@ -156,6 +204,9 @@ def restaurant_view(restaurant: m.Restaurant) -> RestaurantView:
 
 
 def authenticate(uow: UnitOfWork, token: str) -> Principal:
+    """Who a token belongs to; 401 unless it exists, is unexpired, unrevoked and its holder active.
+
+    The restaurant comes from the token's staff member, never from the request."""
     found = uow.staff.session_by_token_hash(hash_token(token))
     if found is None:
         raise NotAuthenticated("Your session is not valid. Log in with your PIN.")
@@ -173,6 +224,7 @@ def authenticate(uow: UnitOfWork, token: str) -> Principal:
 
 
 def logout(uow: UnitOfWork, token: str) -> None:
+    """End this session (only this one); logging out twice is harmless."""
     found = uow.staff.session_by_token_hash(hash_token(token))
     if found is not None and found[0].revoked_at is None:
         found[0].revoked_at = utcnow()
@@ -224,4 +276,5 @@ def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> Staff
 
 
 def list_staff(uow: UnitOfWork, who: Principal) -> list[StaffView]:
+    """The restaurant's active staff, by name."""
     return [StaffView(id=s.id, name=s.name, role=s.role) for s in uow.staff.all() if s.active]

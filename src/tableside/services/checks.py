@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tableside.domain import check as rules
-from tableside.domain.errors import InvalidRequest, NotAllowed
+from tableside.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from tableside.domain.payment import PaymentStatus, payable_cents
-from tableside.domain.staff import MANAGER_ROLES, Role
+from tableside.domain.staff import MANAGER_ROLES
 from tableside.services.principal import Principal
 from tableside.services.views import (
     CheckView,
@@ -56,6 +56,7 @@ def check_totals(uow: UnitOfWork, check: m.Check) -> tuple[rules.CheckTotals, in
 
 
 def view(uow: UnitOfWork, check: m.Check) -> CheckView:
+    """The check as terminals see it: totals computed from its rows, never stored."""
     lines = uow.checks.lines([check.id])
     modifiers = uow.checks.modifiers([line.id for line in lines])
     discounts = uow.checks.discounts(check.id)
@@ -124,6 +125,7 @@ def view(uow: UnitOfWork, check: m.Check) -> CheckView:
 
 
 def payment_view(payment: m.Payment) -> PaymentView:
+    """A payment attempt as terminals see it."""
     return PaymentView(
         id=payment.id,
         status=payment.status,
@@ -189,12 +191,14 @@ def _discounts(rows: Sequence[m.CheckDiscount]) -> list[rules.Discount]:
 def line_amounts_of(
     uow: UnitOfWork, check: m.Check
 ) -> tuple[list[rules.LineAmount], list[rules.Discount]]:
+    """The check's lines and discounts as the domain's totals take them."""
     lines = uow.checks.lines([check.id])
     modifiers = uow.checks.modifiers([line.id for line in lines])
     return _line_amounts(lines, modifiers), _discounts(uow.checks.discounts(check.id))
 
 
 def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
+    """One check of the caller's restaurant (404 for any other)."""
     return view(uow, uow.checks.get(check_id))
 
 
@@ -252,7 +256,7 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
 def _orderable_item(uow: UnitOfWork, item_id: str) -> m.MenuItem:
     try:
         item = uow.menu.item(item_id)
-    except Exception as error:
+    except NotFound as error:
         raise InvalidRequest(f"There is no menu item {item_id!r}.", code="unknown_item") from error
     if not item.available:
         raise InvalidRequest(f"{item.name} is 86'd (not available right now).", code="item_86d")
@@ -291,7 +295,11 @@ def _chosen_options(
 def void_line(
     uow: UnitOfWork, who: Principal, check_id: str, line_id: str, reason: str
 ) -> CheckView:
-    """Take a line off the check. A line already fired needs a manager and a reason."""
+    """Take a line off the check. A line already fired needs a manager and a reason.
+
+    The line stays on the check and on its kitchen ticket, marked voided, and counts zero;
+    a void never takes the total below what has been paid (or is being paid).
+    """
     check = uow.checks.get(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
     line = uow.checks.line(check.id, line_id)
@@ -305,6 +313,14 @@ def void_line(
     line.voided_at = utcnow()
     line.voided_by = who.staff_id
     line.void_reason = reason.strip() or "removed before sending"
+    uow.session.flush()
+    after, reserved = check_totals(uow, check)
+    if after.balance_cents < reserved:
+        raise Conflict(
+            "Voiding this line would take the check below what has already been paid;"
+            " refund the payment first.",
+            code="void_exceeds_balance",
+        )
     check.version += 1
     check.split_plan = None  # the parts no longer add up
     uow.audit(
@@ -333,9 +349,12 @@ def add_discount(
     reason: str,
     line_id: str | None = None,
 ) -> CheckView:
-    """A manager's discount or comp (100 % = comp), on a line or on the whole check."""
-    if who.role is not Role.MANAGER:
-        raise NotAllowed("Only a manager can discount or comp.")
+    """A manager's discount or comp (100 % = comp), on a line or on the whole check.
+
+    An amount takes exactly its value off and never more than is left of its line or check;
+    a percentage applies to what is left. Never below what has been paid. Audited.
+    """
+    who.require(MANAGER_ROLES, "discount or comp")
     rules.validate_discount(kind, value)
     if not reason.strip():
         raise InvalidRequest("Say why this is discounted.", code="reason_required")
@@ -345,9 +364,12 @@ def add_discount(
         line = uow.checks.line(check.id, line_id)
         if line.voided_at is not None:
             raise InvalidRequest("A voided line cannot be discounted.", code="already_voided")
+    lines, discounts = line_amounts_of(uow, check)
+    new = rules.Discount(id=new_id("dc"), kind=kind, value=value, line_id=line_id)
+    rules.validate_new_discount(lines, discounts, new)
     totals, reserved = check_totals(uow, check)
     discount = m.CheckDiscount(
-        id=new_id("dc"),
+        id=new.id,
         restaurant_id=who.restaurant_id,
         check_id=check.id,
         line_id=line_id,
@@ -360,7 +382,7 @@ def add_discount(
     uow.session.add(discount)
     uow.session.flush()
     after, _ = check_totals(uow, check)
-    if after.balance_cents < reserved or after.balance_cents < 0:
+    if after.balance_cents < reserved:
         raise InvalidRequest(
             "This discount would take the check below what has already been paid.",
             code="discount_exceeds_balance",
@@ -382,9 +404,11 @@ def add_discount(
     return _announce(uow, check)
 
 
-def _announce(uow: UnitOfWork, check: m.Check) -> CheckView:
+def _announce(uow: UnitOfWork, check: m.Check, current: CheckView | None = None) -> CheckView:
+    """Emit ``check.updated``; ``current``: the check's view, when the caller has built it."""
     uow.session.flush()
-    current = view(uow, check)
+    if current is None:
+        current = view(uow, check)
     uow.emit(
         "check.updated",
         {

@@ -27,6 +27,7 @@ OCCUPIED = "occupied"
 
 
 def floor(uow: UnitOfWork) -> FloorView:
+    """Every table with its derived status: occupied exactly when it has an open check."""
     return FloorView(
         sections=[SectionView(id=s.id, name=s.name) for s in uow.tables.sections()],
         tables=[
@@ -50,6 +51,7 @@ def floor(uow: UnitOfWork) -> FloorView:
 
 
 def business_date(restaurant: m.Restaurant) -> date:
+    """Today in the restaurant's timezone: the day check numbers count in."""
     try:
         zone = ZoneInfo(restaurant.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -62,8 +64,9 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     if not 1 <= guests <= 100:
         raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
     table = uow.tables.get(table_id)
+    label = table.label  # a failed flush expires every row; keep what the 409 needs
     if uow.checks.open_on_table(table.id) is not None:
-        raise _occupied(table)
+        raise _occupied(label)
     restaurant = uow.restaurants.current()
     today = business_date(restaurant)
     number = increment_counter(
@@ -88,7 +91,7 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
         uow.session.flush()
     except IntegrityError as error:
         # The other server's check won the partial unique index.
-        raise _occupied(table) from error
+        raise _occupied(label) from error
     uow.audit("table.seated", "table", table.id, check_id=check.id, guests=guests)
     _announce_table(uow, table.id, check.id)
     uow.emit(
@@ -104,8 +107,8 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     return check_service.view(uow, check)
 
 
-def _occupied(table: m.DiningTable) -> Conflict:
-    return Conflict(f"Table {table.label} already has an open check.", code="table_occupied")
+def _occupied(label: str) -> Conflict:
+    return Conflict(f"Table {label} already has an open check.", code="table_occupied")
 
 
 def _announce_table(uow: UnitOfWork, table_id: str, check_id: str | None) -> None:
@@ -121,21 +124,26 @@ def release_table(uow: UnitOfWork, table_id: str) -> None:
 
 
 def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str) -> CheckView:
-    """Move a party to another free table: one transaction, both tables announced."""
+    """Move a party to another free table: one transaction, both tables announced.
+
+    The food follows: tickets the kitchen is still working now name the new table.
+    """
     check = uow.checks.get(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
     target = uow.tables.get(to_table_id)
+    label = target.label  # a failed flush expires every row; keep what the 409 needs
     if target.id == check.table_id:
         raise InvalidRequest("The party is already at that table.", code="same_table")
     if uow.checks.open_on_table(target.id) is not None:
-        raise _occupied(target)
+        raise _occupied(label)
     source_id = check.table_id
     check.table_id = target.id
     check.version += 1
     try:
         uow.session.flush()
     except IntegrityError as error:
-        raise _occupied(target) from error
+        raise _occupied(label) from error
+    _tickets_follow(uow, check.id, target.id)
     uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=target.id)
     _announce_table(uow, source_id, None)
     _announce_table(uow, target.id, check.id)
@@ -145,7 +153,13 @@ def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str)
 def merge_checks(
     uow: UnitOfWork, who: Principal, into_check_id: str, from_check_id: str
 ) -> CheckView:
-    """Bring another table's check onto this one; the other table is freed. One transaction."""
+    """Bring another table's check onto this one; the other table is freed. One transaction.
+
+    Nobody's bill changes by merging: the lines, line discounts and tickets move as they
+    are, and check discounts of both checks are kept as the amounts they take now (a
+    percentage of one table's check is not spread over the other's). The merged total
+    differs from the two totals' sum by at most the one cent of rounding tax once.
+    """
     if into_check_id == from_check_id:
         raise InvalidRequest("A check cannot be merged into itself.", code="same_check")
     into = uow.checks.get(into_check_id, lock=True)
@@ -157,12 +171,16 @@ def merge_checks(
             "The other check already has payments; settle or refund them before merging.",
             code="check_has_payments",
         )
+    _freeze_check_discounts(uow, into)
+    _freeze_check_discounts(uow, source)
     for line in uow.checks.lines([source.id]):
         line.check_id = into.id
     for discount in uow.checks.discounts(source.id):
         discount.check_id = into.id
     for ticket in uow.tickets.for_check(source.id):
         ticket.check_id = into.id
+    uow.session.flush()
+    _tickets_follow(uow, into.id, into.table_id)
     into.guests = min(100, into.guests + source.guests)
     into.version += 1
     source.status = rules.CheckStatus.VOID.value
@@ -182,3 +200,50 @@ def merge_checks(
         },
     )
     return check_service._announce(uow, into)
+
+
+def _freeze_check_discounts(uow: UnitOfWork, check: m.Check) -> None:
+    """Turn the check's own discounts into the amounts they take off now.
+
+    A discount that takes nothing any more (the check was comped in full before it) is
+    dropped; both changes are audited.
+    """
+    lines, discounts = check_service.line_amounts_of(uow, check)
+    taken = rules.check_discount_amounts(lines, discounts)
+    for row in uow.checks.discounts(check.id):
+        if row.line_id is not None:
+            continue
+        amount = taken[row.id]
+        if row.kind == rules.DiscountKind.AMOUNT.value and row.value == amount:
+            continue
+        uow.audit(
+            "discount.fixed_for_merge",
+            "check",
+            check.id,
+            discount_id=row.id,
+            was_kind=row.kind,
+            was_value=row.value,
+            amount=amount,
+        )
+        if amount == 0:
+            uow.session.delete(row)
+        else:
+            row.kind, row.value = rules.DiscountKind.AMOUNT.value, amount
+    uow.session.flush()
+
+
+def _tickets_follow(uow: UnitOfWork, check_id: str, table_id: str) -> None:
+    """Tickets still being worked go to the table where the party now sits."""
+    for ticket in uow.tickets.for_check(check_id):
+        if ticket.status != "served" and ticket.table_id != table_id:
+            ticket.table_id = table_id
+            ticket.updated_at = utcnow()
+            uow.emit(
+                "ticket.updated",
+                {
+                    "ticket_id": ticket.id,
+                    "check_id": check_id,
+                    "table_id": table_id,
+                    "status": ticket.status,
+                },
+            )

@@ -61,12 +61,14 @@ def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
 
 
 def tickets(uow: UnitOfWork, include_served: bool = False) -> list[TicketView]:
+    """The tickets the kitchen is working (new, in progress, ready), oldest first."""
     statuses = [s.value for s in (*ACTIVE, *((TicketStatus.SERVED,) if include_served else ()))]
     rows = uow.tickets.active(statuses)
     return _views(uow, rows)
 
 
 def ticket(uow: UnitOfWork, ticket_id: str) -> TicketView:
+    """One ticket with its lines by seat, voided ones marked (404 for another restaurant's)."""
     return _views(uow, [uow.tickets.get(ticket_id)])[0]
 
 
@@ -118,6 +120,8 @@ def move_ticket(
     The kitchen and managers work every step; servers may only mark a ready ticket served.
     """
     row = uow.tickets.get(ticket_id)
+    # Two kitchen screens bumping one ticket take turns; the second sees the first's step.
+    uow.session.refresh(row, with_for_update=True)
     current = TicketStatus(row.status)
     new = bump(current) if target is None else transition(current, target)
     if who.role not in KITCHEN_ROLES and not (

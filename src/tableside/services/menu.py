@@ -18,6 +18,7 @@ from tableside.store.unit_of_work import UnitOfWork
 
 
 def menu(uow: UnitOfWork) -> MenuView:
+    """The whole menu with availability, modifier groups and their prices."""
     items = uow.menu.items()
     groups = uow.menu.groups()
     options = uow.menu.options([g.id for g in groups])

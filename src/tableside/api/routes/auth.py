@@ -10,6 +10,7 @@ from tableside.api.schemas import (
     AddStaffRequest,
     LoginRequest,
     LoginResponse,
+    PathId,
     ResetPinRequest,
     StaffListResponse,
 )
@@ -87,6 +88,6 @@ def add_staff(body: AddStaffRequest, who: Who, db: DB) -> StaffView:
 
 
 @router.put("/staff/{staff_id}/pin", response_model=StaffView)
-def reset_pin(staff_id: str, body: ResetPinRequest, who: Who, db: DB) -> StaffView:
+def reset_pin(staff_id: PathId, body: ResetPinRequest, who: Who, db: DB) -> StaffView:
     """Manager: set a new PIN (this also lifts a lockout)."""
     return write(db, who, lambda uow: auth.reset_pin(uow, who, staff_id, body.pin))

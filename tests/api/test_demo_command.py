@@ -1,0 +1,102 @@
+"""The README's first command: `tableside demo` from a fresh data directory serves the demo
+restaurant, and seeding it again changes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import free_port, wait_until_up
+
+from tableside.config import DEFAULT_EMULATOR_PORT
+
+TABLESIDE = Path(sys.executable).with_name("tableside")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TABLESIDE_")}
+    return {**env, "TABLESIDE_DATA_DIR": str(data_dir), **extra}
+
+
+def database_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as conn:
+        tables = [
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        return {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables
+        }
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run(
+        [str(TABLESIDE), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_tableside_demo_serves_the_demo_from_a_fresh_data_dir(
+    tmp_path: Path, emulator_url: str
+) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    # `demo` starts its own card-processor emulator on its fixed port; when something else on
+    # this machine holds that port, it is pointed at the test emulator instead.
+    own_emulator = port_is_free(DEFAULT_EMULATOR_PORT)
+    extra = {} if own_emulator else {"TABLESIDE_PROCESSOR_URL": emulator_url}
+    env = environment(data_dir, **extra)
+    log = (tmp_path / "demo.log").open("w")
+    demo = subprocess.Popen(
+        [str(TABLESIDE), "demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/healthz", timeout_s=60)
+        login = httpx.post(f"{base}/api/v1/auth/login", json={"restaurant": "demo", "pin": "1234"})
+        assert login.status_code == 200, login.text
+        token = login.json()["token"]
+        floor = httpx.get(f"{base}/api/v1/floor", headers={"Authorization": f"Bearer {token}"})
+        assert floor.status_code == 200, floor.text
+        assert len(floor.json()["tables"]) >= 12
+        if own_emulator:
+            assert httpx.get(f"http://127.0.0.1:{DEFAULT_EMULATOR_PORT}/healthz").status_code == 200
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            demo.wait()
+        log.close()
+    database = data_dir / "tableside.db"
+    assert database.exists(), (tmp_path / "demo.log").read_text()
+
+    seeded = database_rows(database)
+    assert len(seeded["restaurants"]) == 2
+    for _ in range(2):
+        out = run(["seed-demo"], env, tmp_path)
+        assert "demo: already there" in out and "demo2: already there" in out, out
+        assert database_rows(database) == seeded

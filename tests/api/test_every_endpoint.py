@@ -1,0 +1,490 @@
+"""Every endpoint, table-driven (issue 2's "Must show"):
+
+- no token → 401, a role that may not → 403, another restaurant's ids → 404 (never data);
+- bad input → 4xx with ``{"error": {"code", "message"}}`` and nothing changed;
+- nothing ever answers 500.
+
+The route list comes from the server's own OpenAPI document, so a new endpoint gets the
+401 and no-500 checks at once, and fails ``test_every_route_is_in_the_table`` until it has
+a row in ``ENDPOINTS`` below.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from db_state import changed_tables, snapshot, staff_id
+from terminal import Terminal
+
+from tableside.store.unit_of_work import Database
+
+SERVER, SERVER_2, MANAGER, KITCHEN = "1234", "2345", "9999", "5555"
+PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/healthz")}
+
+
+@dataclass(frozen=True)
+class World:
+    """Real rows of both restaurants for the requests to name."""
+
+    check: str  # demo T1: a sent ribeye (on a ticket) and an unsent IPA
+    sent_line: str
+    unsent_line: str
+    ticket: str
+    other_check: str  # demo T2, open and empty
+    free_table: str  # demo T3
+    item: str  # demo's Draft IPA
+    staff: str  # demo's Sam
+    payment: str  # a cash payment on demo T4's check
+    their_check: str  # demo2 T1, with a line
+    their_line: str
+    their_free_table: str
+    their_item: str
+
+
+def build_world(live_server: str, db: Database) -> World:
+    server = Terminal(live_server)
+    check = server.seat("T1")
+    server.ring(check["id"], "Ribeye 12 oz", options=["Rare", "Fries"], note="no salt")
+    sent = server.send(check["id"])
+    unsent = server.ring(check["id"], "Draft IPA", seat=2)
+    other = server.seat("T2")
+    paid = server.seat("T4")
+    server.ring(paid["id"], "Mushroom risotto")
+    payment = server.pay(paid["id"], 1000, tender="cash")
+    assert payment.status_code == 201, payment.text
+    them = Terminal(live_server, "demo2")
+    theirs = them.seat("T1")
+    their_lines = them.ring(theirs["id"], "Draft IPA")["lines"]
+    return World(
+        check=check["id"],
+        sent_line=sent["lines"][0]["id"],
+        unsent_line=unsent["lines"][1]["id"],
+        ticket=sent["lines"][0]["ticket_id"],
+        other_check=other["id"],
+        free_table=server.table("T3")["id"],
+        item=server.menu_item("Draft IPA")["id"],
+        staff=staff_id(db, "demo", "Sam Rivera"),
+        payment=payment.json()["payment"]["id"],
+        their_check=theirs["id"],
+        their_line=their_lines[0]["id"],
+        their_free_table=them.table("T3")["id"],
+        their_item=them.menu_item("Draft IPA")["id"],
+    )
+
+
+def new_key() -> dict[str, str]:
+    return {"Idempotency-Key": f"every-endpoint-{uuid.uuid4()}"}
+
+
+Ids = Callable[[World], dict[str, str]]
+Make = Callable[[World], Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # as in the OpenAPI document, under /api/v1
+    ids: Ids = lambda w: {}  # path parameters naming demo's rows
+    body: Make | None = None  # a request body that is valid apart from who sends it
+    forbidden: tuple[str, ...] = ()  # PINs whose role may not do this
+    key: bool = False  # takes an Idempotency-Key
+    # Requests of demo2 that name one of demo's rows in the body: (path ids, body).
+    foreign_bodies: tuple[tuple[Ids, Make], ...] = ()
+    bad_bodies: tuple[Make, ...] = field(default=())
+    bad_queries: tuple[dict[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def url(self, world: World, ids: Ids | None = None) -> str:
+        return "/api/v1" + self.path.format(**(ids or self.ids)(world))
+
+
+def _check(w: World) -> dict[str, str]:
+    return {"check_id": w.check}
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/auth/logout"),
+    Endpoint("GET", "/me"),
+    Endpoint("GET", "/staff"),
+    Endpoint(
+        "POST",
+        "/staff",
+        body=lambda w: {"name": "New Hire", "role": "server", "pin": "864209"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"name": "New Hire", "role": "owner", "pin": "864209"},
+            lambda w: {"name": "New Hire", "role": "server", "pin": "12a4"},
+            lambda w: {"name": "New Hire", "role": "server", "pin": "1234"},  # taken
+            lambda w: {"name": "   ", "role": "server", "pin": "864209"},
+        ),
+    ),
+    Endpoint(
+        "PUT",
+        "/staff/{staff_id}/pin",
+        ids=lambda w: {"staff_id": w.staff},
+        body=lambda w: {"pin": "864210"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"pin": "9999"}, lambda w: {"pin": "abcd"}),
+    ),
+    Endpoint("GET", "/floor"),
+    Endpoint("GET", "/menu"),
+    Endpoint(
+        "PUT",
+        "/menu/items/{item_id}/availability",
+        ids=lambda w: {"item_id": w.item},
+        body=lambda w: {"available": False},
+        forbidden=(SERVER, SERVER_2),
+        bad_bodies=(lambda w: {"available": "maybe"},),
+    ),
+    Endpoint(
+        "POST",
+        "/tables/{table_id}/seat",
+        ids=lambda w: {"table_id": w.free_table},
+        body=lambda w: {"guests": 2},
+        forbidden=(KITCHEN,),
+        bad_bodies=(lambda w: {"guests": 0}, lambda w: {"guests": 101}),
+    ),
+    Endpoint("GET", "/checks/{check_id}", ids=_check),
+    Endpoint(
+        "POST",
+        "/checks/{check_id}/lines",
+        ids=_check,
+        body=lambda w: {"menu_item_id": w.item, "seat": 1, "quantity": 1},
+        forbidden=(KITCHEN,),
+        bad_bodies=(
+            lambda w: {"menu_item_id": w.item, "quantity": 0},
+            lambda w: {"menu_item_id": w.item, "quantity": 101},
+            lambda w: {"menu_item_id": w.item, "modifier_option_ids": ["mo_x"]},
+            lambda w: {"menu_item_id": w.their_item},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/checks/{check_id}/lines/{line_id}/void",
+        ids=lambda w: {"check_id": w.check, "line_id": w.sent_line},
+        body=lambda w: {"reason": "sent back"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"reason": "x" * 201},),
+    ),
+    Endpoint(
+        "POST",
+        "/checks/{check_id}/discounts",
+        ids=_check,
+        body=lambda w: {"kind": "percent", "value": 1000, "reason": "regulars"},
+        forbidden=(SERVER, KITCHEN),
+        foreign_bodies=(
+            (
+                lambda w: {"check_id": w.their_check},
+                lambda w: {"kind": "amount", "value": 1, "reason": "x", "line_id": w.sent_line},
+            ),
+        ),
+        bad_bodies=(
+            lambda w: {"kind": "amount", "value": 10**6, "reason": "more than the check"},
+            lambda w: {"kind": "percent", "value": 10_001, "reason": "x"},
+            lambda w: {"kind": "amount", "value": 100, "reason": ""},
+            lambda w: {"kind": "amount", "value": 100, "reason": "x", "line_id": w.their_line},
+        ),
+    ),
+    Endpoint("POST", "/checks/{check_id}/send", ids=_check, forbidden=(KITCHEN,)),
+    Endpoint(
+        "POST",
+        "/checks/{check_id}/move",
+        ids=_check,
+        body=lambda w: {"table_id": w.free_table},
+        forbidden=(KITCHEN,),
+        foreign_bodies=(
+            (lambda w: {"check_id": w.their_check}, lambda w: {"table_id": w.free_table}),
+        ),
+        bad_bodies=(lambda w: {"table_id": "tbl_nowhere"},),
+    ),
+    Endpoint(
+        "POST",
+        "/checks/{check_id}/merge",
+        ids=_check,
+        body=lambda w: {"from_check_id": w.other_check},
+        forbidden=(KITCHEN,),
+        foreign_bodies=(
+            (lambda w: {"check_id": w.their_check}, lambda w: {"from_check_id": w.other_check}),
+        ),
+        bad_bodies=(lambda w: {"from_check_id": w.check},),
+    ),
+    Endpoint("GET", "/tickets", bad_queries=({"include_served": "maybe"},)),
+    Endpoint(
+        "POST",
+        "/tickets/{ticket_id}/status",
+        ids=lambda w: {"ticket_id": w.ticket},
+        body=lambda w: {"status": "in_progress"},
+        forbidden=(SERVER, SERVER_2),
+        bad_bodies=(lambda w: {"status": "new"}, lambda w: {"status": "cooked"}),
+    ),
+    # Payments (issue 3): the contract's refusals, whoever is building the rest.
+    Endpoint(
+        "POST",
+        "/checks/{check_id}/payments",
+        ids=_check,
+        body=lambda w: {
+            "tender": "cash",
+            "amount_cents": 100,
+            "tip_cents": 0,
+            "cash_tendered_cents": 100,
+        },
+        forbidden=(KITCHEN,),
+        key=True,
+        bad_bodies=(
+            lambda w: {"tender": "cash", "amount_cents": 0, "cash_tendered_cents": 0},
+            lambda w: {"tender": "cash", "amount_cents": 10**7, "cash_tendered_cents": 10**7},
+            lambda w: {"tender": "barter", "amount_cents": 100},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/payments/{payment_id}/refund",
+        ids=lambda w: {"payment_id": w.payment},
+        body=lambda w: {"amount_cents": 100},
+        forbidden=(SERVER, KITCHEN),
+        key=True,
+        bad_bodies=(lambda w: {"amount_cents": 0}, lambda w: {"amount_cents": 10**7}),
+    ),
+    Endpoint(
+        "POST",
+        "/payments/{payment_id}/void",
+        ids=lambda w: {"payment_id": w.payment},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "PUT",
+        "/checks/{check_id}/split",
+        ids=_check,
+        body=lambda w: {"kind": "evenly", "ways": 2},
+        forbidden=(KITCHEN,),
+        bad_bodies=(lambda w: {"kind": "evenly", "ways": 1}, lambda w: {"kind": "thirds"}),
+    ),
+    Endpoint(
+        "GET",
+        "/events",
+        bad_queries=({"after": "-1"}, {"after": "last"}, {"limit": "0"}, {"after": "1e400"}),
+    ),
+    Endpoint(
+        "GET",
+        "/reports/day",
+        forbidden=(SERVER, KITCHEN),
+        bad_queries=({"date": "2025-13-45"}, {"date": "yesterday"}, {"date": "\x00"}),
+    ),
+]
+BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+
+# Values no field of any request may hold (each replaces one field of a valid body).
+JUNK_VALUES: list[Any] = [10**30, -(10**30), "\x00", [{}], {"nested": "object"}]
+# Whole bodies that are not the request at all.
+JUNK_BODIES: list[bytes] = [b"{not json", b"", b"null", b"[]", b'"text"', b"42", b"\xff\xfe"]
+# Path ids that name nothing: too long, not an id, a NUL, an escape attempt.
+JUNK_IDS = ["x" * 41, "not an id", "%00", "chk_%27%20OR%201%3D1", "..%2F..%2Ffloor"]
+
+
+def api_routes(live_server: str) -> list[tuple[str, str]]:
+    paths = httpx.get(f"{live_server}/openapi.json").json()["paths"]
+    return sorted(
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method in operations
+        if (method.upper(), path) not in PUBLIC
+    )
+
+
+def assert_error_shape(response: httpx.Response) -> None:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert isinstance(body["error"]["code"], str) and body["error"]["code"]
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+
+
+def send(
+    terminal: Terminal | httpx.Client,
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    content: bytes | None = None,
+    key: bool = False,
+) -> httpx.Response:
+    client = terminal.http if isinstance(terminal, Terminal) else terminal
+    headers = {"content-type": "application/json", **(new_key() if key else {})}
+    if content is not None:
+        return client.request(method, url, content=content, headers=headers)
+    return client.request(method, url, json=body, headers=headers)
+
+
+@pytest.fixture
+def world(live_server: str, db: Database) -> World:
+    return build_world(live_server, db)
+
+
+def test_every_route_is_in_the_table(live_server: str) -> None:
+    published = {
+        f"{method} {path.removeprefix('/api/v1')}" for method, path in api_routes(live_server)
+    }
+    missing = published - set(BY_NAME)
+    assert not missing, f"add these endpoints to ENDPOINTS in {__file__}: {sorted(missing)}"
+    assert set(BY_NAME) <= published, sorted(set(BY_NAME) - published)
+
+
+def test_no_token_is_a_401_everywhere(live_server: str, world: World) -> None:
+    failures = []
+    for method, path in api_routes(live_server):
+        endpoint = BY_NAME.get(f"{method} {path.removeprefix('/api/v1')}")
+        url = endpoint.url(world) if endpoint else re.sub(r"\{[^}]+\}", "x", path)
+        body = endpoint.body(world) if endpoint and endpoint.body else None
+        for headers in [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}]:
+            with httpx.Client(base_url=live_server) as anonymous:  # no cookie either
+                response = anonymous.request(
+                    method, url, json=body, headers={**headers, **new_key()}
+                )
+            if response.status_code != 401:
+                failures.append((method, path, headers, response.status_code, response.text))
+                continue
+            assert_error_shape(response)
+            assert response.headers.get("www-authenticate") == "Bearer"
+    assert failures == []
+
+
+def test_a_role_that_may_not_is_a_403_everywhere(
+    live_server: str, world: World, db: Database
+) -> None:
+    terminals = {pin: Terminal(live_server, pin=pin) for pin in [SERVER, SERVER_2, KITCHEN]}
+    before = snapshot(db)
+    failures = []
+    for endpoint in ENDPOINTS:
+        for pin in endpoint.forbidden:
+            response = send(
+                terminals[pin],
+                endpoint.method,
+                endpoint.url(world),
+                endpoint.body(world) if endpoint.body else None,
+                key=endpoint.key,
+            )
+            if response.status_code != 403:
+                failures.append((endpoint.name, pin, response.status_code, response.text))
+                continue
+            assert_error_shape(response)
+            assert response.json()["error"]["code"] == "forbidden"
+    assert failures == []
+    assert changed_tables(before, snapshot(db)) == []
+
+
+DEMO_WORDS = ["Ribeye", "no salt", "Sam Rivera", "Mushroom"]
+
+
+def test_another_restaurants_ids_are_404_everywhere(
+    live_server: str, world: World, db: Database
+) -> None:
+    """demo2's manager names demo's rows, in the path or in the body: 404, never data."""
+    other = Terminal(live_server, "demo2", MANAGER)
+    before = snapshot(db)
+    failures = []
+    for endpoint in ENDPOINTS:
+        attempts: list[tuple[Ids, Make | None]] = []
+        if "{" in endpoint.path:
+            attempts.append((endpoint.ids, endpoint.body))
+        attempts.extend(endpoint.foreign_bodies)
+        for ids, body in attempts:
+            response = send(
+                other,
+                endpoint.method,
+                endpoint.url(world, ids),
+                body(world) if body else None,
+                key=endpoint.key,
+            )
+            if response.status_code != 404 or any(w in response.text for w in DEMO_WORDS):
+                failures.append((endpoint.name, response.status_code, response.text))
+                continue
+            assert_error_shape(response)
+    assert failures == []
+    assert changed_tables(before, snapshot(db)) == []
+    # Lists of demo2 hold nothing of demo's.
+    for path in [
+        "/floor",
+        "/menu",
+        "/tickets",
+        "/staff",
+        "/events",
+        f"/checks/{world.their_check}",
+    ]:
+        response = other.get(path)
+        assert response.status_code == 200, (path, response.text)
+        for demo_id in [world.check, world.free_table, world.item, world.staff, world.ticket]:
+            assert demo_id not in response.text, (path, demo_id)
+
+
+def _bad_requests(endpoint: Endpoint, world: World) -> list[tuple[str, str, Any, bytes | None]]:
+    """(what, url, json body, raw body) of requests that can never succeed."""
+    url = endpoint.url(world)
+    bad: list[tuple[str, str, Any, bytes | None]] = []
+    for name, value in endpoint.ids(world).items():
+        for junk in JUNK_IDS:
+            bad_url = endpoint.url(world, lambda w, n=name, j=junk: {**endpoint.ids(w), n: j})
+            valid = endpoint.body(world) if endpoint.body else None
+            bad.append((f"{name}={junk}", bad_url, valid, None))
+        del value
+    if endpoint.body is not None:
+        valid = endpoint.body(world)
+        for raw in JUNK_BODIES:
+            bad.append((f"body {raw!r}", url, None, raw))
+        bad.append(("an unknown field", url, {**valid, "unit_price_cents": 1}, None))
+        for name in valid:
+            for junk in JUNK_VALUES:
+                bad.append((f"{name}={junk!r:.20}", url, {**valid, name: junk}, None))
+        for make in endpoint.bad_bodies:
+            bad.append(("a refused body", url, make(world), None))
+    for query in endpoint.bad_queries:
+        bad.append((f"query {query}", str(httpx.URL(url, params=query)), None, None))
+    return bad
+
+
+WITH_INPUT = [e for e in ENDPOINTS if "{" in e.path or e.body or e.bad_queries]
+
+
+def test_endpoints_without_input_take_none() -> None:
+    """The bad-input test below leaves these out: they have nothing to get wrong."""
+    assert {e.name for e in ENDPOINTS} - {e.name for e in WITH_INPUT} == {
+        "POST /auth/logout",
+        "GET /me",
+        "GET /staff",
+        "GET /floor",
+        "GET /menu",
+    }
+
+
+@pytest.mark.parametrize("endpoint", WITH_INPUT, ids=[e.name for e in WITH_INPUT])
+def test_bad_input_is_a_4xx_with_the_error_shape_and_changes_nothing(
+    live_server: str, world: World, db: Database, endpoint: Endpoint
+) -> None:
+    requests = _bad_requests(endpoint, world)
+    manager = Terminal(live_server, pin=MANAGER)
+    before = snapshot(db)
+    failures = []
+    for what, url, body, raw in requests:
+        response = send(manager, endpoint.method, url, body, content=raw, key=endpoint.key)
+        if not 400 <= response.status_code < 500:
+            failures.append((what, response.status_code, response.text[:200]))
+            continue
+        assert_error_shape(response)
+    assert failures == []
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_a_payment_without_an_idempotency_key_is_refused(live_server: str, world: World) -> None:
+    response = Terminal(live_server).post(
+        f"/checks/{world.check}/payments",
+        {"tender": "cash", "amount_cents": 100, "cash_tendered_cents": 100},
+    )
+    assert response.status_code == 400, response.text
+    assert_error_shape(response)

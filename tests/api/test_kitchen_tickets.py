@@ -1,0 +1,203 @@
+"""Firing to the kitchen and working tickets through the one state machine (ORIGINAL 14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from db_state import audit_actions, changed_tables, event_types, snapshot
+from terminal import Terminal
+
+from tableside.store.unit_of_work import Database
+
+
+@pytest.fixture
+def server(live_server: str) -> Terminal:
+    return Terminal(live_server)
+
+
+@pytest.fixture
+def kitchen(live_server: str) -> Terminal:
+    return Terminal(live_server, pin="5555")
+
+
+def ticket_of(kitchen: Terminal, check_id: str, include_served: bool = False) -> dict[str, Any]:
+    tickets = kitchen.get("/tickets", params={"include_served": include_served}).json()["tickets"]
+    (ticket,) = [t for t in tickets if t["check_id"] == check_id]
+    return ticket
+
+
+def fired_check(server: Terminal, label: str) -> dict[str, Any]:
+    check = server.seat(label, guests=2)
+    server.ring(check["id"], "Ribeye 12 oz", seat=2, options=["Medium rare", "Fries"])
+    server.ring(check["id"], "Caesar salad", seat=1, options=["Add shrimp"], note="no croutons")
+    server.ring(check["id"], "Crispy calamari", seat=0, note="sauce on the side")
+    return server.send(check["id"])
+
+
+def move(terminal: Terminal, ticket_id: str, status: str | None = None) -> Any:
+    return terminal.post(
+        f"/tickets/{ticket_id}/status", {} if status is None else {"status": status}
+    )
+
+
+def test_sending_fires_the_lines_as_one_ticket_by_seat(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    check = fired_check(server, "T1")
+    assert all(line["sent"] for line in check["lines"])
+    assert len({line["ticket_id"] for line in check["lines"]}) == 1
+    ticket = ticket_of(kitchen, check["id"])
+    assert ticket["status"] == "new"
+    assert ticket["table_label"] == "T1"
+    assert [(li["seat"], li["name"], li["modifiers"], li["note"]) for li in ticket["lines"]] == [
+        (0, "Crispy calamari", [], "sauce on the side"),
+        (1, "Caesar salad", ["Add shrimp"], "no croutons"),
+        (2, "Ribeye 12 oz", ["Medium rare", "Fries"], ""),
+    ]
+    assert "ticket.created" in event_types(db)
+    assert "check.sent" in [a for a, _ in audit_actions(db, check["id"])]
+
+
+def test_only_new_lines_go_on_the_next_ticket(server: Terminal, kitchen: Terminal) -> None:
+    check = fired_check(server, "T2")
+    server.ring(check["id"], "Chocolate torte", seat=1)
+    after = server.send(check["id"])
+    tickets = [t for t in kitchen.get("/tickets").json()["tickets"] if t["check_id"] == check["id"]]
+    assert [[line["name"] for line in t["lines"]] for t in tickets] == [
+        ["Crispy calamari", "Caesar salad", "Ribeye 12 oz"],
+        ["Chocolate torte"],
+    ]
+    assert after["lines"][-1]["ticket_id"] == tickets[1]["id"]
+
+
+def test_nothing_to_send_is_a_422_and_changes_nothing(server: Terminal, db: Database) -> None:
+    empty = server.seat("T3")
+    sent = fired_check(server, "T4")
+    only_voided = server.seat("T5")
+    line = server.ring(only_voided["id"], "Draft IPA")["lines"][0]
+    server.post(f"/checks/{only_voided['id']}/lines/{line['id']}/void", {})
+    before = snapshot(db)
+    for check in [empty, sent, only_voided]:
+        response = server.post(f"/checks/{check['id']}/send")
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "nothing_to_send"
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_the_kitchen_bumps_a_ticket_from_new_to_served(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    check = fired_check(server, "T6")
+    ticket = ticket_of(kitchen, check["id"])
+    seen = [ticket["status"]]
+    for _ in range(3):
+        response = move(kitchen, ticket["id"])
+        assert response.status_code == 200, response.text
+        seen.append(response.json()["status"])
+    assert seen == ["new", "in_progress", "ready", "served"]
+    assert [t for t in kitchen.get("/tickets").json()["tickets"] if t["id"] == ticket["id"]] == []
+    assert ticket_of(kitchen, check["id"], include_served=True)["status"] == "served"
+    kitchen_id = kitchen.get("/me").json()["id"]
+    assert audit_actions(db, ticket["id"]) == [("ticket.status", kitchen_id)] * 3
+
+
+def test_a_ready_ticket_can_be_recalled_and_a_quick_plate_can_go_straight_up(
+    server: Terminal, kitchen: Terminal
+) -> None:
+    check = fired_check(server, "T7")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    for status in ["ready", "in_progress", "ready", "served"]:
+        response = move(kitchen, ticket_id, status)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("path", "forbidden"),
+    [
+        ([], "served"),
+        (["in_progress"], "served"),
+        (["in_progress"], "in_progress"),
+        (["ready", "served"], "ready"),
+        (["ready", "served"], "in_progress"),
+        (["ready", "served"], "served"),
+        (["ready", "served"], None),  # a bump past served
+    ],
+)
+def test_moves_the_state_machine_forbids_are_a_409(
+    server: Terminal,
+    kitchen: Terminal,
+    db: Database,
+    path: list[str],
+    forbidden: str | None,
+) -> None:
+    check = fired_check(server, "T8")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    for status in path:
+        assert move(kitchen, ticket_id, status).status_code == 200
+    before = snapshot(db)
+    response = move(kitchen, ticket_id, forbidden)
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "ticket_transition_not_allowed"
+    assert changed_tables(before, snapshot(db)) == []
+
+
+@pytest.mark.parametrize("body", [{"status": "new"}, {"status": "cooked"}, {"status": 3}])
+def test_a_status_that_does_not_exist_is_a_422(
+    server: Terminal, kitchen: Terminal, body: dict[str, Any]
+) -> None:
+    check = fired_check(server, "T9")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    response = kitchen.post(f"/tickets/{ticket_id}/status", body)
+    assert response.status_code == 422, response.text
+    assert ticket_of(kitchen, check["id"])["status"] == "new"
+
+
+def test_a_server_only_marks_a_ready_ticket_served(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    check = fired_check(server, "T10")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    before = snapshot(db)
+    for status in [None, "in_progress", "ready"]:
+        response = move(server, ticket_id, status)
+        assert response.status_code == 403, response.text
+    assert changed_tables(before, snapshot(db)) == []
+    assert move(kitchen, ticket_id, "ready").status_code == 200
+    served = move(server, ticket_id)
+    assert served.status_code == 200, served.text
+    assert served.json()["status"] == "served"
+
+
+def test_a_manager_works_the_kitchen_too(server: Terminal, live_server: str) -> None:
+    manager = Terminal(live_server, pin="9999")
+    check = fired_check(server, "T11")
+    ticket_id = ticket_of(manager, check["id"])["id"]
+    assert move(manager, ticket_id).json()["status"] == "in_progress"
+
+
+def test_the_kitchen_does_not_ring_or_send(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    check = server.seat("T12")
+    server.ring(check["id"], "Draft IPA")
+    before = snapshot(db)
+    assert kitchen.post(f"/checks/{check['id']}/send").status_code == 403
+    assert kitchen.ring_response(check["id"], "Draft IPA").status_code == 403
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_another_restaurants_kitchen_sees_none_of_our_tickets(
+    server: Terminal, live_server: str, db: Database
+) -> None:
+    check = fired_check(server, "T13")
+    other = Terminal(live_server, "demo2", "5555")
+    assert [
+        t for t in other.get("/tickets").json()["tickets"] if t["check_id"] == check["id"]
+    ] == []
+    ticket_id = ticket_of(Terminal(live_server, pin="5555"), check["id"])["id"]
+    before = snapshot(db)
+    response = move(other, ticket_id)
+    assert response.status_code == 404, response.text
+    assert changed_tables(before, snapshot(db)) == []

@@ -1,0 +1,247 @@
+"""Logging in with a PIN, tokens, logging out, and lockouts that touch one person only."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import LiveServer, settings_for
+from db_state import changed_tables, execute, snapshot, staff_id
+from sqlalchemy import text
+from terminal import Terminal
+
+from tableside.services.auth import hash_token
+from tableside.store.unit_of_work import Database
+
+
+def login(
+    base_url: str, restaurant: str = "demo", pin: str = "1234", **extra: Any
+) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/api/v1/auth/login", json={"restaurant": restaurant, "pin": pin, **extra}
+    )
+
+
+def me(base_url: str, token: str) -> httpx.Response:
+    return httpx.get(f"{base_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    if code is not None:
+        assert error["code"] == code, error
+
+
+def test_a_server_logs_in_with_the_demo_pin(live_server: str) -> None:
+    response = login(live_server)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token"]
+    assert body["staff"]["role"] == "server"
+    assert set(body["staff"]) >= {"id", "name", "role"}
+    assert body["restaurant"]["slug"] == "demo"
+    assert body["restaurant"]["name"] == "Demo Bistro"
+    assert set(body["restaurant"]) >= {"id", "slug", "name"}
+    assert me(live_server, body["token"]).json()["id"] == body["staff"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("pin", "role"), [("2345", "server"), ("9999", "manager"), ("5555", "kitchen")]
+)
+def test_every_demo_pin_logs_in_with_its_role(live_server: str, pin: str, role: str) -> None:
+    response = login(live_server, pin=pin)
+    assert response.status_code == 200, response.text
+    assert response.json()["staff"]["role"] == role
+
+
+def test_demo2_is_its_own_restaurant(live_server: str) -> None:
+    demo = login(live_server).json()
+    demo2 = login(live_server, "demo2").json()
+    assert demo2["restaurant"]["slug"] == "demo2"
+    assert demo2["restaurant"]["id"] != demo["restaurant"]["id"]
+    assert demo2["staff"]["id"] != demo["staff"]["id"]
+
+
+def test_a_wrong_pin_is_refused(live_server: str, db: Database) -> None:
+    before = snapshot(db)
+    assert_error(login(live_server, pin="1111"), 401)
+    assert_error(login(live_server, "no-such-place", "1234"), 401)
+    assert changed_tables(before, snapshot(db)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"restaurant": "demo"},
+        {"pin": "1234"},
+        {"restaurant": "demo", "pin": "12ab"},
+        {"restaurant": "demo", "pin": ""},
+        {"restaurant": "demo", "pin": "123"},
+        {"restaurant": "demo", "pin": "123456789"},
+        {"restaurant": "demo", "pin": 1234},
+        {"restaurant": "", "pin": "1234"},
+        {"restaurant": "demo", "pin": "1234", "role": "manager"},
+        {"restaurant": "demo\x00", "pin": "1234"},
+        {"restaurant": "demo", "pin": "1234", "staff_id": "x\x00"},
+        {"restaurant": "demo", "pin": "1234", "staff_id": "' OR 1=1 --"},
+        [],
+        "demo",
+        None,
+    ],
+)
+def test_a_malformed_login_is_a_422_that_changes_nothing(
+    live_server: str, db: Database, body: Any
+) -> None:
+    before = snapshot(db)
+    response = httpx.post(f"{live_server}/api/v1/auth/login", json=body)
+    assert_error(response, 422)
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_a_login_body_that_is_not_json_is_a_422(live_server: str) -> None:
+    response = httpx.post(
+        f"{live_server}/api/v1/auth/login",
+        content=b"restaurant=demo&pin=1234",
+        headers={"content-type": "application/json"},
+    )
+    assert_error(response, 422)
+
+
+def test_a_token_survives_a_server_restart(
+    live_server: str, database_url: str, emulator_url: str, tmp_path: Path
+) -> None:
+    token = login(live_server).json()["token"]
+    second = LiveServer(settings_for(database_url, emulator_url, tmp_path)).start()
+    try:
+        response = me(second.url, token)
+        assert response.status_code == 200, response.text
+        assert response.json()["role"] == "server"
+        floor = httpx.get(
+            f"{second.url}/api/v1/floor", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert floor.status_code == 200
+    finally:
+        second.stop()
+
+
+def test_an_expired_or_revoked_token_is_refused(live_server: str, db: Database) -> None:
+    expired = login(live_server).json()["token"]
+    revoked = login(live_server).json()["token"]
+    assert me(live_server, expired).status_code == 200
+    execute(
+        db,
+        "UPDATE staff_sessions SET expires_at = created_at WHERE token_hash = :h",
+        h=hash_token(expired),
+    )
+    execute(
+        db,
+        "UPDATE staff_sessions SET revoked_at = created_at WHERE token_hash = :h",
+        h=hash_token(revoked),
+    )
+    assert_error(me(live_server, expired), 401)
+    assert_error(me(live_server, revoked), 401)
+    assert_error(me(live_server, "not-a-token-at-all"), 401)
+
+
+def test_logging_out_ends_the_session_only(live_server: str) -> None:
+    leaving = login(live_server).json()["token"]
+    staying = login(live_server).json()["token"]
+    response = httpx.post(
+        f"{live_server}/api/v1/auth/logout", headers={"Authorization": f"Bearer {leaving}"}
+    )
+    assert response.status_code == 204, response.text
+    assert_error(me(live_server, leaving), 401)
+    assert me(live_server, staying).status_code == 200
+
+
+def test_the_login_cookie_works_for_the_screens(live_server: str) -> None:
+    with httpx.Client(base_url=live_server) as browser:
+        assert browser.post("/api/v1/auth/login", json={"restaurant": "demo", "pin": "1234"})
+        assert browser.get("/api/v1/floor").status_code == 200
+
+
+# --- lockouts (ORIGINAL 16: one person's wrong PINs never lock the others out) -----------
+
+
+def test_five_wrong_pins_on_one_tile_lock_only_that_server(live_server: str, db: Database) -> None:
+    sams_tablet = Terminal(live_server)  # logged in before the trouble started
+    sam = staff_id(db, "demo", "Sam Rivera")
+    riley = staff_id(db, "demo", "Riley Chen")
+    for _ in range(4):
+        assert_error(login(live_server, pin="0000", staff_id=sam), 401)
+    # Riley's own PIN typed on Sam's tile is a wrong PIN for Sam, not a login as Riley.
+    assert_error(login(live_server, pin="2345", staff_id=sam), 401)
+    locked = login(live_server, pin="1234", staff_id=sam)
+    assert_error(locked, 429, "locked_out")
+    assert "Sam" in locked.json()["error"]["message"]
+    assert_error(login(live_server, pin="1234"), 429)  # without the tile too
+    # Everybody else still works.
+    assert login(live_server, pin="2345", staff_id=riley).status_code == 200
+    assert login(live_server, pin="2345").status_code == 200
+    assert login(live_server, pin="9999").status_code == 200
+    assert login(live_server, pin="5555").status_code == 200
+    # A session Sam already has goes on: the lockout refuses new logins only.
+    assert sams_tablet.get("/floor").status_code == 200
+
+
+def test_wrong_pins_without_a_tile_never_lock_any_staff_member(
+    live_server: str, db: Database
+) -> None:
+    for _ in range(6):
+        assert_error(login(live_server, pin="0000"), 401)
+    for pin in ["1234", "2345", "9999", "5555"]:
+        assert login(live_server, pin=pin).status_code == 200
+    with db.engine.connect() as conn:
+        attempts = conn.execute(text("SELECT failed_pin_attempts FROM staff")).scalars().all()
+    assert set(attempts) == {0}
+
+
+def test_a_tile_of_another_restaurant_is_just_a_wrong_login(live_server: str, db: Database) -> None:
+    other = staff_id(db, "demo2", "Sam Rivera")
+    assert_error(login(live_server, pin="1234", staff_id=other), 401)
+    assert_error(login(live_server, pin="1234", staff_id="stf_nobody"), 401)
+    assert login(live_server, "demo2", "1234", staff_id=other).status_code == 200
+
+
+def _at_once(live_server: str, bodies: list[dict[str, Any]]) -> list[int]:
+    barrier = threading.Barrier(len(bodies))
+    statuses = [0] * len(bodies)
+
+    def tap(i: int) -> None:
+        with httpx.Client(base_url=live_server, timeout=30) as tablet:
+            barrier.wait()
+            statuses[i] = tablet.post("/api/v1/auth/login", json=bodies[i]).status_code
+
+    threads = [threading.Thread(target=tap, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
+def test_wrong_pins_fired_at_once_on_one_tile_still_lock_after_five(
+    live_server: str, db: Database
+) -> None:
+    sam = staff_id(db, "demo", "Sam Rivera")
+    guess = {"restaurant": "demo", "pin": "0000", "staff_id": sam}
+    statuses = _at_once(live_server, [guess] * 12)
+    # Every guess counted: the fifth locked Sam out, the seven after it were refused.
+    assert sorted(statuses) == [401] * 5 + [429] * 7, statuses
+    assert_error(login(live_server, pin="1234"), 429)
+
+
+def test_wrong_pins_fired_at_once_from_a_new_terminal_are_each_counted(
+    live_server: str, db: Database
+) -> None:
+    statuses = _at_once(live_server, [{"restaurant": "demo", "pin": "0000"}] * 8)
+    assert sorted(statuses) == [401] * 8, statuses
+    with db.engine.connect() as conn:
+        failures = conn.execute(text("SELECT sum(failures) FROM login_throttle")).scalar_one()
+    assert failures == 8

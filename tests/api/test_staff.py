@@ -1,0 +1,105 @@
+"""A manager adds staff and resets PINs (which also lifts a lockout); nobody else can."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+from db_state import audit_actions, changed_tables, snapshot
+from terminal import Terminal
+
+from tableside.store.unit_of_work import Database
+
+
+def fresh_pin() -> str:
+    # Seeded PINs are 4 digits; 6-digit ones never clash with them or with each other.
+    return f"{random.randrange(100_000, 1_000_000)}"
+
+
+def login(base_url: str, pin: str, **extra: str) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/api/v1/auth/login", json={"restaurant": "demo", "pin": pin, **extra}
+    )
+
+
+def test_a_manager_adds_a_server_who_can_then_log_in(live_server: str, db: Database) -> None:
+    manager = Terminal(live_server, pin="9999")
+    pin = fresh_pin()
+    response = manager.post("/staff", {"name": " Jo Park ", "role": "server", "pin": pin})
+    assert response.status_code == 201, response.text
+    added = response.json()
+    assert (added["name"], added["role"]) == ("Jo Park", "server")
+    assert any(s["id"] == added["id"] for s in manager.get("/staff").json()["staff"])
+    logged_in = login(live_server, pin)
+    assert logged_in.status_code == 200, logged_in.text
+    assert logged_in.json()["staff"]["id"] == added["id"]
+    manager_id = login(live_server, "9999").json()["staff"]["id"]
+    assert ("staff.added", manager_id) in audit_actions(db, added["id"])
+
+
+def test_a_pin_already_taken_cannot_be_given_twice(live_server: str, db: Database) -> None:
+    manager = Terminal(live_server, pin="9999")
+    before = snapshot(db)
+    response = manager.post("/staff", {"name": "Copycat", "role": "server", "pin": "1234"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "pin_taken"
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_a_server_or_the_kitchen_cannot_add_staff(live_server: str, db: Database) -> None:
+    terminals = [Terminal(live_server, pin=pin) for pin in ["1234", "5555"]]
+    before = snapshot(db)
+    for terminal in terminals:
+        response = terminal.post(
+            "/staff", {"name": "Sneaky", "role": "manager", "pin": fresh_pin()}
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "forbidden"
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_a_pin_reset_lifts_a_lockout(live_server: str, db: Database) -> None:
+    manager = Terminal(live_server, pin="9999")
+    old_pin, new_pin = fresh_pin(), fresh_pin()
+    staff = manager.post("/staff", {"name": "Lee Ward", "role": "kitchen", "pin": old_pin}).json()
+    for _ in range(5):
+        assert login(live_server, "0000", staff_id=staff["id"]).status_code == 401
+    assert login(live_server, old_pin, staff_id=staff["id"]).status_code == 429
+
+    reset = manager.put(f"/staff/{staff['id']}/pin", {"pin": new_pin})
+    assert reset.status_code == 200, reset.text
+    assert login(live_server, old_pin).status_code == 401
+    relogin = login(live_server, new_pin, staff_id=staff["id"])
+    assert relogin.status_code == 200, relogin.text
+    assert relogin.json()["staff"]["role"] == "kitchen"
+    manager_id = manager.get("/me").json()["id"]
+    assert audit_actions(db, staff["id"]) == [
+        ("staff.added", manager_id),
+        ("staff.locked", None),  # nobody did it: five wrong PINs did
+        ("staff.pin_reset", manager_id),
+        ("staff.login", staff["id"]),
+    ]
+
+
+def test_a_server_cannot_reset_a_pin(live_server: str, db: Database) -> None:
+    manager = Terminal(live_server, pin="9999")
+    staff = manager.post("/staff", {"name": "Ash Kim", "role": "server", "pin": fresh_pin()})
+    server = Terminal(live_server)
+    before = snapshot(db)
+    response = server.put(f"/staff/{staff.json()['id']}/pin", {"pin": fresh_pin()})
+    assert response.status_code == 403, response.text
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_a_manager_cannot_touch_another_restaurants_staff(live_server: str, db: Database) -> None:
+    other = Terminal(live_server, "demo2", "9999")
+    demo_staff = Terminal(live_server, pin="9999").get("/staff").json()["staff"]
+    before = snapshot(db)
+    for person in demo_staff:
+        response = other.put(f"/staff/{person['id']}/pin", {"pin": fresh_pin()})
+        assert response.status_code == 404, response.text
+        assert person["name"] not in response.text
+    assert changed_tables(before, snapshot(db)) == []
+    assert {s["id"] for s in other.get("/staff").json()["staff"]}.isdisjoint(
+        {s["id"] for s in demo_staff}
+    )
