@@ -53,7 +53,7 @@ from tableside.services.checkpoints import checkpoint
 from tableside.services.principal import Principal
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
-from tableside.store.unit_of_work import Database, UnitOfWork
+from tableside.store.unit_of_work import BUSY, Database, UnitOfWork
 
 OPERATION = "payment"
 
@@ -96,10 +96,19 @@ class Settlement:
         _validate_shape(request)
         print_ = keys.fingerprint(OPERATION, check_id, request.as_body())
         try:
-            claim = self._record_attempt(who, check_id, key, print_, request)
-        except IntegrityError:
-            # The same key was inserted by a concurrent request that committed first.
-            claim = self._record_attempt(who, check_id, key, print_, request)
+            try:
+                claim = self._record_attempt(who, check_id, key, print_, request)
+            except IntegrityError:
+                # The same key was inserted by a concurrent request that committed first.
+                claim = self._record_attempt(who, check_id, key, print_, request)
+        except Conflict as busy:
+            if busy.code != BUSY:
+                raise
+            raise Conflict(
+                "Another terminal is taking a payment on this check right now. "
+                "Try again in a moment.",
+                code="payment_in_progress",
+            ) from busy
         if isinstance(claim, Answer):
             return claim
         payment_id, resuming = claim
@@ -361,7 +370,9 @@ def _apply(
     payment.status = PaymentStatus.CAPTURED.value
     payment.settled_at = now
     uow.session.flush()
-    totals, _ = check_service.check_totals(uow, check)
+    # One read of the check serves the decision, the audit and the answer: closing it
+    # changes only its status, closed_at and what is payable (nothing once closed).
+    view = check_service.view(uow, check)
     uow.audit(
         "payment.captured",
         "payment",
@@ -370,7 +381,7 @@ def _apply(
         tender=payment.tender,
         amount_cents=payment.amount_cents,
         tip_cents=payment.tip_cents,
-        balance_after=totals.balance_cents,
+        balance_after=view.balance_cents,
     )
     uow.emit(
         "payment.captured",
@@ -382,7 +393,7 @@ def _apply(
             "tip_cents": payment.tip_cents,
         },
     )
-    if totals.balance_cents <= 0 and check.status == rules.CheckStatus.OPEN:
+    if view.balance_cents <= 0 and check.status == rules.CheckStatus.OPEN:
         # Settled: the check closes and the table is free, in this same transaction.
         check.status = rules.CheckStatus.CLOSED.value
         check.closed_at = now
@@ -391,12 +402,15 @@ def _apply(
             "check.closed",
             "check",
             check.id,
-            total_cents=totals.total_cents,
-            paid_cents=totals.paid_cents,
-            tip_cents=totals.tip_cents,
+            total_cents=view.total_cents,
+            paid_cents=view.paid_cents,
+            tip_cents=view.tip_cents,
         )
         floor_service.release_table(uow, check.table_id)
-    view = check_service._announce(uow, check)
+        view = view.model_copy(
+            update={"status": check.status, "closed_at": check.closed_at, "payable_cents": 0}
+        )
+    view = check_service._announce(uow, check, view)
     table_status = (
         floor_service.OCCUPIED
         if check.status == rules.CheckStatus.OPEN

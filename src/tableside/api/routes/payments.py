@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from tableside.api.deps import DB, Who, write
-from tableside.api.schemas import Body
+from tableside.api.schemas import MAX_CENTS, Body, PathId, Text
 from tableside.domain.payment import Tender
 from tableside.domain.staff import FLOOR_ROLES
 from tableside.services import splits
@@ -27,14 +27,15 @@ IdempotencyKey = Annotated[
         "the same key never charges twice.",
     ),
 ]
-StrictCents = Annotated[int, Field(strict=True)]
+# Strict: 12.5 or "100" are not cents. Bounded: no request names more than $1,000,000.
+StrictCents = Annotated[int, Field(strict=True, le=MAX_CENTS)]
 
 
 class PaymentBody(Body):
     tender: Literal["card", "cash"]
     amount_cents: StrictCents = Field(description="What this payment takes off the balance")
     tip_cents: StrictCents = Field(default=0, ge=0, description="On top; never part of the balance")
-    payment_method: str | None = Field(
+    payment_method: Text | None = Field(
         default=None, min_length=1, max_length=100, description="card: e.g. pm_card_visa"
     )
     cash_tendered_cents: StrictCents | None = Field(
@@ -47,7 +48,7 @@ class PaymentBody(Body):
 
 class RefundBody(Body):
     amount_cents: StrictCents
-    reason: str = Field(default="", max_length=200)
+    reason: Text = Field(default="", max_length=200)
 
 
 class SplitBody(Body):
@@ -73,7 +74,7 @@ _PAYMENT_RESPONSES: dict[int | str, dict[str, str]] = {
 
 @router.post("/checks/{check_id}/payments", status_code=201, responses=_PAYMENT_RESPONSES)
 def pay(
-    check_id: str,
+    check_id: PathId,
     body: PaymentBody,
     who: Who,
     request: Request,
@@ -101,7 +102,7 @@ def pay(
 
 @router.post("/payments/{payment_id}/refund", status_code=201)
 def refund(
-    payment_id: str,
+    payment_id: PathId,
     body: RefundBody,
     who: Who,
     request: Request,
@@ -115,7 +116,7 @@ def refund(
 
 
 @router.post("/payments/{payment_id}/void")
-def void_pending(payment_id: str, who: Who, request: Request) -> JSONResponse:
+def void_pending(payment_id: PathId, who: Who, request: Request) -> JSONResponse:
     """Manager: call off a payment stuck pending. The processor is asked first; a charge
     that went through is recorded (409: refund it instead), otherwise the payment is voided
     and what it reserved is payable again."""
@@ -125,7 +126,7 @@ def void_pending(payment_id: str, who: Who, request: Request) -> JSONResponse:
 
 
 @router.put("/checks/{check_id}/split", response_model=CheckView)
-def split(check_id: str, body: SplitBody, who: Who, db: DB) -> CheckView:
+def split(check_id: PathId, body: SplitBody, who: Who, db: DB) -> CheckView:
     """Split what is left to pay: by seat, evenly N ways, or custom amounts (``none`` clears)."""
     who.require(FLOOR_ROLES, "split checks")
     return write(
