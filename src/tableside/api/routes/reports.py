@@ -1,0 +1,45 @@
+"""Managers' reports: the day's numbers (services/reports.py says what counts where)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tableside.api.deps import DB, Who, read
+from tableside.domain.staff import MANAGER_ROLES
+from tableside.services import reports
+from tableside.services.reports import DayReport
+from tableside.store.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+DayParam = Annotated[
+    str | None,
+    Query(
+        alias="date",
+        max_length=40,
+        description="The business day, YYYY-MM-DD; default: today in the restaurant's timezone",
+        examples=["2025-11-28"],
+    ),
+]
+
+
+@router.get(
+    "/reports/day",
+    response_model=DayReport,
+    responses={
+        403: {"description": "Not a manager"},
+        422: {"description": "Not a day written YYYY-MM-DD"},
+    },
+)
+def day(who: Who, db: DB, date: DayParam = None) -> DayReport:
+    """Manager: checks closed, covers, sales, discounts, tax, total, tips, takings by tender,
+    refunds, and what is still open or pending — in integer cents, this restaurant only."""
+    who.require(MANAGER_ROLES, "read the day's numbers")
+
+    def _report(uow: UnitOfWork) -> DayReport:
+        today = reports.today_in(uow.restaurants.current())
+        return reports.day_report(uow, reports.parse_day(date, today))
+
+    return read(db, who, _report)

@@ -1,0 +1,1 @@
+"""The screens: server-rendered pages and the plain JavaScript that keeps them live."""

@@ -1,0 +1,221 @@
+"""The screens: login, floor, check, payment, kitchen display and manager.
+
+Each page is rendered on the server with its first data already in it (read in one
+read-only unit of work, through the same services the API uses) together with the event
+seq read *before* that data; the page's live feed (``WS /api/v1/ws?after=<seq>``) carries
+on from exactly there, so nothing that happens between the read and the feed is missed.
+Pages authenticate with the ``tableside_token`` cookie that login sets; without a valid one
+they send the tablet to the login screen. Every change goes through the JSON API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from tableside.api.deps import COOKIE, database
+from tableside.api.schemas import ID_PATTERN
+from tableside.domain.errors import NotAuthenticated, NotFound
+from tableside.domain.staff import FLOOR_ROLES, KITCHEN_ROLES, MANAGER_ROLES, Role
+from tableside.services import auth, checks, floor, kitchen, menu, reports
+from tableside.services.principal import Principal
+from tableside.store.unit_of_work import UnitOfWork
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+HOME = {Role.SERVER: "/floor", Role.MANAGER: "/floor", Role.KITCHEN: "/kitchen"}
+
+# A new release's scripts and styles load at once: their URLs carry a digest of the files.
+ASSET_VERSION = hashlib.sha256(
+    b"".join(p.read_bytes() for p in sorted(STATIC.iterdir()) if p.is_file())
+).hexdigest()[:12]
+
+# Pages run only our own scripts and talk only to their own server (and its WebSocket).
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+PageData = Callable[[UnitOfWork], dict[str, Any]]
+
+
+def static_files() -> StaticFiles:
+    """Mounted at ``/static`` by the app."""
+    return StaticFiles(directory=STATIC)
+
+
+def who_is_here(request: Request) -> Principal | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        with database(request).reader() as uow:
+            return auth.authenticate(uow, token)
+    except NotAuthenticated:
+        return None
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/", status_code=303)
+
+
+def _render(
+    request: Request,
+    template: str,
+    title: str,
+    who: Principal | None,
+    data: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "title": title,
+        "who": who,
+        "nav": _nav(who),
+        "asset_version": ASSET_VERSION,
+        "page": data,
+    }
+    return templates.TemplateResponse(
+        request, template, context, status_code=status_code, headers=HEADERS
+    )
+
+
+def _nav(who: Principal | None) -> list[tuple[str, str]]:
+    if who is None:
+        return []
+    links = []
+    if who.role in FLOOR_ROLES:
+        links.append(("/floor", "Floor"))
+    if who.role in KITCHEN_ROLES:
+        links.append(("/kitchen", "Kitchen"))
+    if who.role in MANAGER_ROLES:
+        links.append(("/manager", "Manager"))
+    return links
+
+
+def _screen(
+    request: Request,
+    roles: frozenset[Role],
+    template: str,
+    title: str,
+    load: PageData,
+) -> Response:
+    who = who_is_here(request)
+    if who is None:
+        return _to_login()
+    if who.role not in roles:
+        return RedirectResponse(HOME[who.role], status_code=303)
+    try:
+        with database(request).reader(who.restaurant_id) as uow:
+            # The seq first: whatever happens after it reaches the page over the feed.
+            last_seq = uow.last_event_seq()
+            restaurant = auth.restaurant_view(uow.restaurants.current())
+            data = load(uow)
+    except NotFound as missing:
+        return _render(
+            request,
+            "missing.html",
+            "Not found",
+            who,
+            {"message": missing.message, "home": HOME[who.role]},
+            status_code=404,
+        )
+    page = {
+        "last_seq": last_seq,
+        "me": {"id": who.staff_id, "name": who.name, "role": who.role.value},
+        "restaurant": restaurant.model_dump(mode="json"),
+        "home": HOME[who.role],
+        **data,
+    }
+    return _render(request, template, f"{title} · {restaurant.name}", who, page)
+
+
+def _json(model: Any) -> Any:
+    return model.model_dump(mode="json")
+
+
+@router.get("/", response_class=HTMLResponse)
+def login_screen(request: Request) -> Response:
+    """PIN pad; a tablet already logged in goes straight to its screen."""
+    who = who_is_here(request)
+    if who is not None:
+        return RedirectResponse(HOME[who.role], status_code=303)
+    return _render(request, "login.html", "Tableside", None, {})
+
+
+@router.get("/floor", response_class=HTMLResponse)
+def floor_screen(request: Request) -> Response:
+    return _screen(
+        request,
+        FLOOR_ROLES,
+        "floor.html",
+        "Floor",
+        lambda uow: {"floor": _json(floor.floor(uow))},
+    )
+
+
+@router.get("/checks/{check_id}", response_class=HTMLResponse)
+def check_screen(request: Request, check_id: str) -> Response:
+    def load(uow: UnitOfWork) -> dict[str, Any]:
+        return {
+            "check": _json(checks.get_check(uow, _id(check_id))),
+            "menu": _json(menu.menu(uow)),
+        }
+
+    return _screen(request, FLOOR_ROLES, "check.html", "Check", load)
+
+
+@router.get("/checks/{check_id}/pay", response_class=HTMLResponse)
+def payment_screen(request: Request, check_id: str) -> Response:
+    return _screen(
+        request,
+        FLOOR_ROLES,
+        "pay.html",
+        "Payment",
+        lambda uow: {"check": _json(checks.get_check(uow, _id(check_id)))},
+    )
+
+
+@router.get("/kitchen", response_class=HTMLResponse)
+def kitchen_screen(request: Request) -> Response:
+    def load(uow: UnitOfWork) -> dict[str, Any]:
+        return {
+            "tickets": [_json(t) for t in kitchen.tickets(uow)],
+            "menu": _json(menu.menu(uow)),
+        }
+
+    return _screen(request, KITCHEN_ROLES, "kitchen.html", "Kitchen", load)
+
+
+@router.get("/manager", response_class=HTMLResponse)
+def manager_screen(request: Request) -> Response:
+    def load(uow: UnitOfWork) -> dict[str, Any]:
+        today = reports.today_in(uow.restaurants.current())
+        return {
+            "menu": _json(menu.menu(uow)),
+            "report": _json(reports.day_report(uow, today)),
+        }
+
+    return _screen(request, MANAGER_ROLES, "manager.html", "Manager", load)
+
+
+def _id(raw: str) -> str:
+    """A malformed id is simply a check that is not here."""
+    if not re.fullmatch(ID_PATTERN, raw) or len(raw) > 40:
+        raise NotFound(f"No check with id {raw[:40]!r} in this restaurant.")
+    return raw

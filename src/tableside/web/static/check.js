@@ -1,0 +1,414 @@
+/* The check: lines by seat, the menu by category (86'd items greyed out), a dialog for
+   modifiers / quantity / note, send to the kitchen, void, and the totals. Prices shown here
+   are the menu's; what is charged is always what the server computed. */
+"use strict";
+
+(() => {
+  const { page, $, h, api, toast, fmt, coalesce, live } = TS;
+  let check = page.check;
+  let menu = page.menu;
+  const seatKey = `tableside.seat.${check.id}`;
+  let seat = Number(sessionStorage.getItem(seatKey) || 1);
+  let extraSeats = 0;
+  let category = sessionStorage.getItem("tableside.category") || null;
+
+  const seatName = (n) => (n === 0 ? "Shared" : `Seat ${n}`);
+  const isOpen = () => check.status === "open";
+
+  // --- the check ----------------------------------------------------------------------------
+
+  function render() {
+    $("#check-title").textContent =
+      `Table ${check.table_label} · Check #${check.number} · ${check.guests} guest${check.guests === 1 ? "" : "s"}`;
+    const status = $("#check-status");
+    status.textContent = check.status;
+    status.dataset.status = check.status;
+    const banner = $("#closed-banner");
+    banner.hidden = isOpen();
+    banner.textContent = isOpen()
+      ? ""
+      : check.status === "closed"
+        ? "This check is paid and closed; the table is free."
+        : "This check was merged into another or voided.";
+    document.body.classList.toggle("check-closed", !isOpen());
+    renderLines();
+    renderTotals();
+    renderActions();
+    renderSeats();
+    renderMenu();
+  }
+
+  function renderLines() {
+    const box = $("#lines");
+    const seats = [...new Set(check.lines.map((line) => line.seat))].sort((a, b) => a - b);
+    if (!check.lines.length) {
+      box.replaceChildren(
+        h("p", { class: "empty-hint", text: "Nothing rung yet. Pick a seat, then tap items on the menu." }),
+      );
+      return;
+    }
+    box.replaceChildren(
+      ...seats.map((n) =>
+        h(
+          "section",
+          { class: `seat-group ${n === seat ? "current" : ""}`, dataset: { seat: String(n) } },
+          h("button", {
+            type: "button",
+            class: "seat-heading",
+            text: seatName(n),
+            "aria-label": `Ring onto ${seatName(n)}`,
+            onclick: () => chooseSeat(n),
+          }),
+          h("ul", { class: "line-list" }, ...check.lines.filter((line) => line.seat === n).map(lineRow)),
+        ),
+      ),
+    );
+  }
+
+  function lineRow(line) {
+    const state = line.voided ? "voided" : line.sent ? "sent" : "unsent";
+    const modifiers = line.modifiers
+      .map((mod) => (mod.price_cents ? `${mod.name} +${fmt(mod.price_cents)}` : mod.name))
+      .join(" · ");
+    return h(
+      "li",
+      { class: `line ${state}`, dataset: { lineId: line.id, state } },
+      h(
+        "div",
+        { class: "line-main" },
+        h("span", { class: "qty", text: `${line.quantity}×` }),
+        h("span", { class: "name", text: line.name }),
+        h("span", { class: "price", text: fmt(line.voided ? 0 : line.total_cents) }),
+      ),
+      modifiers ? h("div", { class: "mods", text: modifiers }) : null,
+      line.note ? h("div", { class: "note", text: line.note }) : null,
+      h(
+        "div",
+        { class: "line-foot" },
+        h("span", {
+          class: `chip ${state}`,
+          text: line.voided ? `Void: ${line.void_reason || ""}` : line.sent ? "Sent" : "Not sent",
+        }),
+        !line.voided && isOpen()
+          ? h("button", {
+              type: "button",
+              class: "btn small ghost void",
+              text: "Void",
+              "aria-label": `Void ${line.name}`,
+              onclick: () => voidDialog(line),
+            })
+          : null,
+      ),
+    );
+  }
+
+  function renderTotals() {
+    const rows = [
+      ["Subtotal", check.subtotal_cents],
+      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
+      ["Tax", check.tax_cents],
+      ["Total", check.total_cents, "total"],
+      check.tip_cents ? ["Tips", check.tip_cents] : null,
+      check.paid_cents ? ["Paid", check.paid_cents] : null,
+      ["Balance", check.balance_cents, "balance"],
+    ].filter(Boolean);
+    $("#totals").replaceChildren(
+      ...rows.flatMap(([label, cents, kind]) => [
+        h("dt", { class: kind || "", text: label }),
+        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
+      ]),
+    );
+  }
+
+  function renderActions() {
+    const unsent = check.lines.filter((line) => !line.sent && !line.voided).length;
+    const send = $("#send");
+    send.textContent = unsent ? `Send ${unsent} to kitchen` : "Nothing to send";
+    send.disabled = !isOpen() || unsent === 0;
+    const pay = $("#pay");
+    pay.href = `/checks/${check.id}/pay`;
+    pay.textContent = check.balance_cents > 0 ? `Pay ${fmt(check.balance_cents)}` : "Payments";
+    pay.classList.toggle("disabled", check.total_cents === 0 && !check.payments.length);
+  }
+
+  function chooseSeat(n) {
+    seat = n;
+    sessionStorage.setItem(seatKey, String(n));
+    renderSeats();
+    for (const group of document.querySelectorAll(".seat-group")) {
+      group.classList.toggle("current", Number(group.dataset.seat) === n);
+    }
+  }
+
+  function renderSeats() {
+    const highest = Math.max(check.guests, ...check.lines.map((line) => line.seat), seat) + extraSeats;
+    const seats = [0, ...Array.from({ length: highest }, (_, i) => i + 1)];
+    $("#seats").replaceChildren(
+      h("span", { class: "field-label", text: "Seat" }),
+      ...seats.map((n) =>
+        h("button", {
+          type: "button",
+          class: `btn seat ${n === seat ? "current" : ""}`,
+          "aria-pressed": n === seat ? "true" : "false",
+          dataset: { seat: String(n) },
+          text: n === 0 ? "Shared" : String(n),
+          onclick: () => chooseSeat(n),
+        }),
+      ),
+      h("button", {
+        type: "button",
+        class: "btn seat ghost",
+        text: "+",
+        "aria-label": "Add a seat",
+        onclick: () => {
+          extraSeats += 1;
+          chooseSeat(highest + 1);
+        },
+      }),
+    );
+  }
+
+  // --- the menu -----------------------------------------------------------------------------
+
+  function renderMenu() {
+    if (!menu.categories.some((c) => c.id === category)) category = menu.categories[0]?.id;
+    $("#categories").replaceChildren(
+      ...menu.categories.map((c) =>
+        h("button", {
+          type: "button",
+          role: "tab",
+          class: `tab ${c.id === category ? "current" : ""}`,
+          "aria-selected": c.id === category ? "true" : "false",
+          text: c.name,
+          onclick: () => {
+            category = c.id;
+            sessionStorage.setItem("tableside.category", category);
+            renderMenu();
+          },
+        }),
+      ),
+    );
+    $("#menu-items").replaceChildren(
+      ...menu.items
+        .filter((item) => item.category_id === category)
+        .map((item) =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: `menu-item ${item.available ? "" : "is-86"}`,
+              disabled: !item.available || !isOpen(),
+              dataset: { itemId: item.id },
+              "aria-label": item.available ? `${item.name}, ${fmt(item.price_cents)}` : `${item.name}, 86'd`,
+              onclick: () => itemDialog(item),
+            },
+            h("span", { class: "name", text: item.name }),
+            h("span", { class: "price", text: item.available ? fmt(item.price_cents) : "86'd" }),
+            item.modifier_groups.length ? h("span", { class: "has-options", text: "options" }) : null,
+          ),
+        ),
+    );
+  }
+
+  // --- ringing an item: modifiers, quantity, note --------------------------------------------
+
+  const itemDialogNode = $("#item-dialog");
+  const addButton = $("#item-add");
+  let ringing = null; // {item, chosen: Map(groupId → [optionId…]), quantity}
+
+  function ruleText(group) {
+    if (group.min === group.max) return `choose ${group.min}`;
+    if (group.min === 0) return group.max === 1 ? "optional" : `up to ${group.max}`;
+    return `choose ${group.min} to ${group.max}`;
+  }
+
+  function itemDialog(item) {
+    ringing = { item, chosen: new Map(item.modifier_groups.map((g) => [g.id, []])), quantity: 1 };
+    $("#item-title").textContent = `${item.name} · ${fmt(item.price_cents)}`;
+    $("#item-seat").textContent = `For ${seatName(seat).toLowerCase()}`;
+    $("#item-note").value = "";
+    $("#item-error").hidden = true;
+    addButton.disabled = false;
+    renderGroups();
+    itemDialogNode.showModal();
+  }
+
+  function toggle(group, option) {
+    const picked = ringing.chosen.get(group.id);
+    const at = picked.indexOf(option.id);
+    if (at >= 0) picked.splice(at, 1);
+    else if (group.max === 1) picked.splice(0, picked.length, option.id);
+    else if (picked.length >= group.max) {
+      toast(`${group.name}: at most ${group.max}.`);
+      return;
+    } else picked.push(option.id);
+    renderGroups();
+  }
+
+  function renderGroups() {
+    const { item, chosen } = ringing;
+    $("#item-groups").replaceChildren(
+      ...item.modifier_groups.map((group) => {
+        const picked = chosen.get(group.id);
+        const short = picked.length < group.min;
+        return h(
+          "fieldset",
+          { class: `group ${short ? "short" : ""}`, dataset: { groupId: group.id } },
+          h("legend", {}, group.name, " ", h("small", { text: `(${ruleText(group)})` })),
+          h(
+            "div",
+            { class: "options" },
+            ...group.options.map((option) =>
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: `btn option ${picked.includes(option.id) ? "current" : ""}`,
+                  "aria-pressed": picked.includes(option.id) ? "true" : "false",
+                  onclick: () => toggle(group, option),
+                },
+                option.name,
+                option.price_cents ? h("small", { text: ` +${fmt(option.price_cents)}` }) : null,
+              ),
+            ),
+          ),
+        );
+      }),
+    );
+    $("#qty").textContent = String(ringing.quantity);
+    const short = item.modifier_groups.filter((g) => chosen.get(g.id).length < g.min);
+    const extras = item.modifier_groups
+      .flatMap((g) => g.options.filter((o) => chosen.get(g.id).includes(o.id)))
+      .reduce((sum, o) => sum + o.price_cents, 0);
+    const lineTotal = ringing.quantity * (item.price_cents + extras);
+    $("#item-needs").textContent = short.length
+      ? `Still to choose: ${short.map((g) => g.name).join(", ")}`
+      : "";
+    addButton.disabled = short.length > 0;
+    addButton.textContent = `Add · ${fmt(lineTotal)}`;
+  }
+
+  $("#qty-minus").addEventListener("click", () => {
+    ringing.quantity = Math.max(1, ringing.quantity - 1);
+    renderGroups();
+  });
+  $("#qty-plus").addEventListener("click", () => {
+    ringing.quantity = Math.min(100, ringing.quantity + 1);
+    renderGroups();
+  });
+  $("#item-cancel").addEventListener("click", () => itemDialogNode.close());
+  $("#item-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (addButton.disabled || !ringing) return;
+    addButton.disabled = true;
+    const { item, chosen, quantity } = ringing;
+    const optionIds = item.modifier_groups.flatMap((g) => chosen.get(g.id));
+    const result = await api("POST", `/checks/${check.id}/lines`, {
+      menu_item_id: item.id,
+      seat,
+      quantity,
+      modifier_option_ids: optionIds,
+      note: $("#item-note").value.trim(),
+    });
+    if (result.ok) {
+      check = result.body;
+      itemDialogNode.close();
+      render();
+      toast(`${quantity}× ${item.name} on ${seatName(seat).toLowerCase()}`, "good");
+      return;
+    }
+    $("#item-error").textContent = result.message;
+    $("#item-error").hidden = false;
+    addButton.disabled = false;
+    if (result.code === "item_86d") reloadMenu();
+  });
+
+  // --- void ---------------------------------------------------------------------------------
+
+  const voidDialogNode = $("#void-dialog");
+  const voidConfirm = $("#void-confirm");
+  let voiding = null;
+
+  function voidDialog(line) {
+    voiding = line;
+    $("#void-title").textContent = `Void ${line.quantity}× ${line.name}`;
+    $("#void-explain").textContent = line.sent
+      ? "The kitchen already has this. A manager voids it, with a reason."
+      : "It has not gone to the kitchen yet; it just comes off the check.";
+    $("#void-reason-field").hidden = !line.sent;
+    $("#void-reason").value = "";
+    $("#void-reason").required = line.sent;
+    $("#void-error").hidden = true;
+    voidConfirm.disabled = false;
+    voidDialogNode.showModal();
+    if (line.sent) $("#void-reason").focus();
+  }
+
+  $("#void-cancel").addEventListener("click", () => voidDialogNode.close());
+  $("#void-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (voidConfirm.disabled || !voiding) return;
+    voidConfirm.disabled = true;
+    const result = await api("POST", `/checks/${check.id}/lines/${voiding.id}/void`, {
+      reason: $("#void-reason").value.trim(),
+    });
+    if (result.ok) {
+      check = result.body;
+      voidDialogNode.close();
+      render();
+      toast(`Voided ${voiding.name}`);
+      return;
+    }
+    $("#void-error").textContent = result.message;
+    $("#void-error").hidden = false;
+    voidConfirm.disabled = false;
+  });
+
+  // --- send ---------------------------------------------------------------------------------
+
+  const sendButton = $("#send");
+  sendButton.addEventListener("click", async () => {
+    if (sendButton.disabled) return;
+    sendButton.disabled = true;
+    const result = await api("POST", `/checks/${check.id}/send`);
+    if (result.ok) {
+      check = result.body;
+      toast("Sent to the kitchen", "good");
+    } else {
+      toast(result.message, "bad");
+    }
+    render();
+  });
+
+  // --- live ---------------------------------------------------------------------------------
+
+  const reloadCheck = coalesce(async () => {
+    const result = await api("GET", `/checks/${check.id}`);
+    if (result.ok) {
+      check = result.body;
+      render();
+    }
+  });
+  const reloadMenu = coalesce(async () => {
+    const result = await api("GET", "/menu");
+    if (result.ok) {
+      menu = result.body;
+      renderMenu();
+    }
+  });
+
+  live({
+    after: page.last_seq,
+    onEvent(event) {
+      const data = event.data || {};
+      if (event.type === "menu.updated") reloadMenu();
+      else if (data.check_id === check.id) reloadCheck();
+    },
+    onResync() {
+      reloadCheck();
+      reloadMenu();
+    },
+  });
+
+  render();
+})();

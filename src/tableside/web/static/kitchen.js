@@ -1,0 +1,155 @@
+/* The kitchen display: tickets new → in progress → ready → served, oldest first, live.
+   Each tap asks the server for one named move; the server's state machine decides, and a
+   refused move shows the server's reason. */
+"use strict";
+
+(() => {
+  const { page, $, h, api, toast, coalesce, live, eightySixList } = TS;
+  let tickets = page.tickets;
+  let menu = page.menu;
+  const seen = new Set(tickets.map((t) => t.id));
+  const fresh = new Set();
+  const moving = new Set();
+  const NEXT = { new: "in_progress", in_progress: "ready", ready: "served" };
+  const ACTION = { new: "Start", in_progress: "Ready", ready: "Served" };
+  const LANES = ["new", "in_progress", "ready"];
+
+  function age(ticket) {
+    const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(ticket.created_at)) / 60000));
+    return minutes < 1 ? "just now" : `${minutes} min`;
+  }
+
+  function card(ticket) {
+    const busy = moving.has(ticket.id);
+    const lines = ticket.lines.map((line) =>
+      h(
+        "span",
+        { class: `ticket-line ${line.voided ? "voided" : ""}` },
+        h("span", { class: "seat-chip", text: line.seat === 0 ? "Shared" : `S${line.seat}` }),
+        h(line.voided ? "s" : "span", { class: "what", text: `${line.quantity}× ${line.name}` }),
+        line.voided ? h("span", { class: "void-tag", text: "VOID" }) : null,
+        ...line.modifiers.map((mod) => h("span", { class: "mod", text: mod })),
+        line.note ? h("span", { class: "note", text: line.note }) : null,
+      ),
+    );
+    const minutes = (Date.now() - Date.parse(ticket.created_at)) / 60000;
+    return h(
+      "article",
+      {
+        class: `ticket status-${ticket.status} ${fresh.has(ticket.id) ? "fresh" : ""} ${minutes >= 15 ? "late" : ""}`,
+        dataset: { ticketId: ticket.id, status: ticket.status },
+      },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "ticket-body",
+          disabled: busy,
+          "aria-label": `Table ${ticket.table_label}, check ${ticket.check_number}: ${ACTION[ticket.status]}`,
+          onclick: () => move(ticket, NEXT[ticket.status]),
+        },
+        h(
+          "span",
+          { class: "ticket-head" },
+          h("strong", { text: `Table ${ticket.table_label}` }),
+          h("span", { text: `#${ticket.check_number}` }),
+          h("span", { class: "age", dataset: { created: ticket.created_at }, text: age(ticket) }),
+        ),
+        ...lines,
+        h("span", { class: "bump", text: busy ? "…" : `${ACTION[ticket.status]} ›` }),
+      ),
+      ticket.status === "ready"
+        ? h("button", {
+            type: "button",
+            class: "btn small ghost recall",
+            disabled: busy,
+            text: "Recall to the line",
+            onclick: () => move(ticket, "in_progress"),
+          })
+        : null,
+    );
+  }
+
+  function render() {
+    for (const status of LANES) {
+      const inLane = tickets
+        .filter((t) => t.status === status)
+        .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+      $(`#lane-${status}`).replaceChildren(
+        ...(inLane.length ? inLane.map(card) : [h("p", { class: "empty-hint", text: "—" })]),
+      );
+      $(`#count-${status}`).textContent = String(inLane.length);
+    }
+  }
+
+  async function move(ticket, target) {
+    if (moving.has(ticket.id) || !target) return;
+    moving.add(ticket.id);
+    fresh.delete(ticket.id);
+    render();
+    // The move is named (not "bump"): a double tap asks for the same move twice, and the
+    // server refuses the second instead of moving the ticket two steps.
+    const result = await api("POST", `/tickets/${ticket.id}/status`, { status: target });
+    moving.delete(ticket.id);
+    if (result.ok) {
+      const moved = result.body;
+      tickets = tickets.filter((t) => t.id !== moved.id);
+      if (LANES.includes(moved.status)) tickets.push(moved);
+    } else {
+      toast(result.message, "bad");
+      reload();
+    }
+    render();
+  }
+
+  const reload = coalesce(async () => {
+    const result = await api("GET", "/tickets");
+    if (!result.ok) return;
+    tickets = result.body.tickets;
+    for (const t of tickets) {
+      if (!seen.has(t.id)) {
+        seen.add(t.id);
+        fresh.add(t.id);
+      }
+    }
+    render();
+  });
+
+  const reloadMenu = coalesce(async () => {
+    const result = await api("GET", "/menu");
+    if (result.ok) {
+      menu = result.body;
+      if ($("#eighty-six-dialog").open) show86();
+    }
+  });
+
+  function show86() {
+    eightySixList($("#eighty-six"), menu, show86);
+  }
+
+  $("#open-86").addEventListener("click", () => {
+    show86();
+    $("#eighty-six-dialog").showModal();
+  });
+
+  live({
+    after: page.last_seq,
+    onEvent(event) {
+      if (event.type.startsWith("ticket.")) reload();
+      else if (event.type === "menu.updated") reloadMenu();
+    },
+    onResync() {
+      reload();
+      reloadMenu();
+    },
+  });
+
+  // The ages on the cards move on by themselves; nothing is asked of the server for that.
+  setInterval(() => {
+    for (const node of document.querySelectorAll(".age[data-created]")) {
+      node.textContent = age({ created_at: node.dataset.created });
+    }
+  }, 30000);
+
+  render();
+})();

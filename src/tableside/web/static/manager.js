@@ -1,0 +1,287 @@
+/* Manager: the day's numbers (live for today), refunds with one Idempotency-Key per refund
+   attempt (reused by Retry), and the 86 list. */
+"use strict";
+
+(() => {
+  const { page, $, h, api, toast, fmt, parseMoney, newKey, coalesce, live, eightySixList } = TS;
+  let report = page.report;
+  let menu = page.menu;
+  const today = report.date;
+  let day = today;
+  const dateInput = $("#report-date");
+  dateInput.value = day;
+
+  // --- the report ------------------------------------------------------------------------------
+
+  function timeOf(iso) {
+    return new Intl.DateTimeFormat("en-US", {
+      hour: "numeric",
+      minute: "2-digit",
+      timeZone: report.timezone,
+    }).format(new Date(iso));
+  }
+
+  function renderReport() {
+    const tiles = [
+      ["Checks closed", String(report.checks_closed), "checks_closed"],
+      ["Covers", String(report.covers), "covers"],
+      ["Sales", fmt(report.sales_cents), "sales"],
+      ["Discounts", fmt(report.discounts_cents), "discounts"],
+      ["Tax", fmt(report.tax_cents), "tax"],
+      ["Total", fmt(report.total_cents), "total"],
+      ["Tips", fmt(report.tips_cents), "tips"],
+    ];
+    $("#stats").replaceChildren(
+      ...tiles.map(([label, value, key]) =>
+        h(
+          "div",
+          { class: "stat", dataset: { stat: key } },
+          h("span", { class: "stat-label", text: label }),
+          h("span", { class: "stat-value", text: value }),
+        ),
+      ),
+    );
+    const { card, cash } = report.by_tender;
+    $("#tenders tbody").replaceChildren(
+      ...[
+        ["Card", card],
+        ["Cash", cash],
+        [
+          "All",
+          {
+            count: card.count + cash.count,
+            amount_cents: card.amount_cents + cash.amount_cents,
+            tip_cents: card.tip_cents + cash.tip_cents,
+          },
+          "sum",
+        ],
+      ].map(([label, t, kind]) =>
+        h(
+          "tr",
+          { class: kind || "", dataset: { tender: label.toLowerCase() } },
+          h("th", { text: label }),
+          h("td", { text: String(t.count) }),
+          h("td", { text: fmt(t.amount_cents) }),
+          h("td", { text: fmt(t.tip_cents) }),
+        ),
+      ),
+    );
+    $("#unsettled tbody").replaceChildren(
+      ...[
+        ["Refunds", report.refunds.count, report.refunds.amount_cents],
+        ["Open checks (balance)", report.open_checks.count, report.open_checks.balance_cents],
+        ["Pending payments", report.pending_payments.count, report.pending_payments.amount_cents],
+      ].map(([label, count, cents]) =>
+        h(
+          "tr",
+          { class: count && label !== "Refunds" ? "attention" : "" },
+          h("th", { text: label }),
+          h("td", { text: String(count) }),
+          h("td", { text: fmt(cents) }),
+        ),
+      ),
+    );
+    const rows = report.payments.map((p) => {
+      const refundable = p.amount_cents + p.tip_cents - p.refunded_cents;
+      return h(
+        "tr",
+        { dataset: { paymentId: p.id } },
+        h("td", { text: timeOf(p.settled_at) }),
+        h("td", { text: p.table_label }),
+        h("td", { text: `#${p.check_number}` }),
+        h("td", { text: p.tender === "card" ? "Card" : "Cash" }),
+        h("td", { text: fmt(p.amount_cents) }),
+        h("td", { text: fmt(p.tip_cents) }),
+        h("td", { text: p.refunded_cents ? fmt(p.refunded_cents) : "—" }),
+        h(
+          "td",
+          {},
+          h("button", {
+            type: "button",
+            class: "btn small",
+            disabled: refundable <= 0,
+            text: refundable <= 0 ? "Refunded" : "Refund",
+            "aria-label": `Refund ${fmt(p.amount_cents)} ${p.tender} on table ${p.table_label}`,
+            onclick: () => openRefund(p),
+          }),
+        ),
+      );
+    });
+    $("#payments tbody").replaceChildren(
+      ...(rows.length
+        ? rows
+        : [h("tr", {}, h("td", { colspan: "8", class: "empty-hint", text: "No payments this day." }))]),
+    );
+  }
+
+  const reloadReport = coalesce(async () => {
+    const result = await api("GET", `/reports/day?date=${encodeURIComponent(day)}`);
+    const error = $("#report-error");
+    if (!result.ok) {
+      error.textContent = result.message;
+      error.hidden = false;
+      return;
+    }
+    error.hidden = true;
+    report = result.body;
+    renderReport();
+  });
+
+  dateInput.addEventListener("change", () => {
+    if (!dateInput.value) return;
+    day = dateInput.value;
+    reloadReport();
+  });
+
+  // --- refunds -----------------------------------------------------------------------------------
+
+  const dialog = $("#refund-dialog");
+  const confirm = $("#refund-confirm");
+  const retry = $("#refund-retry");
+  let refunding = null; // the payment row
+  let inFlight = false;
+
+  const attemptKey = (paymentId) => `tableside.refund.${paymentId}`;
+  function storedAttempt(paymentId) {
+    try {
+      return JSON.parse(localStorage.getItem(attemptKey(paymentId)) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function showRefundOutcome(kind, title, message) {
+    const box = $("#refund-outcome");
+    box.hidden = !title;
+    box.dataset.kind = kind || "";
+    $("#refund-outcome-title").textContent = title || "";
+    $("#refund-outcome-message").textContent = message || "";
+  }
+
+  function openRefund(payment) {
+    refunding = payment;
+    const refundable = payment.amount_cents + payment.tip_cents - payment.refunded_cents;
+    $("#refund-title").textContent = `Refund — table ${payment.table_label}, check #${payment.check_number}`;
+    $("#refund-explain").textContent =
+      `${payment.tender === "card" ? "Card" : "Cash"} payment of ${fmt(payment.amount_cents)}` +
+      (payment.tip_cents ? ` + ${fmt(payment.tip_cents)} tip` : "") +
+      `; up to ${fmt(refundable)} can be refunded.`;
+    $("#refund-amount").value = (refundable / 100).toFixed(2);
+    $("#refund-reason").value = "";
+    const pending = storedAttempt(payment.id);
+    if (pending) {
+      $("#refund-amount").value = (pending.body.amount_cents / 100).toFixed(2);
+      $("#refund-reason").value = pending.body.reason;
+      showRefundOutcome(
+        "unconfirmed",
+        "Not confirmed yet",
+        "A refund started here was not confirmed. Retry asks again about the same refund; it never refunds twice.",
+      );
+    } else {
+      showRefundOutcome(null, "", "");
+    }
+    confirm.hidden = Boolean(pending);
+    retry.hidden = !pending;
+    confirm.disabled = false;
+    retry.disabled = false;
+    dialog.showModal();
+  }
+
+  async function sendRefund(sent) {
+    if (inFlight) return;
+    inFlight = true;
+    confirm.disabled = true;
+    retry.disabled = true;
+    const result = await api("POST", `/payments/${sent.payment_id}/refund`, sent.body, {
+      headers: { "Idempotency-Key": sent.key },
+    });
+    inFlight = false;
+    confirm.disabled = false;
+    retry.disabled = false;
+    const final = result.status !== 0 && result.status < 500 && result.status !== 409;
+    if (result.status === 201) {
+      localStorage.removeItem(attemptKey(sent.payment_id));
+      showRefundOutcome("done", `Refunded ${fmt(result.body.refund.amount_cents)}`, "");
+      confirm.hidden = true;
+      retry.hidden = true;
+      toast(`Refunded ${fmt(result.body.refund.amount_cents)}`, "good");
+      reloadReport();
+    } else if (result.status === 502) {
+      localStorage.removeItem(attemptKey(sent.payment_id));
+      showRefundOutcome("failed", "Nothing was refunded", result.message);
+      confirm.hidden = false;
+      confirm.textContent = "Try again";
+      retry.hidden = true;
+    } else if (final) {
+      localStorage.removeItem(attemptKey(sent.payment_id));
+      showRefundOutcome("refused", "Not refunded", result.message);
+      confirm.hidden = false;
+      retry.hidden = true;
+    } else {
+      showRefundOutcome(
+        "unconfirmed",
+        "Not confirmed yet",
+        `${result.message} Retry asks again about the same refund; it never refunds twice.`,
+      );
+      confirm.hidden = true;
+      retry.hidden = false;
+    }
+  }
+
+  $("#refund-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (inFlight || !refunding) return;
+    const amount = parseMoney($("#refund-amount").value);
+    if (!amount) {
+      showRefundOutcome("refused", "Enter an amount", "e.g. 12.50");
+      return;
+    }
+    // One key per refund attempt, made when Refund is pressed; Retry reuses it.
+    const sent = {
+      key: newKey(),
+      payment_id: refunding.id,
+      body: { amount_cents: amount, reason: $("#refund-reason").value.trim() },
+    };
+    localStorage.setItem(attemptKey(refunding.id), JSON.stringify(sent));
+    sendRefund(sent);
+  });
+  retry.addEventListener("click", () => {
+    const sent = refunding && storedAttempt(refunding.id);
+    if (sent) sendRefund(sent);
+  });
+  $("#refund-cancel").addEventListener("click", () => {
+    confirm.textContent = "Refund";
+    dialog.close();
+  });
+
+  // --- 86 ------------------------------------------------------------------------------------------
+
+  function show86() {
+    eightySixList($("#eighty-six"), menu, show86);
+  }
+
+  const reloadMenu = coalesce(async () => {
+    const result = await api("GET", "/menu");
+    if (result.ok) {
+      menu = result.body;
+      show86();
+    }
+  });
+
+  // --- live ------------------------------------------------------------------------------------------
+
+  live({
+    after: page.last_seq,
+    onEvent(event) {
+      if (event.type === "menu.updated") reloadMenu();
+      else if (day === today && /^(payment|check|table)\./.test(event.type)) reloadReport();
+    },
+    onResync() {
+      reloadMenu();
+      reloadReport();
+    },
+  });
+
+  renderReport();
+  show86();
+})();

@@ -1,0 +1,615 @@
+/* Payment: whole balance, a part of a split, or another amount; card or cash; tip.
+
+   The rules this screen keeps (DESIGN invariant 5, ORIGINAL 1 and 5):
+   - One Idempotency-Key per payment attempt, made when Pay is pressed and reused for every
+     retry of that attempt. It is kept in localStorage until the attempt has a final answer,
+     so leaving the screen, reloading or logging in again still retries the *same* payment.
+   - "Paid — table is free" is shown only for a 201 whose check is closed and whose table is
+     available. Anything that is not a final answer (504, 409 payment_in_progress, a lost
+     connection, a 5xx) is "Not confirmed yet" with a Retry that reuses the key.
+   - One request at a time: Pay and Retry are disabled while one is out. */
+"use strict";
+
+(() => {
+  const { page, $, h, api, fmt, parseMoney, percentOf, newKey, coalesce, live } = TS;
+  let check = page.check;
+  const ATTEMPT = `tableside.attempt.${check.id}`;
+  const CARDS = {
+    pm_card_visa: "Visa",
+    pm_card_chargeDeclined: "declined test card",
+    pm_card_chargeDeclinedInsufficientFunds: "insufficient-funds test card",
+  };
+  const form = {
+    scope: check.split ? "split" : "balance",
+    part: null,
+    tender: "card",
+    card: "pm_card_visa",
+    tip: 0,
+    ways: Math.min(50, Math.max(2, check.guests)),
+  };
+  let attempt = loadAttempt(); // {key, body, payment_id?} of the attempt awaiting its answer
+  let lastFailed = null; // the body of an attempt that ended in a 502 (nothing charged)
+  let inFlight = false;
+  let outcomeShown = false;
+
+  // --- the attempt awaiting an answer ----------------------------------------------------------
+
+  function loadAttempt() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(ATTEMPT) || "null");
+      return stored && stored.key && stored.body ? stored : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function remember(next) {
+    attempt = next;
+    localStorage.setItem(ATTEMPT, JSON.stringify(next));
+  }
+
+  function forget() {
+    attempt = null;
+    localStorage.removeItem(ATTEMPT);
+  }
+
+  // --- what is being paid ----------------------------------------------------------------------
+
+  const counts = (p) => p.status === "captured" || p.status === "pending";
+
+  function partLeft(part) {
+    const taken = check.payments
+      .filter((p) => p.split_part === part.part && counts(p))
+      .reduce((sum, p) => sum + p.amount_cents, 0);
+    return Math.max(0, part.amount_cents - taken);
+  }
+
+  function selectedPart() {
+    if (!check.split) return null;
+    const parts = check.split.parts;
+    let part = parts.find((p) => p.part === form.part && partLeft(p) > 0);
+    if (!part) part = parts.find((p) => partLeft(p) > 0) || null;
+    form.part = part ? part.part : null;
+    return part;
+  }
+
+  function amountCents() {
+    if (form.scope === "balance") return check.payable_cents;
+    if (form.scope === "split") {
+      const part = selectedPart();
+      return part ? Math.min(partLeft(part), check.payable_cents) : 0;
+    }
+    return parseMoney($("#other-amount").value);
+  }
+
+  function tipCents(amount) {
+    if (form.tip === "custom") {
+      const text = $("#tip-custom").value.trim();
+      return text === "" ? 0 : parseMoney(text);
+    }
+    return percentOf(amount || 0, form.tip);
+  }
+
+  function tenderedCents(due) {
+    const text = $("#cash-tendered").value.trim();
+    return text === "" ? due : parseMoney(text);
+  }
+
+  /** The request body and, when it cannot be sent, why not (in the floor's words). */
+  function draft() {
+    const amount = amountCents();
+    const tip = tipCents(amount);
+    if (check.status !== "open") return { problem: `This check is ${check.status}.` };
+    if (check.payable_cents <= 0) {
+      return { problem: "Nothing can be paid right now (a payment is still being confirmed)." };
+    }
+    if (amount === null || amount <= 0) return { problem: "Enter the amount being paid." };
+    if (amount > check.payable_cents) {
+      return { problem: `At most ${fmt(check.payable_cents)} can be paid on this check.` };
+    }
+    if (tip === null) return { problem: "Enter the tip as an amount, e.g. 5.00." };
+    const body = { tender: form.tender, amount_cents: amount, tip_cents: tip };
+    if (form.tender === "card") {
+      body.payment_method = form.card;
+    } else {
+      const tendered = tenderedCents(amount + tip);
+      if (tendered === null) return { problem: "Enter the cash handed over, e.g. 50.00." };
+      if (tendered < amount + tip) {
+        return { problem: `Cash handed over is ${fmt(amount + tip - tendered)} short.` };
+      }
+      body.cash_tendered_cents = tendered;
+    }
+    if (form.scope === "split" && form.part !== null) body.split_part = form.part;
+    return { body };
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------
+
+  function renderSummary() {
+    $("#pay-title").textContent = `Table ${check.table_label} · Check #${check.number}`;
+    const pending = check.payments.filter((p) => p.status === "pending");
+    const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
+    const rows = [
+      ["Subtotal", check.subtotal_cents],
+      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
+      ["Tax", check.tax_cents],
+      ["Total", check.total_cents, "total"],
+      check.paid_cents ? ["Paid", check.paid_cents] : null,
+      check.tip_cents ? ["Tips", check.tip_cents] : null,
+      held ? ["Being confirmed", held] : null,
+      ["Balance", check.balance_cents, "balance"],
+    ].filter(Boolean);
+    $("#pay-totals").replaceChildren(
+      ...rows.flatMap(([label, cents, kind]) => [
+        h("dt", { class: kind || "", text: label }),
+        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
+      ]),
+    );
+    const note = $("#pending-note");
+    note.hidden = !pending.length;
+    note.textContent = pending.length
+      ? `${pending.length === 1 ? "A card payment" : `${pending.length} card payments`} of ` +
+        `${fmt(held)} ${pending.length === 1 ? "is" : "are"} still being confirmed with the ` +
+        "processor; it is held off the balance until then."
+      : "";
+    const list = $("#payment-list");
+    list.replaceChildren(
+      ...check.payments.map((p) =>
+        h(
+          "li",
+          { class: `payment ${p.status}` },
+          h("span", {
+            text: `${p.tender === "card" ? "Card" : "Cash"} ${fmt(p.amount_cents)}` +
+              (p.tip_cents ? ` + ${fmt(p.tip_cents)} tip` : ""),
+          }),
+          h("span", { class: "chip", text: p.status }),
+        ),
+      ),
+    );
+    if (!check.payments.length) list.append(h("li", { class: "empty-hint", text: "None yet." }));
+  }
+
+  function renderForm() {
+    const open = check.status === "open";
+    $("#pay-form").hidden = outcomeShown;
+    $("#pay-form").classList.toggle("busy", inFlight);
+    for (const button of $("#scope").children) {
+      button.classList.toggle("current", button.dataset.scope === form.scope);
+      button.setAttribute("aria-checked", String(button.dataset.scope === form.scope));
+    }
+    $("#split-panel").hidden = form.scope !== "split";
+    $("#other-panel").hidden = form.scope !== "other";
+    renderSplit();
+    for (const button of $("#tender").children) {
+      button.classList.toggle("current", button.dataset.tender === form.tender);
+      button.setAttribute("aria-checked", String(button.dataset.tender === form.tender));
+    }
+    $("#card-panel").hidden = form.tender !== "card";
+    $("#cash-panel").hidden = form.tender !== "cash";
+    for (const button of $("#card-choice").children) {
+      button.classList.toggle("current", button.dataset.card === form.card);
+      button.setAttribute("aria-checked", String(button.dataset.card === form.card));
+    }
+    for (const button of $("#tip").children) {
+      const value = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
+      button.classList.toggle("current", value === form.tip);
+      button.setAttribute("aria-checked", String(value === form.tip));
+    }
+    $("#tip-custom-panel").hidden = form.tip !== "custom";
+    renderDue(open);
+  }
+
+  function renderDue(open) {
+    const { body, problem } = draft();
+    const amount = amountCents() || 0;
+    const tip = tipCents(amount) || 0;
+    const due = amount + tip;
+    const rows = [
+      ["Amount", amount],
+      ["Tip", tip],
+      [form.tender === "card" ? "Charge" : "Collect", due, "total"],
+    ];
+    if (form.tender === "cash") {
+      const tendered = tenderedCents(due);
+      $("#cash-tendered").placeholder = (due / 100).toFixed(2);
+      if (tendered !== null && tendered >= due) rows.push(["Change", tendered - due, "change"]);
+      renderQuickCash(due);
+    }
+    $("#due").replaceChildren(
+      ...rows.flatMap(([label, cents, kind]) => [
+        h("dt", { class: kind || "", text: label }),
+        h("dd", { class: kind || "", dataset: { due: label.toLowerCase() }, text: fmt(cents) }),
+      ]),
+    );
+    const button = $("#pay-button");
+    button.disabled = inFlight || !open || !body;
+    button.textContent = inFlight
+      ? form.tender === "card"
+        ? "Charging…"
+        : "Recording…"
+      : form.tender === "card"
+        ? `Charge ${fmt(due)}`
+        : `Take ${fmt(due)} cash`;
+    const error = $("#form-error");
+    error.hidden = !problem;
+    error.textContent = problem || "";
+  }
+
+  function renderQuickCash(due) {
+    const steps = [500, 1000, 2000, 5000, 10000];
+    const offers = [due, ...steps.map((step) => Math.ceil(due / step) * step)]
+      .filter((value, i, all) => value > 0 && all.indexOf(value) === i)
+      .slice(0, 5);
+    $("#quick-cash").replaceChildren(
+      ...offers.map((cents, i) =>
+        h("button", {
+          type: "button",
+          class: "btn",
+          text: i === 0 ? `Exact ${fmt(cents)}` : fmt(cents),
+          onclick: () => {
+            $("#cash-tendered").value = (cents / 100).toFixed(2);
+            renderForm();
+          },
+        }),
+      ),
+    );
+  }
+
+  function renderSplit() {
+    const parts = $("#split-parts");
+    $("#split-make").hidden = Boolean(check.split);
+    if (!check.split) {
+      parts.replaceChildren();
+      $("#ways").textContent = String(form.ways);
+      renderCustomSum();
+      return;
+    }
+    const chosen = selectedPart();
+    const kind = { evenly: "Evenly", by_seat: "By seat", custom: "Custom" }[check.split.kind] || "";
+    parts.replaceChildren(
+      h("p", { class: "hint", text: `${kind} split — tap the part being paid.` }),
+      h(
+        "div",
+        { class: "part-grid" },
+        ...check.split.parts.map((part) => {
+          const left = partLeft(part);
+          return h(
+            "button",
+            {
+              type: "button",
+              class: `btn part ${chosen && chosen.part === part.part ? "current" : ""} ${left ? "" : "paid"}`,
+              disabled: left === 0,
+              "aria-pressed": String(Boolean(chosen && chosen.part === part.part)),
+              dataset: { part: String(part.part) },
+              onclick: () => {
+                form.part = part.part;
+                renderForm();
+              },
+            },
+            h("span", { class: "name", text: part.label }),
+            h("span", { class: "price", text: fmt(part.amount_cents) }),
+            h("small", {
+              text: left === 0 ? "Paid ✓" : left < part.amount_cents ? `${fmt(left)} left` : "",
+            }),
+          );
+        }),
+      ),
+      h("button", {
+        type: "button",
+        class: "btn ghost",
+        text: "Remove split",
+        onclick: () => split({ kind: "none" }),
+      }),
+    );
+  }
+
+  function customInputs() {
+    return [...document.querySelectorAll("#custom-parts input")];
+  }
+
+  function addCustomPart(cents) {
+    const input = h("input", {
+      inputmode: "decimal",
+      autocomplete: "off",
+      placeholder: "0.00",
+      "aria-label": "Part amount",
+      oninput: renderCustomSum,
+    });
+    if (cents) input.value = (cents / 100).toFixed(2);
+    const row = h(
+      "div",
+      { class: "custom-part" },
+      input,
+      h("button", {
+        type: "button",
+        class: "btn small ghost",
+        text: "×",
+        "aria-label": "Remove this part",
+        onclick: () => {
+          row.remove();
+          renderCustomSum();
+        },
+      }),
+    );
+    $("#custom-parts").append(row);
+  }
+
+  function renderCustomSum() {
+    const values = customInputs().map((input) => parseMoney(input.value));
+    const sum = values.reduce((total, v) => total + (v || 0), 0);
+    $("#custom-sum").textContent = `${fmt(sum)} of ${fmt(check.payable_cents)}`;
+    $("#custom-sum").classList.toggle("bad", sum !== check.payable_cents);
+  }
+
+  // --- outcomes --------------------------------------------------------------------------------
+
+  const OUTCOME_BUTTONS = ["retry", "again", "form", "next", "floor"];
+
+  function showOutcome(kind, title, message, hint, buttons) {
+    outcomeShown = true;
+    const box = $("#outcome");
+    box.hidden = false;
+    box.dataset.kind = kind;
+    $("#outcome-title").textContent = title;
+    $("#outcome-message").textContent = message;
+    $("#outcome-hint").textContent = hint || "";
+    for (const name of OUTCOME_BUTTONS) {
+      const button = $(`#outcome-${name}`);
+      button.hidden = !buttons.includes(name);
+      button.disabled = false;
+    }
+    renderForm();
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function backToForm() {
+    outcomeShown = false;
+    $("#outcome").hidden = true;
+    renderSummary();
+    renderForm();
+  }
+
+  function describe(body) {
+    const total = body.amount_cents + body.tip_cents;
+    return body.tender === "card"
+      ? `${fmt(total)} on the ${CARDS[body.payment_method] || "card"}`
+      : `${fmt(total)} cash`;
+  }
+
+  function showUnconfirmed(message) {
+    showOutcome(
+      "unconfirmed",
+      "Not confirmed yet",
+      message,
+      `Retry asks again about this same payment (${describe(attempt.body)}); it can never ` +
+        "charge twice. Don't take another card or cash for it until this is settled.",
+      ["retry"],
+    );
+  }
+
+  /** Decide what the answer means. Only a final answer forgets the attempt's key. */
+  function settle(result, sent) {
+    const body = result.body || {};
+    if (result.status === 201) {
+      forget();
+      check = body.check;
+      renderSummary();
+      const payment = body.payment || {};
+      const change = payment.change_cents ? ` Change due: ${fmt(payment.change_cents)}.` : "";
+      if (body.check.status === "closed" && body.table && body.table.status === "available") {
+        showOutcome(
+          "paid",
+          "Paid — table is free",
+          `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.${change}`,
+          "",
+          ["floor"],
+        );
+      } else {
+        showOutcome(
+          "partial",
+          `Payment taken — balance now ${fmt(body.check.balance_cents)}`,
+          `${describe(sent.body)} taken.${change}`,
+          "The check stays open until the balance is paid.",
+          ["next"],
+        );
+      }
+      return;
+    }
+    if (result.status === 402) {
+      forget();
+      showOutcome("declined", "Card declined", result.message, "The check is unchanged.", ["form"]);
+      reloadCheck();
+      return;
+    }
+    if (result.status === 502) {
+      forget();
+      showOutcome("failed", "Nothing was charged", result.message, "", ["again", "form"]);
+      lastFailed = sent.body;
+      reloadCheck();
+      return;
+    }
+    const unknown =
+      result.status === 0 ||
+      result.status === 401 ||
+      result.status >= 500 ||
+      (result.status === 409 && result.code !== "check_not_open");
+    if (unknown) {
+      const paymentId = (body.error && body.error.payment_id) || (body.payment && body.payment.id);
+      remember({ ...sent, payment_id: paymentId || sent.payment_id || null });
+      let message = result.message;
+      if (result.status === 0) {
+        message =
+          "The tablet lost its connection before the answer came, so we don't know yet " +
+          "whether the payment went through.";
+      } else if (result.status === 401) {
+        message = `${result.message} Log in again on this tablet, then come back here to Retry.`;
+      }
+      showUnconfirmed(message);
+      reloadCheck();
+      return;
+    }
+    // A final refusal (422, 409 check_not_open, 403, 404, 400): nothing was taken.
+    forget();
+    showOutcome("refused", "Not taken", result.message, "Nothing was charged.", ["form"]);
+    reloadCheck();
+  }
+
+  async function send() {
+    if (inFlight || !attempt) return;
+    inFlight = true;
+    const sent = attempt;
+    $("#outcome-retry").disabled = true;
+    $("#outcome-again").disabled = true;
+    renderForm();
+    const result = await api("POST", `/checks/${check.id}/payments`, sent.body, {
+      headers: { "Idempotency-Key": sent.key },
+      keepOn401: true,
+    });
+    inFlight = false;
+    settle(result, sent);
+    renderForm();
+  }
+
+  function pay() {
+    if (inFlight || attempt) return;
+    const { body } = draft();
+    if (!body) return;
+    // The key is made here, once per attempt; every retry of this attempt sends it again.
+    remember({ key: newKey(), body, payment_id: null });
+    renderForm();
+    send();
+  }
+
+  // --- splitting -------------------------------------------------------------------------------
+
+  async function split(request) {
+    const error = $("#form-error");
+    const result = await api("PUT", `/checks/${check.id}/split`, request);
+    if (!result.ok) {
+      error.textContent = result.message;
+      error.hidden = false;
+      return;
+    }
+    check = result.body;
+    form.part = null;
+    if (!check.split) form.scope = "balance";
+    renderSummary();
+    renderForm();
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  $("#scope").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-scope]");
+    if (!button) return;
+    form.scope = button.dataset.scope;
+    if (form.scope === "other") {
+      const input = $("#other-amount");
+      if (!input.value) input.value = (check.payable_cents / 100).toFixed(2);
+    }
+    renderForm();
+  });
+  $("#tender").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-tender]");
+    if (!button) return;
+    form.tender = button.dataset.tender;
+    renderForm();
+  });
+  $("#card-choice").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-card]");
+    if (!button) return;
+    form.card = button.dataset.card;
+    renderForm();
+  });
+  $("#tip").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-tip]");
+    if (!button) return;
+    form.tip = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
+    renderForm();
+  });
+  for (const id of ["#other-amount", "#tip-custom", "#cash-tendered"]) {
+    $(id).addEventListener("input", renderForm);
+  }
+  $("#ways-minus").addEventListener("click", () => {
+    form.ways = Math.max(2, form.ways - 1);
+    renderForm();
+  });
+  $("#ways-plus").addEventListener("click", () => {
+    form.ways = Math.min(50, form.ways + 1);
+    renderForm();
+  });
+  $("#split-evenly").addEventListener("click", () => split({ kind: "evenly", ways: form.ways }));
+  $("#split-by-seat").addEventListener("click", () => split({ kind: "by_seat" }));
+  $("#custom-add").addEventListener("click", () => addCustomPart(0));
+  $("#split-custom").addEventListener("click", () => {
+    const amounts = customInputs().map((input) => parseMoney(input.value));
+    if (!amounts.length || amounts.some((a) => a === null || a <= 0)) {
+      $("#form-error").textContent = "Give every part an amount, e.g. 25.00.";
+      $("#form-error").hidden = false;
+      return;
+    }
+    split({ kind: "custom", amounts });
+  });
+
+  $("#pay-button").addEventListener("click", pay);
+  $("#outcome-retry").addEventListener("click", send); // the same key, the same body
+  $("#outcome-again").addEventListener("click", () => {
+    // After a 502 nothing was charged and that attempt is over: a new attempt, a new key.
+    if (inFlight || attempt || !lastFailed) return;
+    remember({ key: newKey(), body: lastFailed, payment_id: null });
+    send();
+  });
+  $("#outcome-form").addEventListener("click", backToForm);
+  $("#outcome-next").addEventListener("click", () => {
+    form.part = null;
+    if (!check.split && form.scope === "split") form.scope = "balance";
+    backToForm();
+  });
+
+  // --- live --------------------------------------------------------------------------------------
+
+  const reloadCheck = coalesce(async () => {
+    const result = await api("GET", `/checks/${check.id}`);
+    if (!result.ok) return;
+    check = result.body;
+    renderSummary();
+    if (!outcomeShown) renderForm();
+    if (attempt && $("#outcome").dataset.kind === "unconfirmed") {
+      const known = check.payments.find((p) => p.id === attempt.payment_id);
+      if (known && known.status !== "pending") {
+        $("#outcome-hint").textContent =
+          `The processor has answered since (${known.status}). Tap Retry to see the outcome; ` +
+          "it can never charge twice.";
+      }
+    }
+  });
+
+  live({
+    after: page.last_seq,
+    onEvent(event) {
+      if (event.data && event.data.check_id === check.id && !inFlight) reloadCheck();
+    },
+    onResync: reloadCheck,
+  });
+
+  // Two parts to start a custom split with: what is payable, halved.
+  const half = Math.ceil(check.payable_cents / 2);
+  addCustomPart(half);
+  addCustomPart(check.payable_cents - half);
+
+  renderSummary();
+  renderForm();
+  if (attempt) {
+    showUnconfirmed(
+      `A payment started on this tablet (${describe(attempt.body)}) has not been confirmed yet.`,
+    );
+  } else if (check.status !== "open") {
+    showOutcome(
+      "closed",
+      `This check is ${check.status}`,
+      "There is nothing left to pay on it.",
+      "",
+      ["floor"],
+    );
+  }
+})();

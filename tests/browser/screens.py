@@ -1,0 +1,85 @@
+"""Tablets for the browser tests: Chromium pages on the live server, logged in by cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, Page, Request, expect
+from terminal import Terminal
+
+# Debian's Chromium (a Playwright browser download is not needed and not used).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TABLET = {"width": 1024, "height": 768}
+PAID = "Paid — table is free"
+
+
+def usd(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+class Tablet:
+    """One tablet on the floor: its own browser context (cookies), one page."""
+
+    def __init__(self, browser: Browser, base_url: str, pin: str | None) -> None:
+        self.base_url = base_url
+        self.context = browser.new_context(
+            base_url=base_url, viewport=TABLET, locale="en-US", timezone_id="America/New_York"
+        )
+        if pin is not None:
+            token = Terminal(base_url, pin=pin).token
+            self.context.add_cookies(
+                [
+                    {
+                        "name": "tableside_token",
+                        "value": token,
+                        "url": base_url,
+                        "httpOnly": True,
+                        "sameSite": "Strict",
+                    }
+                ]
+            )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(8000)
+        self.errors: list[str] = []
+        self.requests: list[Request] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request))
+
+    def open(self, path: str) -> Page:
+        """Go to a screen and wait until its live feed is connected."""
+        self.page.goto(path)
+        expect(self.page.locator("#live")).to_have_attribute("data-state", "live")
+        # Lost on any reload or navigation: proves a change arrived without one.
+        self.page.evaluate("window.__sameDocument = true")
+        return self.page
+
+    def was_not_reloaded(self) -> bool:
+        return bool(self.page.evaluate("window.__sameDocument === true"))
+
+    def payment_posts(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and r.url.endswith("/payments")]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def charges_for(emulator_url: str, check_id: str) -> list[dict[str, Any]]:
+    """The real charges the card processor holds for one check."""
+    charges: list[dict[str, Any]] = httpx.get(f"{emulator_url}/_charges").json()["charges"]
+    return [c for c in charges if (c.get("metadata") or {}).get("check_id") == check_id]
+
+
+def fault(emulator_url: str, mode: str, count: int = 1, **extra: Any) -> None:
+    response = httpx.post(f"{emulator_url}/_faults", json={"mode": mode, "count": count, **extra})
+    assert response.status_code == 200, response.text

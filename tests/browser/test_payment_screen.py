@@ -1,0 +1,171 @@
+"""The payment screen never says "paid" unless the server said the check is closed and the
+table free, and every retry of one payment reuses that payment's Idempotency-Key
+(DESIGN invariant 5; the seed review's three failure scenarios; ORIGINAL 1 and 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from screens import PAID, Tablet, charges_for, fault, usd
+from terminal import Terminal
+
+pytestmark = pytest.mark.browser
+
+
+def a_check(live_server: str, label: str) -> dict[str, Any]:
+    server = Terminal(live_server)
+    check = server.seat(label, guests=2)
+    server.ring(check["id"], "Pan-roasted salmon", seat=1, options=["Fries"])
+    return server.ring(check["id"], "House red (glass)", seat=2)
+
+
+def keys_sent(tablet: Tablet) -> list[str]:
+    return [r.headers["idempotency-key"] for r in tablet.payment_posts()]
+
+
+def outcome(page: Page) -> str:
+    """Wait until the screen shows an answer, then say which kind it is."""
+    box = page.locator("#outcome")
+    expect(box).to_be_visible()
+    return box.get_attribute("data-kind") or ""
+
+
+def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settles_with_one_charge(
+    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+) -> None:
+    check = a_check(live_server, "T4")
+    tablet = tablets(pin="1234")
+    page = tablet.open(f"/checks/{check['id']}/pay")
+    fault(emulator_url, "timeout_after_charge")
+
+    page.click("#pay-button")
+    expect(page.locator("#outcome-title")).to_have_text("Not confirmed yet", timeout=15000)
+    assert outcome(page) == "unconfirmed"
+    expect(page.get_by_text(PAID)).to_have_count(0)
+    expect(page.locator("#outcome-retry")).to_be_visible()
+    # The money moved at the processor, once; the screen still does not claim it.
+    assert len(charges_for(emulator_url, check["id"])) == 1
+
+    for _ in range(3):  # a retry may meet the background recovery finishing it (409)
+        page.click("#outcome-retry")
+        expect(page.locator("#outcome-retry")).to_be_enabled(timeout=15000)
+        if outcome(page) == "paid":
+            break
+    expect(page.locator("#outcome-title")).to_have_text(PAID)
+
+    keys = keys_sent(tablet)
+    assert len(keys) >= 2 and len(set(keys)) == 1, keys
+    charges = charges_for(emulator_url, check["id"])
+    assert [(c["amount"], c["status"]) for c in charges] == [(check["total_cents"], "succeeded")]
+    server = Terminal(live_server)
+    assert server.check(check["id"])["status"] == "closed"
+    assert server.table("T4")["status"] == "available"
+
+
+def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
+    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+) -> None:
+    check = a_check(live_server, "T6")
+    tablet = tablets(pin="1234")
+    page = tablet.open(f"/checks/{check['id']}/pay")
+
+    page.click("[data-card='pm_card_chargeDeclined']")
+    page.click("#pay-button")
+    assert outcome(page) == "declined"
+    expect(page.locator("#outcome-title")).to_have_text("Card declined")
+    expect(page.locator("#outcome-message")).to_contain_text("declined")
+    expect(page.get_by_text(PAID)).to_have_count(0)
+    expect(page.locator(".payment.declined")).to_have_count(1)
+
+    server = Terminal(live_server)
+    after = server.check(check["id"])
+    assert (after["status"], after["balance_cents"]) == ("open", check["total_cents"])
+    assert server.table("T6")["status"] == "occupied"
+    assert charges_for(emulator_url, check["id"]) == []
+
+    # A decline is final: the next card is a new attempt with a new key.
+    page.click("#outcome-form")
+    page.click("[data-card='pm_card_visa']")
+    page.click("#pay-button")
+    expect(page.locator("#outcome-title")).to_have_text(PAID)
+    keys = keys_sent(tablet)
+    assert len(keys) == 2 and len(set(keys)) == 2
+    assert server.table("T6")["status"] == "available"
+
+
+def test_when_the_processor_fails_the_screen_says_nothing_was_charged_and_tries_again_anew(
+    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+) -> None:
+    check = a_check(live_server, "T12")
+    tablet = tablets(pin="1234")
+    page = tablet.open(f"/checks/{check['id']}/pay")
+    fault(emulator_url, "error_500", count=10)
+
+    page.click("#pay-button")
+    assert outcome(page) == "failed"
+    expect(page.locator("#outcome-title")).to_have_text("Nothing was charged")
+    expect(page.get_by_text(PAID)).to_have_count(0)
+    fault(emulator_url, "none")
+
+    page.click("#outcome-again")
+    expect(page.locator("#outcome-title")).to_have_text(PAID)
+    keys = keys_sent(tablet)
+    assert len(keys) == 2 and len(set(keys)) == 2, "a 502 is final: Try again is a new attempt"
+    assert len(charges_for(emulator_url, check["id"])) == 1
+
+
+def test_a_double_tap_on_pay_charges_once(
+    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+) -> None:
+    check = a_check(live_server, "T7")
+    tablet = tablets(pin="1234")
+    page = tablet.open(f"/checks/{check['id']}/pay")
+    fault(emulator_url, "slow", delay_ms=1000)
+
+    pay = page.locator("#pay-button")
+    pay.evaluate("button => { button.click(); button.click(); }")  # faster than any thumb
+    expect(pay).to_be_disabled()  # and it stays so while the card is at the processor
+    expect(page.locator("#outcome-title")).to_have_text(PAID)
+
+    assert len(tablet.payment_posts()) == 1
+    assert len(charges_for(emulator_url, check["id"])) == 1
+    payments = Terminal(live_server).check(check["id"])["payments"]
+    assert [p["status"] for p in payments] == ["captured"]
+
+
+def test_a_split_check_is_paid_part_by_part_and_only_the_last_part_frees_the_table(
+    tablets: Callable[..., Tablet], live_server: str
+) -> None:
+    check = a_check(live_server, "T13")
+    tablet = tablets(pin="1234")
+    page = tablet.open(f"/checks/{check['id']}/pay")
+
+    page.click("[data-scope='split']")
+    page.click("#split-evenly")  # two guests: two ways
+    parts = page.locator(".btn.part")
+    expect(parts).to_have_count(2)
+    first, second = (check["total_cents"] + 1) // 2, check["total_cents"] // 2
+
+    page.click("#pay-button")
+    assert outcome(page) == "partial"
+    expect(page.locator("#outcome-title")).to_have_text(
+        f"Payment taken — balance now {usd(second)}"
+    )
+    expect(page.get_by_text(PAID)).to_have_count(0)
+    server = Terminal(live_server)
+    assert server.table("T13")["status"] == "occupied"
+
+    page.click("#outcome-next")
+    expect(page.locator(".btn.part.paid")).to_have_count(1)
+    page.click("[data-tender='cash']")
+    page.click("#pay-button")
+    expect(page.locator("#outcome-title")).to_have_text(PAID)
+    payments = server.check(check["id"])["payments"]
+    assert [(p["tender"], p["amount_cents"], p["split_part"]) for p in payments] == [
+        ("card", first, 1),
+        ("cash", second, 2),
+    ]
+    assert server.table("T13")["status"] == "available"
