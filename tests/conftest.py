@@ -8,25 +8,19 @@ and the card processor is our emulator, a real subprocess reached over HTTP.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from harness import RUNNING, LiveServer, free_port, settings_for, wait_until_up
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from tableside.api.app import create_app
-from tableside.config import Settings
 from tableside.services.seed import seed_demo
 from tableside.store import migrate
 from tableside.store.database import make_engine
@@ -53,26 +47,6 @@ TRANSIENT_TABLES = [
     "outbox_counters",
     "login_throttle",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up in {timeout_s} s")
-        time.sleep(0.05)
 
 
 def _postgres_database(name: str) -> str:
@@ -170,47 +144,6 @@ def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "emulator_url" in request.fixturenames:
         httpx.post(f"{request.getfixturevalue('emulator_url')}/_faults", json={"mode": "none"})
-
-
-def settings_for(database_url: str, emulator_url: str, data_dir: Path, **extra: str) -> Settings:
-    return Settings.from_env(
-        {
-            "TABLESIDE_DATABASE_URL": database_url,
-            "TABLESIDE_PROCESSOR_URL": emulator_url,
-            "TABLESIDE_DATA_DIR": str(data_dir),
-            "TABLESIDE_PROCESSOR_TIMEOUT_S": "2",
-            **extra,
-        }
-    )
-
-
-RUNNING: dict[str, LiveServer] = {}
-
-
-class LiveServer:
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_app(settings)
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def start(self) -> LiveServer:
-        self._thread.start()
-        wait_until_up(f"{self.url}/healthz")
-        RUNNING[self.url] = self
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import free_port, wait_until_up
+from harness import free_port, wait_until_up
 
 from tableside.config import DEFAULT_EMULATOR_PORT
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer, settings_for
 from db_state import changed_tables, execute, snapshot, staff_id
+from harness import LiveServer, settings_for
 from sqlalchemy import text
 from terminal import Terminal
 

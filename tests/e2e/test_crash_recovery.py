@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port, wait_until_up
+from harness import free_port, wait_until_up
 from terminal import Terminal, new_key
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, free_port, settings_for, wait_until_up
+from harness import LiveServer, free_port, settings_for, wait_until_up
 from terminal import Terminal, new_key
 
 
