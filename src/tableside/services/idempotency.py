@@ -103,6 +103,44 @@ def lease_active(row: m.IdempotencyKey, now: datetime) -> bool:
     return row.locked_until is not None and row.locked_until > now
 
 
+@dataclass(frozen=True)
+class Resume:
+    """A key whose first request never finished: this request takes it over."""
+
+    resource_id: str
+
+
+def reuse(
+    uow: UnitOfWork, key: str, operation: str, print_: str, lease_s: float
+) -> StoredResponse | Resume | None:
+    """What a key already seen means for this request; None when the key is new.
+
+    Its stored final response (replayed as is); or the attempt to finish, with the lapsed
+    lease taken over (the caller commits). Raises 422 when the key was used for another
+    request and 409 while its first request still holds the lease.
+    """
+    existing = find(uow, key)
+    if existing is None:
+        return None
+    check_same_request(existing, operation, print_)
+    replay = stored(existing)
+    if replay is not None:
+        return replay
+    if not take_lease(existing, lease_s):
+        raise in_progress()
+    assert existing.resource_id is not None
+    return Resume(existing.resource_id)
+
+
+def take_lease(row: m.IdempotencyKey, lease_s: float) -> bool:
+    """Hold the key for ``lease_s`` unless another request or recovery holds it now."""
+    now = utcnow()
+    if lease_active(row, now):
+        return False
+    row.locked_until = now + timedelta(seconds=lease_s)
+    return True
+
+
 def create(
     uow: UnitOfWork, key: str, operation: str, print_: str, resource_id: str, lease_s: float
 ) -> m.IdempotencyKey:

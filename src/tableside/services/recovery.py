@@ -146,10 +146,10 @@ class Recovery:
         try:
             with self.db.unit(restaurant_id) as uow:
                 row = keys.for_resource(uow, payment_id)
-                now = utcnow()
-                if keys.lease_active(row, now) or row.response_status is not None:
+                if row.response_status is not None:
                     return False
-                row.locked_until = now + timedelta(seconds=self.settlement.lease_s)
+                if not keys.take_lease(row, self.settlement.lease_s):
+                    return False
                 uow.commit()
                 return True
         except Exception:  # a competing retry holds the row right now: next pass

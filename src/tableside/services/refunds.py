@@ -7,7 +7,6 @@ A refund never reopens the check; it is money back, audited and announced.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -55,18 +54,13 @@ class Refunds:
         self, who: Principal, payment_id: str, key: str, print_: str, amount: int, reason: str
     ) -> Answer | tuple[str, str, int]:
         with self.db.unit(who.restaurant_id, who.staff_id) as uow:
-            existing = keys.find(uow, key)
-            if existing is not None:
-                keys.check_same_request(existing, OPERATION, print_)
-                replay = keys.stored(existing)
-                if replay is not None:
-                    return Answer(replay.status_code, replay.body)
-                if keys.lease_active(existing, utcnow()):
-                    raise keys.in_progress()
-                refund = uow.session.get(m.Refund, existing.resource_id)
+            used = keys.reuse(uow, key, OPERATION, print_, self.lease_s)
+            if isinstance(used, keys.StoredResponse):
+                return Answer(used.status_code, used.body)
+            if isinstance(used, keys.Resume):
+                refund = uow.session.get(m.Refund, used.resource_id)
                 payment = uow.session.get(m.Payment, refund.payment_id) if refund else None
                 assert refund is not None and payment is not None
-                existing.locked_until = utcnow() + timedelta(seconds=self.lease_s)
                 uow.commit()
                 return refund.id, payment.processor_payment_id or "", refund.amount_cents
 

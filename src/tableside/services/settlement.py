@@ -25,7 +25,6 @@ charge is never lost.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -122,19 +121,13 @@ class Settlement:
     ) -> Answer | tuple[str, bool]:
         """Transaction 1. Returns a final Answer, or (pending payment id, resuming?)."""
         with self.db.unit(who.restaurant_id, who.staff_id) as uow:
-            existing = keys.find(uow, key)
-            if existing is not None:
-                keys.check_same_request(existing, OPERATION, print_)
-                replay = keys.stored(existing)
-                if replay is not None:
-                    return Answer(replay.status_code, replay.body)
-                if keys.lease_active(existing, utcnow()):
-                    raise keys.in_progress()
+            used = keys.reuse(uow, key, OPERATION, print_, self.lease_s)
+            if isinstance(used, keys.StoredResponse):
+                return Answer(used.status_code, used.body)
+            if isinstance(used, keys.Resume):
                 # The first request gave up (504) or died: this retry finishes it.
-                existing.locked_until = utcnow() + timedelta(seconds=self.lease_s)
                 uow.commit()
-                assert existing.resource_id is not None
-                return existing.resource_id, True
+                return used.resource_id, True
 
             check = uow.checks.get(check_id, lock=True)
             rules.require_open(rules.CheckStatus(check.status))
@@ -247,10 +240,8 @@ class Settlement:
                     "(refund a captured one).",
                     code="payment_not_pending",
                 )
-            row = keys.for_resource(uow, payment.id)
-            if keys.lease_active(row, utcnow()):
+            if not keys.take_lease(keys.for_resource(uow, payment.id), self.lease_s):
                 raise keys.in_progress()
-            row.locked_until = utcnow() + timedelta(seconds=self.lease_s)
             uow.commit()
         result = self.processor.lookup(payment_id)
         if result is None:
