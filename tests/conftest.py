@@ -8,8 +8,6 @@ and the card processor is our emulator, a real subprocess reached over HTTP.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -17,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
-from harness import RUNNING, LiveServer, free_port, settings_for, wait_until_up
+from harness import RUNNING, LiveServer, settings_for, start_emulator
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -117,26 +115,9 @@ def _clean_floor(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The card-processor emulator as a real subprocess."""
-    port = free_port()
-    ledger = tmp_path_factory.mktemp("emulator") / "ledger.db"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tableside.payments.emulator",
-            "--port",
-            str(port),
-            "--ledger",
-            str(ledger),
-        ],
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/healthz")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    emulator = start_emulator(tmp_path_factory.mktemp("emulator") / "ledger.db")
+    yield emulator.url
+    emulator.stop()
 
 
 @pytest.fixture(autouse=True)

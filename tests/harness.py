@@ -7,6 +7,8 @@ shares that module name).
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -77,3 +79,59 @@ class LiveServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class Spawned:
+    """A Tableside process of our own (a server or the emulator), up when constructed."""
+
+    def __init__(self, args: list[str], port: int, env: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen([sys.executable, "-m", *args], env=env)
+        try:
+            wait_until_up(f"{self.url}/healthz")
+        except RuntimeError:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to finish anything."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_emulator(ledger: Path, port: int | None = None) -> Spawned:
+    """The card-processor emulator as a real subprocess, keeping its charges in ``ledger``."""
+    port = port or free_port()
+    return Spawned(
+        ["tableside.payments.emulator", "--port", str(port), "--ledger", str(ledger)], port
+    )
+
+
+def start_server(env: dict[str, str]) -> Spawned:
+    """``tableside`` served by uvicorn in its own process, configured by ``env``."""
+    port = free_port()
+    return Spawned(
+        [
+            "uvicorn",
+            "tableside.api.asgi:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        port,
+        env,
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -15,62 +14,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import free_port, wait_until_up
+from harness import Spawned, start_emulator, start_server
 from terminal import Terminal, new_key
-
-
-class ServerProcess:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tableside.api.asgi:app_from_env",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        wait_until_up(f"{self.url}/healthz")
-
-    def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
 
 
 @pytest.fixture
 def own_emulator(tmp_path: Path) -> Iterator[str]:
     """A processor of this test's own, so reconciliation sees only this test's charges."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tableside.payments.emulator",
-            "--port",
-            str(port),
-            "--ledger",
-            str(tmp_path / "ledger.db"),
-        ],
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{url}/healthz")
-    yield url
-    process.kill()
-    process.wait(timeout=10)
+    emulator = start_emulator(tmp_path / "ledger.db")
+    yield emulator.url
+    emulator.kill()
 
 
 @pytest.fixture
@@ -86,8 +39,8 @@ def server_env(database_url: str, own_emulator: str, tmp_path: Path, db: object)
 
 
 @pytest.fixture
-def processes() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
+def processes() -> Iterator[list[Spawned]]:
+    started: list[Spawned] = []
     yield started
     for process in started:
         process.stop()
@@ -103,10 +56,10 @@ def wait_for(predicate: object, timeout_s: float, what: str) -> None:
 
 
 def test_a_server_killed_mid_payment_settles_the_table_after_restart_with_one_charge(
-    server_env: dict[str, str], processes: list[ServerProcess], own_emulator: str
+    server_env: dict[str, str], processes: list[Spawned], own_emulator: str
 ) -> None:
     emulator_url = own_emulator
-    first = ServerProcess(server_env)
+    first = start_server(server_env)
     processes.append(first)
     terminal = Terminal(first.url)
     check = terminal.seat("T7", guests=2)
@@ -127,7 +80,7 @@ def test_a_server_killed_mid_payment_settles_the_table_after_restart_with_one_ch
     wait_for(charged, 10, "the processor to take the charge")
     first.kill()  # between the charge and recording it: the worst moment
 
-    second = ServerProcess(server_env)
+    second = start_server(server_env)
     processes.append(second)
     terminal.http.close()
     survivor = Terminal(second.url)  # tokens survive restarts; this logs in afresh anyway
