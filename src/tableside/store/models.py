@@ -271,6 +271,9 @@ class CheckLine(Base):
         CheckConstraint("seat >= 0 AND seat <= 99", name="seat"),
         CheckConstraint("quantity >= 1 AND quantity <= 100", name="quantity"),
         CheckConstraint("unit_price_cents >= 0", name="unit_price"),
+        # Every read of a check's lines names both: with only the single-column indexes,
+        # SQLite walked every line of the restaurant (bench/, docs/benchmarks.md).
+        Index("ix_check_lines_restaurant_check", "restaurant_id", "check_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
@@ -293,7 +296,10 @@ class CheckLine(Base):
 
 class LineModifier(Base):
     __tablename__ = "line_modifiers"
-    __table_args__ = (CheckConstraint("price_cents >= 0", name="price"),)
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price"),
+        Index("ix_line_modifiers_restaurant_line", "restaurant_id", "line_id"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
     line_id: Mapped[str] = mapped_column(String(40), ForeignKey("check_lines.id"), index=True)
@@ -308,6 +314,7 @@ class CheckDiscount(Base):
         CheckConstraint("kind IN ('amount', 'percent')", name="kind"),
         CheckConstraint("value > 0", name="value"),
         CheckConstraint("kind <> 'percent' OR value <= 10000", name="percent"),
+        Index("ix_check_discounts_restaurant_check", "restaurant_id", "check_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
@@ -352,6 +359,7 @@ class Payment(Base):
         ),
         UniqueConstraint("restaurant_id", "idempotency_key", name="uq_payments_key_per_restaurant"),
         Index("ix_payments_pending", "status", "created_at"),
+        Index("ix_payments_restaurant_check", "restaurant_id", "check_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
@@ -405,6 +413,8 @@ class IdempotencyKey(Base):
     __table_args__ = (
         UniqueConstraint("restaurant_id", "key", name="uq_idempotency_keys_key_per_restaurant"),
         Index("ix_idempotency_keys_created_at", "created_at"),
+        # Finishing a card payment finds its key by the payment (``resource_id``).
+        Index("ix_idempotency_keys_restaurant_resource", "restaurant_id", "resource_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()

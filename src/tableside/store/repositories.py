@@ -46,14 +46,22 @@ class Repository:
 
 
 class Restaurants(Repository):
+    def __init__(self, session: Session, restaurant_id: str | None) -> None:
+        super().__init__(session, restaurant_id)
+        self._current: m.Restaurant | None = None
+
     def by_slug(self, slug: str) -> m.Restaurant | None:
         return self.session.scalar(select(m.Restaurant).where(m.Restaurant.slug == slug))
 
     def current(self) -> m.Restaurant:
-        restaurant = self.session.get(m.Restaurant, self.restaurant_id)
-        if restaurant is None:
-            raise NotFound("This restaurant no longer exists.")
-        return restaurant
+        # Kept for the unit's life: the session's identity map holds rows only weakly, so
+        # without this every totals and check view in a unit loaded the restaurant again.
+        if self._current is None:
+            restaurant = self.session.get(m.Restaurant, self.restaurant_id)
+            if restaurant is None:
+                raise NotFound("This restaurant no longer exists.")
+            self._current = restaurant
+        return self._current
 
 
 class StaffRepository(Repository):
