@@ -1,0 +1,514 @@
+"""Tableside's benchmark: one command, a fresh database, real processes, a JSON summary.
+
+    .venv/bin/python bench/run.py --db postgresql --terminals 32 --duration 30
+    .venv/bin/python bench/run.py --db sqlite --terminals 32 --duration 30
+    .venv/bin/python bench/run.py --all          # both, as docs/benchmarks.md reports them
+
+For one database it: creates a fresh database (PostgreSQL: ``tableside_bench_<random>``,
+dropped afterwards; SQLite: a temporary file), migrates and seeds it and adds the bench's
+rows (prepare.py); starts the card-processor emulator and ``tableside serve`` as
+subprocesses with the recommended deployment settings; then runs, one after the other:
+
+1. the table cycles: N terminals doing full table cycles over HTTP (terminals.py);
+2. the API settle run: N terminals paying prepared checks in full, in cash;
+3. the emulator ceiling: N concurrent charges straight to the emulator (ceiling.py);
+4. the raw baseline, with the server stopped: the settlement's SQL through the driver by
+   N workers on prepared checks (raw_settle.py).
+
+Each run has a warm-up that is not measured. ``ratio`` is (2) ÷ (4): the same cash
+settlement through the whole product and as bare SQL. The server's peak RSS (summed over
+its processes, read from /proc) is sampled throughout (1) and (2). ``--profile`` runs the
+server under py-spy and writes the hot functions next to the raw profile.
+
+The last line printed is the JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import processes
+import raw_settle
+import terminals
+from ceiling import run_charges
+from pg_activity import ActivitySampler
+from prepare import BENCH_PIN, BENCH_SLUG, BenchDatabase, Prepared, fresh_database, prepare
+from processes import CpuMeter, Memory, ServerSettings, server_memory
+from profile_summary import summarize
+
+HERE = Path(__file__).parent
+# The deployment docs/benchmarks.md recommends, by database. SQLite has one writer, so one
+# process; PostgreSQL: one worker per core (more only adds context switches on 2 cores).
+RECOMMENDED_WORKERS = {"postgresql": os.cpu_count() or 2, "sqlite": 1}
+# Enough prepared checks for the raw baseline's warm-up and run at this machine's pace.
+RAW_CHECKS = {"postgresql": 20_000, "sqlite": 60_000}
+# Environment of the recommended deployment (docs/benchmarks.md says why).
+# glibc gives each of a worker's threads (up to 40 in the request thread pool) its own malloc
+# arena by default; two arenas keep a worker's RSS ~20 MB lower at the same speed.
+RECOMMENDED_ENV: dict[str, str] = {"MALLOC_ARENA_MAX": "2"}
+ENDPOINTS = ["floor", "seat", "add_line", "send", "split", "cash_settle", "card_settle"]
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def latency_table(recorder: terminals.Recorder) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for endpoint, values in sorted(recorder.latencies.items()):
+        ordered = sorted(values)
+        table[endpoint] = {
+            "count": len(ordered),
+            "p50_ms": round(percentile(ordered, 50) * 1000, 1),
+            "p95_ms": round(percentile(ordered, 95) * 1000, 1),
+            "p99_ms": round(percentile(ordered, 99) * 1000, 1),
+            "max_ms": round(ordered[-1] * 1000, 1),
+        }
+    return table
+
+
+@dataclass
+class Watched:
+    peak: Memory
+    cpu: dict[str, float]
+    pg_sessions: dict[str, float]
+
+
+async def watched(
+    run: Callable[[terminals.Recorder], Awaitable[terminals.Recorder]],
+    warmup_s: float,
+    duration_s: float,
+    server_pid: int,
+    meter: CpuMeter,
+    bench_db: BenchDatabase,
+) -> tuple[terminals.Recorder, Watched]:
+    """Run a load while sampling the server's memory and, over the measured window, the CPU
+    every party used."""
+    recorder = terminals.Recorder(warmup_s, duration_s)
+    peak = Memory(0.0, 0.0, 0)
+    cpu: dict[str, float] = {}
+    sessions: dict[str, float] = {}
+    stop = asyncio.Event()
+
+    async def sample_memory() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            now = server_memory(server_pid)
+            if now.rss_mb > peak.rss_mb:
+                peak = now
+            await asyncio.sleep(0.25)
+
+    async def sample_cpu() -> None:
+        nonlocal cpu, sessions
+        while recorder.start == math.inf:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(max(0.0, recorder.window_start - time.perf_counter()))
+        first = meter.snapshot()
+        sampler = None
+        if bench_db.name is not None:
+            sampler = ActivitySampler(bench_db.conninfo, bench_db.name)
+            sampler.start()
+        try:
+            await asyncio.sleep(max(0.0, recorder.end - time.perf_counter()))
+        finally:
+            if sampler is not None:
+                sessions = sampler.stop()
+        cpu = meter.cores(first, meter.snapshot())
+
+    memory_task = asyncio.create_task(sample_memory())
+    cpu_task = asyncio.create_task(sample_cpu())
+    try:
+        await run(recorder)
+    finally:
+        stop.set()
+        await memory_task
+    if not cpu_task.done():  # the run ended early (ran out of rows): no full window
+        cpu_task.cancel()
+    return recorder, Watched(peak, cpu, sessions)
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    workers = args.workers or RECOMMENDED_WORKERS[kind]
+    n = args.terminals
+    _log(f"{kind}: fresh database, {n} terminals, {workers} server worker(s)")
+    with fresh_database(kind) as bench_db:
+        started = time.monotonic()
+        prepared = prepare(
+            bench_db,
+            terminals=n,
+            floor_tables=args.floor_tables,
+            api_checks=args.api_checks or n * 250,
+            raw_checks=args.raw_checks or RAW_CHECKS[kind],
+        )
+        _log(f"prepared in {time.monotonic() - started:.1f} s")
+        emulator = processes.start_emulator(bench_db.directory or Path("."))
+        try:
+            return _measure(kind, args, bench_db, prepared, emulator, workers)
+        finally:
+            emulator.stop()
+
+
+def _measure(
+    kind: str,
+    args: argparse.Namespace,
+    bench_db: BenchDatabase,
+    prepared: Prepared,
+    emulator: processes.Service,
+    workers: int,
+) -> dict[str, Any]:
+    n = args.terminals
+    assert bench_db.directory is not None
+    profile_to = None
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        profile_to = args.profile / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    server = processes.start_server(
+        bench_db.url,
+        emulator.url,
+        bench_db.directory,
+        ServerSettings(workers=workers, extra_env=server_env(args)),
+        profile_to=profile_to,
+    )
+    meter = CpuMeter(server.process.pid, emulator.process.pid, bench_db.name)
+    try:
+        _log(f"table cycles: {args.warmup:g} s warm-up + {args.duration:g} s")
+        mix = terminals.CycleMix(args.card_share, args.split_share)
+        cycles, cycles_watch = asyncio.run(
+            watched(
+                lambda recorder: terminals.run_cycles(
+                    server.url, prepared.terminal_tables, recorder=recorder, mix=mix
+                ),
+                args.warmup,
+                args.duration,
+                server.process.pid,
+                meter,
+                bench_db,
+            )
+        )
+        paced: tuple[terminals.Recorder, Watched] | None = None
+        if args.think_ms > 0:
+            _log(f"paced table cycles ({args.think_ms:g} ms between taps): "
+                 f"{args.warmup:g} s warm-up + {args.duration:g} s")  # fmt: skip
+            paced = asyncio.run(
+                watched(
+                    lambda recorder: terminals.run_cycles(
+                        server.url,
+                        prepared.terminal_tables,
+                        recorder=recorder,
+                        mix=mix,
+                        think_s=args.think_ms / 1000,
+                        seed=8,
+                    ),
+                    args.warmup,
+                    args.duration,
+                    server.process.pid,
+                    meter,
+                    bench_db,
+                )
+            )
+        _log(f"API settle run: {args.warmup:g} s warm-up + {args.settle_duration:g} s")
+        own = [[(c.id, c.amount_cents) for c in prepared.api_checks[i::n]] for i in range(n)]
+        settles, settles_watch = asyncio.run(
+            watched(
+                lambda recorder: terminals.run_settles(
+                    server.url, BENCH_SLUG, BENCH_PIN, own, recorder=recorder
+                ),
+                args.warmup,
+                args.settle_duration,
+                server.process.pid,
+                meter,
+                bench_db,
+            )
+        )
+    finally:
+        server.stop()
+    if profile_to is not None:
+        summary_path = profile_to.with_suffix(".top.txt")
+        summary_path.write_text(summarize(profile_to))
+        _log(f"profile: {profile_to} (hot functions: {summary_path})")
+    _log(f"emulator ceiling: {args.warmup:g} s warm-up + {args.ceiling_duration:g} s")
+    charges = asyncio.run(
+        run_charges(
+            emulator.url,
+            concurrency=n,
+            warmup_s=args.warmup,
+            duration_s=args.ceiling_duration,
+        )
+    )
+    _log(f"raw SQL baseline: {args.warmup:g} s warm-up + {args.raw_duration:g} s")
+    raw = raw_settle.run(
+        kind,
+        bench_db.conninfo if kind == "postgresql" else bench_db.sqlite_path,
+        prepared.bench_restaurant_id,
+        prepared.bench_staff_id,
+        [(c.id, c.amount_cents) for c in prepared.raw_checks],
+        workers=n,
+        processes=args.raw_processes,
+        warmup_s=args.warmup,
+        duration_s=args.raw_duration,
+    )
+    return _summary(
+        kind, args, workers, cycles, cycles_watch, paced, settles, settles_watch, charges, raw
+    )
+
+
+def _per(cpu: dict[str, float], rate: float) -> float | None:
+    if "server" not in cpu or rate <= 0:
+        return None
+    return round(cpu["server"] / rate * 1000, 2)
+
+
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    env = dict(RECOMMENDED_ENV)
+    for item in args.server_env:
+        name, _, value = item.partition("=")
+        env[name] = value
+    return env
+
+
+def _summary(
+    kind: str,
+    args: argparse.Namespace,
+    workers: int,
+    cycles: terminals.Recorder,
+    cycles_watch: Watched,
+    paced: tuple[terminals.Recorder, Watched] | None,
+    settles: terminals.Recorder,
+    settles_watch: Watched,
+    charges: terminals.Recorder,
+    raw: raw_settle.RawResult,
+) -> dict[str, Any]:
+    latency = latency_table(cycles)
+    settle_latency = latency_table(settles).get("cash_settle", {})
+    api_settles = settles.rate("settle", until_last=True)
+    errors: Counter[str] = Counter()
+    runs = [("cycles", cycles), ("settle run", settles), ("emulator", charges)]
+    if paced is not None:
+        runs.append(("paced cycles", paced[0]))
+    for prefix, recorder in runs:
+        for what, count in recorder.errors.items():
+            errors[f"{prefix}: {what}"] += count
+    for what, count in raw.errors.items():
+        errors[f"raw: {what}"] += count
+    watches = [cycles_watch, settles_watch] + ([paced[1]] if paced else [])
+    peak = max((w.peak for w in watches), key=lambda m: m.rss_mb)
+    p99 = {e: latency[e]["p99_ms"] for e in ENDPOINTS if e in latency}
+    p99["settle_run_cash_settle"] = settle_latency.get("p99_ms", math.nan)
+    paced_latency = latency_table(paced[0]) if paced else {}
+    paced_p99 = {e: paced_latency[e]["p99_ms"] for e in ENDPOINTS if e in paced_latency}
+    ratio = api_settles / raw.settles_per_s if raw.settles_per_s else math.nan
+    goal_p99 = ["seat", "add_line", "send", "cash_settle"]
+    return {
+        "db": kind,
+        "terminals": args.terminals,
+        "server_workers": workers,
+        "server_env": server_env(args),
+        "warmup_s": args.warmup,
+        "duration_s": args.duration,
+        "cycles_per_s": round(cycles.rate("cycle"), 1),
+        "settles_per_s": round(cycles.rate("settle"), 1),
+        "payments_per_s": round(cycles.rate("cash_payment") + cycles.rate("card_payment"), 1),
+        "requests_per_s": round(cycles.requests / args.duration, 1),
+        # Load-independent efficiency: the server's CPU time per request (ms), measured.
+        "server_cpu_ms_per_request": _per(cycles_watch.cpu, cycles.requests / args.duration),
+        "server_cpu_ms_per_settle": _per(settles_watch.cpu, api_settles),
+        "api_settles_per_s": round(api_settles, 1),
+        "raw_settles_per_s": round(raw.settles_per_s, 1),
+        "ratio": round(ratio, 3),
+        "emulator_charges_per_s": round(charges.rate("charge"), 1),
+        "p99_ms": p99,
+        "latency": latency,
+        "settle_run_latency": settle_latency,
+        "think_ms": args.think_ms,
+        "paced_cycles_per_s": round(paced[0].rate("cycle"), 1) if paced else None,
+        "paced_requests_per_s": round(paced[0].requests / args.duration, 1) if paced else None,
+        "p99_ms_paced": paced_p99,
+        "paced_latency": paced_latency,
+        "emulator_charge_latency": latency_table(charges).get("charge", {}),
+        "peak_rss_mb": round(peak.rss_mb, 1),
+        "peak_pss_mb": round(peak.pss_mb, 1),
+        "server_processes": peak.processes,
+        "errors": dict(errors),
+        "notes": dict(settles.notes),
+        "cpu_cores": {
+            "table cycles": cycles_watch.cpu,
+            "paced table cycles": paced[1].cpu if paced else {},
+            "settle run": settles_watch.cpu,
+        },
+        "pg_sessions": {
+            "table cycles": cycles_watch.pg_sessions,
+            "paced table cycles": paced[1].pg_sessions if paced else {},
+            "settle run": settles_watch.pg_sessions,
+        },
+        "raw_workers": {"threads": raw.workers, "processes": raw.processes},
+        "goals": {
+            "ratio >= 0.5": ratio >= 0.5 if kind == "postgresql" else None,
+            "p99 < 50 ms (seat, add_line, send, cash_settle), saturated": all(
+                latency.get(e, {}).get("p99_ms", math.inf) < 50 for e in goal_p99
+            ),
+            "p99 < 50 ms (seat, add_line, send, cash_settle), paced": all(
+                paced_latency.get(e, {}).get("p99_ms", math.inf) < 50 for e in goal_p99
+            )
+            if paced
+            else None,
+            "floor p99 < 20 ms, saturated": latency.get("floor", {}).get("p99_ms", math.inf) < 20,
+            "floor p99 < 20 ms, paced": paced_latency.get("floor", {}).get("p99_ms", math.inf) < 20
+            if paced
+            else None,
+            "peak RSS < 200 MB": peak.rss_mb < 200,
+        },
+        "machine": machine(),
+    }
+
+
+def machine() -> dict[str, Any]:
+    memory_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory_kb = int(line.split()[1])
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+    }
+
+
+def print_report(summary: dict[str, Any]) -> None:
+    out = sys.stderr
+    print(f"\n== {summary['db']}: {summary['terminals']} terminals, "
+          f"{summary['server_workers']} worker(s) ==", file=out)  # fmt: skip
+    print(f"{'endpoint':<14}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}",
+          file=out)  # fmt: skip
+    for endpoint, row in summary["latency"].items():
+        print(
+            f"{endpoint:<14}{row['count']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+            f"{row['p99_ms']:>9}{row['max_ms']:>9}",
+            file=out,
+        )
+    if summary["paced_latency"]:
+        print(f"-- paced ({summary['think_ms']:g} ms between taps) --", file=out)
+        for endpoint, row in summary["paced_latency"].items():
+            print(
+                f"{endpoint:<14}{row['count']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+                f"{row['p99_ms']:>9}{row['max_ms']:>9}",
+                file=out,
+            )
+    row = summary["settle_run_latency"]
+    if row:
+        print(f"{'settle run':<14}{row['count']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+              f"{row['p99_ms']:>9}{row['max_ms']:>9}", file=out)  # fmt: skip
+    for key in ("cycles_per_s", "settles_per_s", "payments_per_s", "requests_per_s",
+                "paced_cycles_per_s", "paced_requests_per_s", "server_cpu_ms_per_request",
+                "server_cpu_ms_per_settle",
+                "api_settles_per_s", "raw_settles_per_s", "ratio", "emulator_charges_per_s",
+                "peak_rss_mb", "peak_pss_mb"):  # fmt: skip
+        print(f"{key:<24}{summary[key]}", file=out)
+    print(f"{'errors':<24}{summary['errors'] or 'none'}", file=out)
+    for phase, cpu in summary["cpu_cores"].items():
+        print(f"cores used, {phase}: {cpu}", file=out)
+    for phase, sessions in summary["pg_sessions"].items():
+        if sessions:
+            print(f"PostgreSQL sessions, {phase}: {sessions}", file=out)
+    print(f"goals: {summary['goals']}", file=out)
+
+
+def _finite(value: Any) -> Any:
+    """NaN/inf (no samples) as null, so the summary is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--all", action="store_true", help="PostgreSQL and SQLite, in turn")
+    parser.add_argument("--terminals", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=30, help="table cycles, measured s")
+    parser.add_argument("--warmup", type=float, default=5, help="unmeasured s before each run")
+    parser.add_argument("--settle-duration", type=float, default=15)
+    parser.add_argument("--raw-duration", type=float, default=10)
+    parser.add_argument("--ceiling-duration", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=0, help="default: the recommended")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=1000,
+        help="mean pause before each request in the paced cycle run (0: skip that run)",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the server (repeatable)",
+    )
+    parser.add_argument("--floor-tables", type=int, default=200)
+    parser.add_argument("--card-share", type=float, default=0.5, help="of cycle payments")
+    parser.add_argument("--split-share", type=float, default=0.5, help="of cycle checks")
+    parser.add_argument("--api-checks", type=int, default=0, help="default: 250 a terminal")
+    parser.add_argument(
+        "--raw-checks", type=int, default=0, help="default: 20000 (PG), 60000 (SQLite)"
+    )
+    parser.add_argument("--raw-processes", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        nargs="?",
+        const=HERE / "out",
+        default=None,
+        help="run the server under py-spy; profiles go to this folder (default bench/out)",
+    )
+    parser.add_argument("--save", type=Path, default=None, help="also write the JSON here")
+    args = parser.parse_args(argv)
+    if args.terminals < 1 or args.duration <= 0:
+        parser.error("--terminals and --duration must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    _log(f"uptime: {Path('/proc/loadavg').read_text().strip()}")
+    if args.all:
+        pg = run_one("postgresql", args)
+        print_report(pg)
+        lite = run_one("sqlite", args)
+        print_report(lite)
+        summary = {**pg, "sqlite": lite}
+    else:
+        summary = run_one(args.db, args)
+        print_report(summary)
+    summary = _finite(summary)
+    if args.save:
+        args.save.write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, allow_nan=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
