@@ -25,6 +25,11 @@ def database(request: Request) -> Database:
     return db
 
 
+async def _database(request: Request) -> Database:
+    # async: nothing here blocks, so FastAPI need not hand it to a worker thread.
+    return database(request)
+
+
 def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is not None and credentials.scheme.lower() == "bearer":
         return credentials.credentials
@@ -39,12 +44,11 @@ def principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = token_of(request, credentials)
-    with database(request).reader() as uow:
-        return auth.authenticate(uow, token)
+    return auth.authenticate_request(request.app.state.db, token)
 
 
 Who = Annotated[Principal, Depends(principal)]
-DB = Annotated[Database, Depends(database)]
+DB = Annotated[Database, Depends(_database)]
 
 
 def write(db: Database, who: Principal, action: Callable[[UnitOfWork], T]) -> T:

@@ -39,28 +39,59 @@ class NewLine:
     note: str = ""
 
 
-def check_totals(uow: UnitOfWork, check: m.Check) -> tuple[rules.CheckTotals, int]:
-    """The check's totals and what pending payments reserve of its balance."""
+@dataclass
+class CheckRows:
+    """A check's lines, modifiers, discounts and payments as read once in a unit.
+
+    Only for a caller that holds the check's row lock and changes none of them except by
+    appending to ``payments`` (a settle): then nothing else can change them either, and
+    the totals and the view need not read them again."""
+
+    lines: Sequence[m.CheckLine]
+    modifiers: Sequence[m.LineModifier]
+    discounts: Sequence[m.CheckDiscount]
+    payments: list[m.Payment]
+
+
+def check_rows(uow: UnitOfWork, check: m.Check) -> CheckRows:
     lines = uow.checks.lines([check.id])
-    modifiers = uow.checks.modifiers([line.id for line in lines])
-    payments = uow.checks.payments(check.id)
+    return CheckRows(
+        lines=lines,
+        modifiers=uow.checks.modifiers([line.id for line in lines]),
+        discounts=uow.checks.discounts(check.id),
+        payments=list(uow.checks.payments(check.id)),
+    )
+
+
+def check_totals(
+    uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None
+) -> tuple[rules.CheckTotals, int]:
+    """The check's totals and what pending payments reserve of its balance."""
+    rows = rows or check_rows(uow, check)
     restaurant = uow.restaurants.current()
     totals = rules.compute_totals(
-        _line_amounts(lines, modifiers),
-        _discounts(uow.checks.discounts(check.id)),
+        _line_amounts(rows.lines, rows.modifiers),
+        _discounts(rows.discounts),
         restaurant.tax_rate_bp,
-        [(p.amount_cents, p.tip_cents) for p in payments if p.status == PaymentStatus.CAPTURED],
+        [
+            (p.amount_cents, p.tip_cents)
+            for p in rows.payments
+            if p.status == PaymentStatus.CAPTURED
+        ],
     )
-    reserved = sum(p.amount_cents for p in payments if p.status == PaymentStatus.PENDING)
+    reserved = sum(p.amount_cents for p in rows.payments if p.status == PaymentStatus.PENDING)
     return totals, reserved
 
 
-def view(uow: UnitOfWork, check: m.Check) -> CheckView:
+def view(uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None) -> CheckView:
     """The check as terminals see it: totals computed from its rows, never stored."""
-    lines = uow.checks.lines([check.id])
-    modifiers = uow.checks.modifiers([line.id for line in lines])
-    discounts = uow.checks.discounts(check.id)
-    payments = uow.checks.payments(check.id)
+    rows = rows or check_rows(uow, check)
+    lines, modifiers, discounts, payments = (
+        rows.lines,
+        rows.modifiers,
+        rows.discounts,
+        rows.payments,
+    )
     restaurant = uow.restaurants.current()
     table = uow.tables.get(check.table_id)
     amounts = _line_amounts(lines, modifiers)
@@ -227,6 +258,9 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
     )
     uow.session.add(line)
     uow.session.flush()
+    check.version += 1
+    check.split_plan = None  # the parts no longer add up
+    # One flush writes the modifiers and the check's version (``_announce`` flushes).
     uow.session.add_all(
         m.LineModifier(
             id=new_id("lm"),
@@ -238,9 +272,6 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
         )
         for option in options
     )
-    uow.session.flush()
-    check.version += 1
-    check.split_plan = None  # the parts no longer add up
     uow.audit(
         "line.added",
         "check",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from tableside.domain.errors import Conflict, DomainError, InvalidRequest
 from tableside.store import models as m
@@ -62,6 +62,23 @@ def in_progress() -> Conflict:
     )
 
 
+# Built once (they run on every payment), with bound parameters.
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:scope, 0))")
+_BY_KEY = (
+    select(m.IdempotencyKey)
+    .where(
+        m.IdempotencyKey.restaurant_id == bindparam("restaurant_id"),
+        m.IdempotencyKey.key == bindparam("key"),
+    )
+    .with_for_update(nowait=True)
+)
+_BY_RESOURCE = select(m.IdempotencyKey).where(
+    m.IdempotencyKey.restaurant_id == bindparam("restaurant_id"),
+    m.IdempotencyKey.resource_id == bindparam("resource_id"),
+)
+_BY_RESOURCE_LOCKED = _BY_RESOURCE.with_for_update()
+
+
 def find(uow: UnitOfWork, key: str) -> m.IdempotencyKey | None:
     """The key's row, with the key held for this transaction.
 
@@ -70,18 +87,13 @@ def find(uow: UnitOfWork, key: str) -> m.IdempotencyKey | None:
     past a row the first has not committed yet. (SQLite serializes writers at BEGIN.)
     """
     if not uow.db.is_sqlite:
-        held = uow.session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:scope, 0))"),
-            {"scope": f"idempotency:{uow.restaurant}:{key}"},
-        )
+        held = uow.session.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
         if not held:
             raise in_progress()
-    stmt = (
-        select(m.IdempotencyKey)
-        .where(m.IdempotencyKey.restaurant_id == uow.restaurant, m.IdempotencyKey.key == key)
-        .with_for_update(nowait=True)
+    found: m.IdempotencyKey | None = uow.session.scalar(
+        _BY_KEY, {"restaurant_id": uow.restaurant, "key": key}
     )
-    return uow.session.scalar(stmt)
+    return found
 
 
 def check_same_request(row: m.IdempotencyKey, operation: str, print_: str) -> None:
@@ -160,13 +172,10 @@ def create(
 
 
 def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> m.IdempotencyKey:
-    stmt = select(m.IdempotencyKey).where(
-        m.IdempotencyKey.restaurant_id == uow.restaurant,
-        m.IdempotencyKey.resource_id == resource_id,
+    row: m.IdempotencyKey | None = uow.session.scalar(
+        _BY_RESOURCE_LOCKED if lock else _BY_RESOURCE,
+        {"restaurant_id": uow.restaurant, "resource_id": resource_id},
     )
-    if lock:
-        stmt = stmt.with_for_update()
-    row = uow.session.scalar(stmt)
     if row is None:
         raise RuntimeError(f"no idempotency key recorded for {resource_id}")
     return row

@@ -24,6 +24,7 @@ charge is never lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -131,10 +132,12 @@ class Settlement:
 
             check = uow.checks.get(check_id, lock=True)
             rules.require_open(rules.CheckStatus(check.status))
-            totals, reserved = check_service.check_totals(uow, check)
+            # Read once: with the check locked, only this unit's new payment changes them.
+            rows = check_service.check_rows(uow, check)
+            totals, reserved = check_service.check_totals(uow, check, rows)
             payable = payable_cents(totals.balance_cents, reserved)
             validate_amounts(request.amount_cents, request.tip_cents, payable)
-            _validate_split_part(uow, check, request)
+            _validate_split_part(check, request, rows.payments)
             change = 0
             if request.tender is Tender.CASH:
                 assert request.cash_tendered_cents is not None
@@ -159,6 +162,7 @@ class Settlement:
             )
             uow.session.add(payment)
             uow.session.flush()
+            rows.payments.append(payment)
             row = keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
             uow.audit(
                 "payment.started",
@@ -171,7 +175,9 @@ class Settlement:
             )
             if request.tender is Tender.CASH:
                 # Cash has no processor: record, apply and settle in this one transaction.
-                answer = _apply(uow, check, payment, ChargeResult(ChargeOutcome.CAPTURED))
+                answer = _apply(
+                    uow, check, payment, ChargeResult(ChargeOutcome.CAPTURED), rows=rows
+                )
                 keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
                 checkpoint("payment.before_commit")
                 uow.commit()
@@ -309,7 +315,9 @@ def _apply(
     result: ChargeResult,
     *,
     voided_by: str | None = None,
+    rows: check_service.CheckRows | None = None,
 ) -> Answer:
+    """``rows``: the check's rows this unit already read under the check's lock."""
     now = utcnow()
     payment.processor_payment_id = result.processor_payment_id
     if result.outcome is ChargeOutcome.DECLINED:
@@ -363,7 +371,7 @@ def _apply(
     uow.session.flush()
     # One read of the check serves the decision, the audit and the answer: closing it
     # changes only its status, closed_at and what is payable (nothing once closed).
-    view = check_service.view(uow, check)
+    view = check_service.view(uow, check, rows)
     uow.audit(
         "payment.captured",
         "payment",
@@ -465,7 +473,9 @@ def _validate_shape(request: PaymentRequest) -> None:
             raise InvalidRequest("payment_method is only for cards.", code="invalid_request")
 
 
-def _validate_split_part(uow: UnitOfWork, check: m.Check, request: PaymentRequest) -> None:
+def _validate_split_part(
+    check: m.Check, request: PaymentRequest, payments: Sequence[m.Payment]
+) -> None:
     if request.split_part is None:
         return
     plan = check.split_plan
@@ -476,7 +486,7 @@ def _validate_split_part(uow: UnitOfWork, check: m.Check, request: PaymentReques
         raise InvalidRequest(f"This split has parts 1 to {len(amounts)}.", code="bad_split_part")
     taken = sum(
         p.amount_cents
-        for p in uow.checks.payments(check.id)
+        for p in payments
         if p.split_part == request.split_part
         and p.status in (PaymentStatus.CAPTURED, PaymentStatus.PENDING)
     )

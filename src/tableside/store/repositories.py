@@ -10,13 +10,121 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tableside.domain.errors import NotFound
 from tableside.store import models as m
 
-Row = TypeVar("Row", bound=m.Base)
+Model = TypeVar("Model", bound=m.Base)
+
+# The hot queries are built once, with bound parameters, instead of on every call: building
+# a select() and computing its cache key cost about 60 µs each, many times per request.
+_RESTAURANT: BindParameter[str] = bindparam("restaurant_id")
+_LOCKED: dict[type[m.Base], Select[Any]] = {}
+
+
+def _locked_get(model: type[m.Base]) -> Select[Any]:
+    stmt = _LOCKED.get(model)
+    if stmt is None:
+        # On PostgreSQL a row someone else holds answers 409 at once (NOWAIT);
+        # SQLite serializes writers at BEGIN IMMEDIATE instead.
+        stmt = (
+            select(model)
+            .where(
+                model.id == bindparam("id"),  # type: ignore[attr-defined]
+                model.restaurant_id == _RESTAURANT,  # type: ignore[attr-defined]
+            )
+            .with_for_update(nowait=True)
+        )
+        _LOCKED[model] = stmt
+    return stmt
+
+
+_CHECK_LINES = (
+    select(m.CheckLine)
+    .where(
+        m.CheckLine.restaurant_id == _RESTAURANT,
+        m.CheckLine.check_id.in_(bindparam("check_ids", expanding=True)),
+    )
+    .order_by(m.CheckLine.created_at, m.CheckLine.position)
+)
+_LINE_MODIFIERS = select(m.LineModifier).where(
+    m.LineModifier.restaurant_id == _RESTAURANT,
+    m.LineModifier.line_id.in_(bindparam("line_ids", expanding=True)),
+)
+_CHECK_DISCOUNTS = (
+    select(m.CheckDiscount)
+    .where(
+        m.CheckDiscount.restaurant_id == _RESTAURANT,
+        m.CheckDiscount.check_id == bindparam("check_id"),
+    )
+    .order_by(m.CheckDiscount.created_at)
+)
+_CHECK_PAYMENTS = (
+    select(m.Payment)
+    .where(m.Payment.restaurant_id == _RESTAURANT, m.Payment.check_id == bindparam("check_id"))
+    .order_by(m.Payment.created_at)
+)
+_OPEN_ON_TABLE = select(m.Check).where(
+    m.Check.restaurant_id == _RESTAURANT,
+    m.Check.table_id == bindparam("table_id"),
+    m.Check.status == "open",
+)
+_OPEN_ON_TABLE_LOCKED = _OPEN_ON_TABLE.with_for_update(nowait=True)
+_NEXT_LINE_POSITION = select(func.max(m.CheckLine.position)).where(
+    m.CheckLine.check_id == bindparam("check_id")
+)
+_ITEM_GROUPS = (
+    select(m.ModifierGroup)
+    .where(
+        m.ModifierGroup.restaurant_id == _RESTAURANT,
+        m.ModifierGroup.menu_item_id.in_(bindparam("item_ids", expanding=True)),
+    )
+    .order_by(m.ModifierGroup.position)
+)
+_GROUP_OPTIONS = (
+    select(m.ModifierOption)
+    .where(
+        m.ModifierOption.restaurant_id == _RESTAURANT,
+        m.ModifierOption.group_id.in_(bindparam("group_ids", expanding=True)),
+    )
+    .order_by(m.ModifierOption.position)
+)
+_SECTIONS = (
+    select(m.Section).where(m.Section.restaurant_id == _RESTAURANT).order_by(m.Section.position)
+)
+_FLOOR_PLAN = (
+    select(
+        m.DiningTable.id,
+        m.DiningTable.label,
+        m.DiningTable.capacity,
+        m.Check.id.label("check_id"),
+        m.Check.guests,
+        m.DiningTable.section_id,
+        m.DiningTable.shape,
+        m.DiningTable.x,
+        m.DiningTable.y,
+        m.DiningTable.width,
+        m.DiningTable.height,
+    )
+    .outerjoin(m.Check, (m.Check.table_id == m.DiningTable.id) & (m.Check.status == "open"))
+    .where(m.DiningTable.restaurant_id == _RESTAURANT)
+    .order_by(m.DiningTable.position, m.DiningTable.label)
+)
+_TOKEN_HOLDER = (
+    select(
+        m.StaffSession.revoked_at,
+        m.StaffSession.expires_at,
+        m.Staff.active,
+        m.Staff.restaurant_id,
+        m.Staff.id,
+        m.Staff.role,
+        m.Staff.name,
+    )
+    .join(m.Staff, m.Staff.id == m.StaffSession.staff_id)
+    .where(m.StaffSession.token_hash == bindparam("token_hash"))
+)
 
 
 class Repository:
@@ -30,16 +138,17 @@ class Repository:
             raise RuntimeError("repository used without a restaurant")
         return self._restaurant_id
 
-    def _get(self, model: type[Row], id_: str, what: str, *, lock: bool = False) -> Row:
-        stmt = select(model).where(
-            model.id == id_,  # type: ignore[attr-defined]
-            model.restaurant_id == self.restaurant_id,  # type: ignore[attr-defined]
+    def _get(self, model: type[Model], id_: str, what: str, *, lock: bool = False) -> Model:
+        if not lock:
+            # A row this unit already holds costs no query (a check view reads its table
+            # right after seat or a move loaded it); another restaurant's row is NotFound.
+            found = self.session.get(model, id_)
+            if found is None or found.restaurant_id != self.restaurant_id:  # type: ignore[attr-defined]
+                raise NotFound(f"No {what} with id {id_!r} in this restaurant.")
+            return found
+        row: Model | None = self.session.scalar(
+            _locked_get(model), {"id": id_, "restaurant_id": self.restaurant_id}
         )
-        if lock:
-            # On PostgreSQL a row someone else holds answers 409 at once (NOWAIT);
-            # SQLite serializes writers at BEGIN IMMEDIATE instead.
-            stmt = stmt.with_for_update(nowait=True)
-        row = self.session.scalar(stmt)
         if row is None:
             raise NotFound(f"No {what} with id {id_!r} in this restaurant.")
         return row
@@ -91,6 +200,9 @@ class StaffRepository(Repository):
         ).first()
         return None if row is None else (row[0], row[1])
 
+    def token_holder(self, token_hash: str) -> TokenHolder | None:
+        return token_holder(self.session.connection(), token_hash)
+
     def throttle(self, source: str) -> m.LoginThrottle | None:
         return self.session.get(m.LoginThrottle, (self.restaurant_id, source))
 
@@ -119,12 +231,14 @@ class Tables(Repository):
         ).all()
         return [(row[0], row[1], row[2]) for row in rows]
 
+    def floor_plan(self) -> Sequence[dict[str, Any]]:
+        """``floor()`` as plain columns (no entities): the floor plan is read on every refresh
+        of every terminal, and loading 200 tables into the identity map was half its cost."""
+        rows = self.session.execute(_FLOOR_PLAN, {"restaurant_id": self.restaurant_id})
+        return [dict(row) for row in rows.mappings()]
+
     def sections(self) -> Sequence[m.Section]:
-        return self.session.scalars(
-            select(m.Section)
-            .where(m.Section.restaurant_id == self.restaurant_id)
-            .order_by(m.Section.position)
-        ).all()
+        return self.session.scalars(_SECTIONS, {"restaurant_id": self.restaurant_id}).all()
 
 
 class Menu(Repository):
@@ -146,19 +260,16 @@ class Menu(Repository):
         ).all()
 
     def groups(self, item_ids: Sequence[str] | None = None) -> Sequence[m.ModifierGroup]:
-        stmt = select(m.ModifierGroup).where(m.ModifierGroup.restaurant_id == self.restaurant_id)
         if item_ids is not None:
-            stmt = stmt.where(m.ModifierGroup.menu_item_id.in_(item_ids))
+            return self.session.scalars(
+                _ITEM_GROUPS, {"restaurant_id": self.restaurant_id, "item_ids": list(item_ids)}
+            ).all()
+        stmt = select(m.ModifierGroup).where(m.ModifierGroup.restaurant_id == self.restaurant_id)
         return self.session.scalars(stmt.order_by(m.ModifierGroup.position)).all()
 
     def options(self, group_ids: Sequence[str]) -> Sequence[m.ModifierOption]:
         return self.session.scalars(
-            select(m.ModifierOption)
-            .where(
-                m.ModifierOption.restaurant_id == self.restaurant_id,
-                m.ModifierOption.group_id.in_(group_ids),
-            )
-            .order_by(m.ModifierOption.position)
+            _GROUP_OPTIONS, {"restaurant_id": self.restaurant_id, "group_ids": list(group_ids)}
         ).all()
 
 
@@ -167,14 +278,10 @@ class Checks(Repository):
         return self._get(m.Check, check_id, "check", lock=lock)
 
     def open_on_table(self, table_id: str, *, lock: bool = False) -> m.Check | None:
-        stmt = select(m.Check).where(
-            m.Check.restaurant_id == self.restaurant_id,
-            m.Check.table_id == table_id,
-            m.Check.status == "open",
+        return self.session.scalar(
+            _OPEN_ON_TABLE_LOCKED if lock else _OPEN_ON_TABLE,
+            {"restaurant_id": self.restaurant_id, "table_id": table_id},
         )
-        if lock:
-            stmt = stmt.with_for_update(nowait=True)
-        return self.session.scalar(stmt)
 
     def line(self, check_id: str, line_id: str) -> m.CheckLine:
         line = self._get(m.CheckLine, line_id, "line")
@@ -184,45 +291,28 @@ class Checks(Repository):
 
     def lines(self, check_ids: Sequence[str]) -> Sequence[m.CheckLine]:
         return self.session.scalars(
-            select(m.CheckLine)
-            .where(
-                m.CheckLine.restaurant_id == self.restaurant_id,
-                m.CheckLine.check_id.in_(check_ids),
-            )
-            .order_by(m.CheckLine.created_at, m.CheckLine.position)
+            _CHECK_LINES, {"restaurant_id": self.restaurant_id, "check_ids": list(check_ids)}
         ).all()
 
     def modifiers(self, line_ids: Sequence[str]) -> Sequence[m.LineModifier]:
         if not line_ids:
             return []
         return self.session.scalars(
-            select(m.LineModifier).where(
-                m.LineModifier.restaurant_id == self.restaurant_id,
-                m.LineModifier.line_id.in_(line_ids),
-            )
+            _LINE_MODIFIERS, {"restaurant_id": self.restaurant_id, "line_ids": list(line_ids)}
         ).all()
 
     def discounts(self, check_id: str) -> Sequence[m.CheckDiscount]:
         return self.session.scalars(
-            select(m.CheckDiscount)
-            .where(
-                m.CheckDiscount.restaurant_id == self.restaurant_id,
-                m.CheckDiscount.check_id == check_id,
-            )
-            .order_by(m.CheckDiscount.created_at)
+            _CHECK_DISCOUNTS, {"restaurant_id": self.restaurant_id, "check_id": check_id}
         ).all()
 
     def payments(self, check_id: str) -> Sequence[m.Payment]:
         return self.session.scalars(
-            select(m.Payment)
-            .where(m.Payment.restaurant_id == self.restaurant_id, m.Payment.check_id == check_id)
-            .order_by(m.Payment.created_at)
+            _CHECK_PAYMENTS, {"restaurant_id": self.restaurant_id, "check_id": check_id}
         ).all()
 
     def next_line_position(self, check_id: str) -> int:
-        current = self.session.scalar(
-            select(func.max(m.CheckLine.position)).where(m.CheckLine.check_id == check_id)
-        )
+        current = self.session.scalar(_NEXT_LINE_POSITION, {"check_id": check_id})
         return (current or 0) + 1
 
     def closed_between(self, start: datetime, end: datetime) -> Sequence[m.Check]:
@@ -285,9 +375,19 @@ class Audit(Repository):
 
 
 def scoped_rows(
-    session: Session, model: type[Row], restaurant_id: str, **filters: Any
-) -> Sequence[Row]:
+    session: Session, model: type[Model], restaurant_id: str, **filters: Any
+) -> Sequence[Model]:
     stmt = select(model).where(model.restaurant_id == restaurant_id)  # type: ignore[attr-defined]
     for name, value in filters.items():
         stmt = stmt.where(getattr(model, name) == value)
     return session.scalars(stmt).all()
+
+
+TokenHolder = Row[datetime | None, datetime, bool, str, str, str, str]
+
+
+def token_holder(connection: Connection, token_hash: str) -> TokenHolder | None:
+    """A token's session and its staff member as plain columns: read on every request.
+
+    Not scoped: the token is what tells us the restaurant."""
+    return connection.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).first()

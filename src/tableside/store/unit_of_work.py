@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,10 +64,13 @@ class Database:
     commit_listeners: list[CommitListener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self._writer = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(
-            bind=self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
+        self._reader = sessionmaker(bind=self._read_engine, expire_on_commit=False)
+
+    def read_connection(self) -> Connection:
+        """A pooled connection for one read-only statement, without a unit of work."""
+        return self._read_engine.connect()
 
     @property
     def is_sqlite(self) -> bool:
