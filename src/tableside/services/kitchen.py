@@ -83,8 +83,8 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
     for line in lines:
         if line.ticket_id is not None:
             by_ticket[line.ticket_id].append(line)
-    labels = {table.id: table.label for table, _, _ in uow.tables.floor()}
-    numbers = {t.check_id: uow.checks.get(t.check_id).number for t in tickets_}
+    labels = uow.tables.labels()
+    numbers = uow.tickets.check_numbers(sorted({t.check_id for t in tickets_}))
     return [
         TicketView(
             id=t.id,

@@ -304,7 +304,7 @@ def _payment_rows(uow: UnitOfWork, payments: Sequence[m.Payment]) -> list[Report
             check_ids,
         )
     }
-    labels = {table.id: table.label for table, _, _ in uow.tables.floor()}
+    labels = uow.tables.labels()
     rows = []
     for p in payments:
         check = checks[p.check_id]

@@ -231,6 +231,15 @@ class Tables(Repository):
         ).all()
         return [(row[0], row[1], row[2]) for row in rows]
 
+    def labels(self) -> dict[str, str]:
+        """Each table's label by id (two columns, no entities)."""
+        rows = self.session.execute(
+            select(m.DiningTable.id, m.DiningTable.label).where(
+                m.DiningTable.restaurant_id == self.restaurant_id
+            )
+        )
+        return {table_id: label for table_id, label in rows}
+
     def floor_plan(self) -> Sequence[dict[str, Any]]:
         """``floor()`` as plain columns (no entities): the floor plan is read on every refresh
         of every terminal, and loading 200 tables into the identity map was half its cost."""
@@ -326,6 +335,17 @@ class Checks(Repository):
 
 
 class Tickets(Repository):
+    def check_numbers(self, check_ids: Sequence[str]) -> dict[str, int]:
+        """The day's number of each check a ticket belongs to, in one query."""
+        if not check_ids:
+            return {}
+        rows = self.session.execute(
+            select(m.Check.id, m.Check.number).where(
+                m.Check.restaurant_id == self.restaurant_id, m.Check.id.in_(check_ids)
+            )
+        )
+        return {check_id: number for check_id, number in rows}
+
     def get(self, ticket_id: str) -> m.Ticket:
         return self._get(m.Ticket, ticket_id, "ticket")
 
