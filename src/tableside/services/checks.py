@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from tableside.domain import check as rules
 from tableside.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFound
@@ -27,6 +29,7 @@ from tableside.services.views import (
 )
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
+from tableside.store.rows import CheckHead, DiscountRow, LineRow, ModifierRow
 from tableside.store.unit_of_work import UnitOfWork
 
 
@@ -39,40 +42,79 @@ class NewLine:
     note: str = ""
 
 
+class CheckLike(Protocol):
+    """What a check view reads of a check: an ORM ``Check`` or a Core ``CheckHead``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def table_id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def guests(self) -> int: ...
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def split_plan(self) -> dict[str, Any] | None: ...
+
+
+class PaymentLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def tender(self) -> str: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def tip_cents(self) -> int: ...
+    @property
+    def change_cents(self) -> int: ...
+    @property
+    def refunded_cents(self) -> int: ...
+    @property
+    def split_part(self) -> int | None: ...
+    @property
+    def failure_code(self) -> str | None: ...
+    @property
+    def failure_message(self) -> str | None: ...
+
+
 @dataclass
 class CheckRows:
-    """A check's lines, modifiers, discounts and payments as read once in a unit.
+    """A check's lines, modifiers, discounts and payments as read once in a unit (as plain
+    Core rows: store/rows.py).
 
     Only for a caller that holds the check's row lock and changes none of them except by
     appending to ``payments`` (a settle): then nothing else can change them either, and
     the totals and the view need not read them again."""
 
-    lines: Sequence[m.CheckLine]
-    modifiers: Sequence[m.LineModifier]
-    discounts: Sequence[m.CheckDiscount]
-    payments: list[m.Payment]
+    lines: Sequence[LineRow]
+    modifiers: Sequence[ModifierRow]
+    discounts: Sequence[DiscountRow]
+    payments: list[PaymentLike]
 
 
-def check_rows(uow: UnitOfWork, check: m.Check) -> CheckRows:
-    lines = uow.checks.lines([check.id])
-    return CheckRows(
-        lines=lines,
-        modifiers=uow.checks.modifiers([line.id for line in lines]),
-        discounts=uow.checks.discounts(check.id),
-        payments=list(uow.checks.payments(check.id)),
-    )
+def check_rows(uow: UnitOfWork, check: CheckLike) -> CheckRows:
+    lines, modifiers, discounts, payments = uow.checks.contents(check.id)
+    return CheckRows(lines, modifiers, discounts, list(payments))
 
 
 def check_totals(
-    uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None
+    uow: UnitOfWork, check: CheckLike, rows: CheckRows | None = None
 ) -> tuple[rules.CheckTotals, int]:
     """The check's totals and what pending payments reserve of its balance."""
     rows = rows or check_rows(uow, check)
-    restaurant = uow.restaurants.current()
     totals = rules.compute_totals(
         _line_amounts(rows.lines, rows.modifiers),
         _discounts(rows.discounts),
-        restaurant.tax_rate_bp,
+        _tax_rate_bp(uow, check),
         [
             (p.amount_cents, p.tip_cents)
             for p in rows.payments
@@ -83,7 +125,17 @@ def check_totals(
     return totals, reserved
 
 
-def view(uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None) -> CheckView:
+def _tax_rate_bp(uow: UnitOfWork, check: CheckLike) -> int:
+    return check.tax_rate_bp if isinstance(check, CheckHead) else uow.restaurants.tax_rate_bp()
+
+
+def _table_label(uow: UnitOfWork, check: CheckLike) -> str:
+    return (
+        check.table_label if isinstance(check, CheckHead) else uow.tables.label_of(check.table_id)
+    )
+
+
+def view(uow: UnitOfWork, check: CheckLike, rows: CheckRows | None = None) -> CheckView:
     """The check as terminals see it: totals computed from its rows, never stored."""
     rows = rows or check_rows(uow, check)
     lines, modifiers, discounts, payments = (
@@ -92,17 +144,15 @@ def view(uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None) -> Chec
         rows.discounts,
         rows.payments,
     )
-    restaurant = uow.restaurants.current()
-    table = uow.tables.get(check.table_id)
     amounts = _line_amounts(lines, modifiers)
     totals = rules.compute_totals(
         amounts,
         _discounts(discounts),
-        restaurant.tax_rate_bp,
+        _tax_rate_bp(uow, check),
         [(p.amount_cents, p.tip_cents) for p in payments if p.status == PaymentStatus.CAPTURED],
     )
     reserved = sum(p.amount_cents for p in payments if p.status == PaymentStatus.PENDING)
-    mods_by_line: dict[str, list[m.LineModifier]] = defaultdict(list)
+    mods_by_line: dict[str, list[ModifierRow]] = defaultdict(list)
     for modifier in modifiers:
         mods_by_line[modifier.line_id].append(modifier)
     amount_by_id = {amount.id: amount for amount in amounts}
@@ -110,7 +160,7 @@ def view(uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None) -> Chec
         id=check.id,
         number=check.number,
         table_id=check.table_id,
-        table_label=table.label,
+        table_label=_table_label(uow, check),
         status=check.status,
         guests=check.guests,
         opened_at=check.opened_at,
@@ -155,7 +205,7 @@ def view(uow: UnitOfWork, check: m.Check, rows: CheckRows | None = None) -> Chec
     )
 
 
-def payment_view(payment: m.Payment) -> PaymentView:
+def payment_view(payment: PaymentLike) -> PaymentView:
     """A payment attempt as terminals see it."""
     return PaymentView(
         id=payment.id,
@@ -171,7 +221,7 @@ def payment_view(payment: m.Payment) -> PaymentView:
     )
 
 
-def _split_view(check: m.Check, payments: Sequence[m.Payment]) -> SplitView | None:
+def _split_view(check: CheckLike, payments: Sequence[PaymentLike]) -> SplitView | None:
     plan = check.split_plan
     if not plan:
         return None
@@ -194,7 +244,7 @@ def _split_view(check: m.Check, payments: Sequence[m.Payment]) -> SplitView | No
 
 
 def _line_amounts(
-    lines: Sequence[m.CheckLine], modifiers: Sequence[m.LineModifier]
+    lines: Sequence[LineRow | m.CheckLine], modifiers: Sequence[ModifierRow | m.LineModifier]
 ) -> list[rules.LineAmount]:
     per_unit: dict[str, int] = defaultdict(int)
     for modifier in modifiers:
@@ -212,7 +262,7 @@ def _line_amounts(
     ]
 
 
-def _discounts(rows: Sequence[m.CheckDiscount]) -> list[rules.Discount]:
+def _discounts(rows: Sequence[DiscountRow | m.CheckDiscount]) -> list[rules.Discount]:
     return [
         rules.Discount(id=d.id, kind=rules.DiscountKind(d.kind), value=d.value, line_id=d.line_id)
         for d in rows
@@ -435,17 +485,22 @@ def add_discount(
     return _announce(uow, check)
 
 
-def _announce(uow: UnitOfWork, check: m.Check, current: CheckView | None = None) -> CheckView:
+def _announce(uow: UnitOfWork, check: CheckLike, current: CheckView | None = None) -> CheckView:
     """Emit ``check.updated``; ``current``: the check's view, when the caller has built it."""
     uow.session.flush()
     if current is None:
         current = view(uow, check)
+    return announce(uow, current)
+
+
+def announce(uow: UnitOfWork, current: CheckView) -> CheckView:
+    """Emit ``check.updated`` for the check as ``current`` shows it."""
     uow.emit(
         "check.updated",
         {
-            "check_id": check.id,
-            "table_id": check.table_id,
-            "status": check.status,
+            "check_id": current.id,
+            "table_id": current.table_id,
+            "status": current.status,
             "balance_cents": current.balance_cents,
             "total_cents": current.total_cents,
         },

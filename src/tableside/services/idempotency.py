@@ -13,13 +13,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 
 from tableside.domain.errors import Conflict, DomainError, InvalidRequest
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
+from tableside.store.rows import KeyRow
 from tableside.store.unit_of_work import UnitOfWork
 
 MAX_KEY_LENGTH = 255
@@ -62,41 +63,67 @@ def in_progress() -> Conflict:
     )
 
 
-# Built once (they run on every payment), with bound parameters.
+# Built once (they run on every payment), with bound parameters, as Core statements: keys
+# are read and written on every payment, and plain rows cost a third of ORM entities.
+_KEYS = cast(Table, m.IdempotencyKey.__table__)
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:scope, 0))")
-_BY_KEY = (
-    select(m.IdempotencyKey)
-    .where(
-        m.IdempotencyKey.restaurant_id == bindparam("restaurant_id"),
-        m.IdempotencyKey.key == bindparam("key"),
-    )
-    .with_for_update(nowait=True)
+_COLUMNS = select(
+    _KEYS.c.id,
+    _KEYS.c.operation,
+    _KEYS.c.fingerprint,
+    _KEYS.c.resource_id,
+    _KEYS.c.response_status,
+    _KEYS.c.response_body,
+    _KEYS.c.locked_until,
 )
-_BY_RESOURCE = select(m.IdempotencyKey).where(
-    m.IdempotencyKey.restaurant_id == bindparam("restaurant_id"),
-    m.IdempotencyKey.resource_id == bindparam("resource_id"),
+_BY_KEY = _COLUMNS.where(
+    _KEYS.c.restaurant_id == bindparam("restaurant_id"), _KEYS.c.key == bindparam("key")
+).with_for_update(nowait=True)
+_BY_RESOURCE = _COLUMNS.where(
+    _KEYS.c.restaurant_id == bindparam("restaurant_id"),
+    _KEYS.c.resource_id == bindparam("resource_id"),
 )
 _BY_RESOURCE_LOCKED = _BY_RESOURCE.with_for_update()
+_INSERT = insert(_KEYS)
+_SET_LEASE = (
+    update(_KEYS)
+    .where(_KEYS.c.id == bindparam("key_id"))
+    .values(locked_until=bindparam("until", type_=_KEYS.c.locked_until.type))
+)
+_FINISH = (
+    update(_KEYS)
+    .where(_KEYS.c.id == bindparam("key_id"))
+    .values(
+        response_status=bindparam("status", type_=_KEYS.c.response_status.type),
+        response_body=bindparam("body", type_=_KEYS.c.response_body.type),
+        locked_until=None,
+    )
+)
+_RELEASE = update(_KEYS).where(_KEYS.c.id == bindparam("key_id")).values(locked_until=None)
 
 
-def find(uow: UnitOfWork, key: str) -> m.IdempotencyKey | None:
+def _row(found: Any) -> KeyRow | None:
+    return None if found is None else KeyRow(*found)
+
+
+def find(uow: UnitOfWork, key: str) -> KeyRow | None:
     """The key's row, with the key held for this transaction.
 
     On PostgreSQL a transaction-scoped advisory lock on (restaurant, key) makes two
     requests with one key meet here: the second answers 409 at once instead of racing
     past a row the first has not committed yet. (SQLite serializes writers at BEGIN.)
+    The lookup is a statement of its own, after the lock: its snapshot must include what
+    a request that held the lock before us committed.
     """
+    connection = uow.session.connection()
     if not uow.db.is_sqlite:
-        held = uow.session.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
+        held = connection.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
         if not held:
             raise in_progress()
-    found: m.IdempotencyKey | None = uow.session.scalar(
-        _BY_KEY, {"restaurant_id": uow.restaurant, "key": key}
-    )
-    return found
+    return _row(connection.execute(_BY_KEY, {"restaurant_id": uow.restaurant, "key": key}).first())
 
 
-def check_same_request(row: m.IdempotencyKey, operation: str, print_: str) -> None:
+def check_same_request(row: KeyRow, operation: str, print_: str) -> None:
     if row.operation != operation or row.fingerprint != print_:
         raise InvalidRequest(
             "This Idempotency-Key was already used for a different request. "
@@ -105,13 +132,13 @@ def check_same_request(row: m.IdempotencyKey, operation: str, print_: str) -> No
         )
 
 
-def stored(row: m.IdempotencyKey) -> StoredResponse | None:
+def stored(row: KeyRow) -> StoredResponse | None:
     if row.response_status is None or row.response_body is None:
         return None
     return StoredResponse(row.response_status, row.response_body)
 
 
-def lease_active(row: m.IdempotencyKey, now: datetime) -> bool:
+def lease_active(row: KeyRow, now: datetime) -> bool:
     return row.locked_until is not None and row.locked_until > now
 
 
@@ -138,65 +165,95 @@ def reuse(
     replay = stored(existing)
     if replay is not None:
         return replay
-    if not take_lease(existing, lease_s):
+    if not take_lease(uow, existing, lease_s):
         raise in_progress()
     assert existing.resource_id is not None
     return Resume(existing.resource_id)
 
 
-def take_lease(row: m.IdempotencyKey, lease_s: float) -> bool:
-    """Hold the key for ``lease_s`` unless another request or recovery holds it now."""
+def take_lease(uow: UnitOfWork, row: KeyRow, lease_s: float) -> bool:
+    """Hold the key for ``lease_s`` unless another request or recovery holds it now.
+
+    ``row`` must have been read with its row lock in this unit (``find``, ``for_resource``).
+    """
     now = utcnow()
     if lease_active(row, now):
         return False
-    row.locked_until = now + timedelta(seconds=lease_s)
+    uow.session.connection().execute(
+        _SET_LEASE, {"key_id": row.id, "until": now + timedelta(seconds=lease_s)}
+    )
     return True
 
 
 def create(
-    uow: UnitOfWork, key: str, operation: str, print_: str, resource_id: str, lease_s: float
-) -> m.IdempotencyKey:
+    uow: UnitOfWork,
+    key: str,
+    operation: str,
+    print_: str,
+    resource_id: str,
+    lease_s: float,
+    *,
+    response: StoredResponse | None = None,
+) -> KeyRow:
+    """Record a new key for ``resource_id``: held for ``lease_s`` while its request runs,
+    or, given the ``response``, final at once (a request finished in one transaction)."""
     now = utcnow()
-    row = m.IdempotencyKey(
+    row = KeyRow(
         id=new_id("idk"),
-        restaurant_id=uow.restaurant,
-        key=key,
         operation=operation,
         fingerprint=print_,
         resource_id=resource_id,
-        locked_until=now + timedelta(seconds=lease_s),
-        created_at=now,
+        response_status=None if response is None else response.status_code,
+        response_body=None if response is None else response.body,
+        locked_until=now + timedelta(seconds=lease_s) if response is None else None,
     )
-    uow.session.add(row)
+    uow.session.connection().execute(
+        _INSERT,
+        {
+            "id": row.id,
+            "restaurant_id": uow.restaurant,
+            "key": key,
+            "operation": operation,
+            "fingerprint": print_,
+            "resource_id": resource_id,
+            "response_status": row.response_status,
+            "response_body": row.response_body,
+            "locked_until": row.locked_until,
+            "created_at": now,
+        },
+    )
     return row
 
 
-def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> m.IdempotencyKey:
-    row: m.IdempotencyKey | None = uow.session.scalar(
-        _BY_RESOURCE_LOCKED if lock else _BY_RESOURCE,
-        {"restaurant_id": uow.restaurant, "resource_id": resource_id},
+def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> KeyRow:
+    found = _row(
+        uow.session.connection()
+        .execute(
+            _BY_RESOURCE_LOCKED if lock else _BY_RESOURCE,
+            {"restaurant_id": uow.restaurant, "resource_id": resource_id},
+        )
+        .first()
     )
-    if row is None:
+    if found is None:
         raise RuntimeError(f"no idempotency key recorded for {resource_id}")
-    return row
+    return found
 
 
-def finish(row: m.IdempotencyKey, response: StoredResponse | None) -> None:
+def finish(uow: UnitOfWork, row: KeyRow, response: StoredResponse | None) -> None:
     """Store the final response (None: not final, e.g. 504) and release the lease."""
-    if response is not None:
-        row.response_status = response.status_code
-        row.response_body = response.body
-    row.locked_until = None
+    connection = uow.session.connection()
+    if response is None:
+        connection.execute(_RELEASE, {"key_id": row.id})
+    else:
+        connection.execute(
+            _FINISH, {"key_id": row.id, "status": response.status_code, "body": response.body}
+        )
 
 
 def prune(uow: UnitOfWork, older_than: timedelta = RETENTION) -> int:
     """Forget finished keys older than ``older_than`` (72 h: longer than any retry)."""
     cutoff = utcnow() - older_than
-    rows = uow.session.scalars(
-        select(m.IdempotencyKey).where(
-            m.IdempotencyKey.created_at < cutoff, m.IdempotencyKey.response_status.is_not(None)
-        )
-    ).all()
-    for row in rows:
-        uow.session.delete(row)
-    return len(rows)
+    result = uow.session.connection().execute(
+        delete(_KEYS).where(_KEYS.c.created_at < cutoff, _KEYS.c.response_status.is_not(None))
+    )
+    return int(result.rowcount)

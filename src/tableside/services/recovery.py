@@ -148,7 +148,7 @@ class Recovery:
                 row = keys.for_resource(uow, payment_id)
                 if row.response_status is not None:
                     return False
-                if not keys.take_lease(row, self.settlement.lease_s):
+                if not keys.take_lease(uow, row, self.settlement.lease_s):
                     return False
                 uow.commit()
                 return True

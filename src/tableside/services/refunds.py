@@ -113,7 +113,7 @@ class Refunds:
             if payment.tender == Tender.CASH:
                 # Cash back from the drawer: one transaction.
                 answer = _apply(uow, payment, refund, RefundResult(RefundOutcome.REFUNDED))
-                keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+                keys.finish(uow, row, keys.StoredResponse(answer.status_code, answer.body))
                 uow.commit()
                 return answer
             uow.commit()
@@ -135,7 +135,7 @@ class Refunds:
                 assert stored is not None
                 return Answer(stored.status_code, stored.body)
             if result.outcome is RefundOutcome.UNKNOWN:
-                keys.finish(row, None)
+                keys.finish(uow, row, None)
                 uow.commit()
                 return Answer(
                     504,
@@ -149,7 +149,7 @@ class Refunds:
                     },
                 )
             answer = _apply(uow, payment, refund, result)
-            keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+            keys.finish(uow, row, keys.StoredResponse(answer.status_code, answer.body))
             uow.commit()
             return answer
 

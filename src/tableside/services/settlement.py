@@ -25,13 +25,14 @@ charge is never lost.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from tableside.domain import check as rules
-from tableside.domain.errors import Conflict, InvalidRequest, NotFound
+from tableside.domain.errors import Conflict, InvalidRequest
 from tableside.domain.payment import (
     PaymentStatus,
     Tender,
@@ -51,8 +52,8 @@ from tableside.services import floor as floor_service
 from tableside.services import idempotency as keys
 from tableside.services.checkpoints import checkpoint
 from tableside.services.principal import Principal
-from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
+from tableside.store.rows import CheckHead, PaymentRow
 from tableside.store.unit_of_work import BUSY, Database, UnitOfWork
 
 OPERATION = "payment"
@@ -130,7 +131,7 @@ class Settlement:
                 uow.commit()
                 return used.resource_id, True
 
-            check = uow.checks.get(check_id, lock=True)
+            check = uow.checks.head(check_id, lock=True)
             rules.require_open(rules.CheckStatus(check.status))
             # Read once: with the check locked, only this unit's new payment changes them.
             rows = check_service.check_rows(uow, check)
@@ -144,26 +145,23 @@ class Settlement:
                 change = cash_change(
                     request.amount_cents, request.tip_cents, request.cash_tendered_cents
                 )
-            payment = m.Payment(
+            now = utcnow()
+            payment = PaymentRow(
                 id=new_id("pay"),
-                restaurant_id=who.restaurant_id,
                 check_id=check.id,
-                idempotency_key=key,
                 tender=request.tender.value,
                 status=PaymentStatus.PENDING.value,
                 amount_cents=request.amount_cents,
                 tip_cents=request.tip_cents,
-                cash_tendered_cents=request.cash_tendered_cents,
                 change_cents=change,
-                payment_method=request.payment_method,
+                refunded_cents=0,
                 split_part=request.split_part,
+                failure_code=None,
+                failure_message=None,
+                payment_method=request.payment_method,
+                processor_payment_id=None,
                 created_by=who.staff_id,
-                created_at=utcnow(),
             )
-            uow.session.add(payment)
-            uow.session.flush()
-            rows.payments.append(payment)
-            row = keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
             uow.audit(
                 "payment.started",
                 "payment",
@@ -174,14 +172,38 @@ class Settlement:
                 tip_cents=payment.tip_cents,
             )
             if request.tender is Tender.CASH:
-                # Cash has no processor: record, apply and settle in this one transaction.
-                answer = _apply(
-                    uow, check, payment, ChargeResult(ChargeOutcome.CAPTURED), rows=rows
+                # Cash has no processor: record, apply and settle in this one transaction,
+                # the payment written once, already captured, and the key already final.
+                payment = _outcome(payment, ChargeResult(ChargeOutcome.CAPTURED))
+                uow.checks.insert_payment(
+                    payment,
+                    idempotency_key=key,
+                    cash_tendered_cents=request.cash_tendered_cents,
+                    at=now,
+                    settled_at=now,
                 )
-                keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+                rows.payments.append(payment)
+                answer = _apply(uow, check, payment, rows, now)
+                keys.create(
+                    uow,
+                    key,
+                    OPERATION,
+                    print_,
+                    payment.id,
+                    self.lease_s,
+                    response=keys.StoredResponse(answer.status_code, answer.body),
+                )
                 checkpoint("payment.before_commit")
                 uow.commit()
                 return answer
+            uow.checks.insert_payment(
+                payment,
+                idempotency_key=key,
+                cash_tendered_cents=None,
+                at=now,
+                settled_at=None,
+            )
+            keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
             uow.commit()
             return payment.id, False
 
@@ -206,21 +228,19 @@ class Settlement:
         with self.db.unit(restaurant_id) as uow:
             row = keys.for_resource(uow, payment_id)
             if row.response_status is None:
-                keys.finish(row, None)
+                keys.finish(uow, row, None)
                 uow.commit()
 
     def _charge_request(self, restaurant_id: str, payment_id: str) -> ChargeRequest | None:
         with self.db.reader(restaurant_id) as uow:
-            payment = uow.session.get(m.Payment, payment_id)
-            if payment is None or payment.restaurant_id != restaurant_id:
-                raise RuntimeError(f"payment {payment_id} vanished")
+            payment = uow.checks.payment_row(payment_id)
             if payment.status != PaymentStatus.PENDING:
                 return None
-            restaurant = uow.restaurants.current()
+            check = uow.checks.head(payment.check_id)
             return ChargeRequest(
                 attempt_id=payment.id,
                 amount_cents=payment.amount_cents + payment.tip_cents,
-                currency=restaurant.currency,
+                currency=check.currency,
                 payment_method=payment.payment_method or "",
                 metadata={
                     "restaurant_id": restaurant_id,
@@ -237,16 +257,14 @@ class Settlement:
         """
         who.require(MANAGER_ROLES, "void payments")
         with self.db.unit(who.restaurant_id, who.staff_id) as uow:
-            payment = uow.session.get(m.Payment, payment_id)
-            if payment is None or payment.restaurant_id != who.restaurant_id:
-                raise NotFound(f"No payment with id {payment_id!r} in this restaurant.")
+            payment = uow.checks.payment_row(payment_id)
             if payment.status != PaymentStatus.PENDING:
                 raise Conflict(
                     f"This payment is {payment.status}; only a pending one can be voided "
                     "(refund a captured one).",
                     code="payment_not_pending",
                 )
-            if not keys.take_lease(keys.for_resource(uow, payment.id), self.lease_s):
+            if not keys.take_lease(uow, keys.for_resource(uow, payment.id), self.lease_s):
                 raise keys.in_progress()
             uow.commit()
         result = self.processor.lookup(payment_id)
@@ -278,13 +296,12 @@ class Settlement:
         final is answered as it stands; ``UNKNOWN`` leaves it pending and frees its lease.
         """
         with self.db.unit(restaurant_id) as uow:
-            payment = uow.session.get(m.Payment, payment_id)
-            assert payment is not None and payment.restaurant_id == restaurant_id
+            check_id = uow.checks.payment_row(payment_id).check_id
             # Wait for the check's lock here (no NOWAIT): the money may have moved, and
-            # this outcome must be recorded; every holder of the lock is brief.
-            check = uow.checks.get(payment.check_id)
-            uow.session.refresh(check, with_for_update=True)
-            uow.session.refresh(payment)
+            # this outcome must be recorded; every holder of the lock is brief. Then read
+            # the payment again: whoever held the lock may have completed it.
+            check = uow.checks.head(check_id, lock=True, wait=True)
+            payment = uow.checks.payment_row(payment_id)
             uow.staff_id = payment.created_by
             row = keys.for_resource(uow, payment.id)
             if payment.status != PaymentStatus.PENDING or result is None:
@@ -293,12 +310,16 @@ class Settlement:
                     return _timeout_answer(payment)
                 return Answer(replay.status_code, replay.body)
             if result.outcome is ChargeOutcome.UNKNOWN:
-                keys.finish(row, None)  # a retry may take over at once
+                keys.finish(uow, row, None)  # a retry may take over at once
                 uow.audit("payment.outcome_unknown", "payment", payment.id)
                 uow.commit()
                 return _timeout_answer(payment)
-            answer = _apply(uow, check, payment, result, voided_by=voided_by)
-            keys.finish(row, keys.StoredResponse(answer.status_code, answer.body))
+            now = utcnow()
+            payment = _outcome(payment, result, voided_by=voided_by)
+            uow.checks.record_outcome(payment, now)
+            rows = check_service.check_rows(uow, check)
+            answer = _apply(uow, check, payment, rows, now, voided_by=voided_by)
+            keys.finish(uow, row, keys.StoredResponse(answer.status_code, answer.body))
             checkpoint("payment.before_commit")
             uow.commit()
             checkpoint("payment.completed")
@@ -308,23 +329,53 @@ class Settlement:
 # --- applying an outcome (inside the caller's transaction) ---------------------------------
 
 
+def _outcome(
+    payment: PaymentRow, result: ChargeResult, *, voided_by: str | None = None
+) -> PaymentRow:
+    """The pending payment as the processor's answer leaves it (``UNKNOWN`` excluded)."""
+    processor_id = result.processor_payment_id
+    if result.outcome is ChargeOutcome.CAPTURED:
+        return replace(
+            payment, status=PaymentStatus.CAPTURED.value, processor_payment_id=processor_id
+        )
+    if result.outcome is ChargeOutcome.DECLINED:
+        return replace(
+            payment,
+            status=PaymentStatus.DECLINED.value,
+            processor_payment_id=processor_id,
+            failure_code=result.decline_code or "card_declined",
+            failure_message=result.message or "The card was declined.",
+        )
+    if voided_by is not None:
+        return replace(
+            payment,
+            status=PaymentStatus.VOIDED.value,
+            processor_payment_id=processor_id,
+            failure_code="voided",
+            failure_message=result.message,
+        )
+    return replace(
+        payment,
+        status=PaymentStatus.FAILED.value,
+        processor_payment_id=processor_id,
+        failure_code="processor_error",
+        failure_message=result.message or "The card processor failed.",
+    )
+
+
 def _apply(
     uow: UnitOfWork,
-    check: m.Check,
-    payment: m.Payment,
-    result: ChargeResult,
+    check: CheckHead,
+    payment: PaymentRow,
+    rows: check_service.CheckRows,
+    now: datetime,
     *,
     voided_by: str | None = None,
-    rows: check_service.CheckRows | None = None,
 ) -> Answer:
-    """``rows``: the check's rows this unit already read under the check's lock."""
-    now = utcnow()
-    payment.processor_payment_id = result.processor_payment_id
-    if result.outcome is ChargeOutcome.DECLINED:
-        payment.status = PaymentStatus.DECLINED.value
-        payment.failure_code = result.decline_code or "card_declined"
-        payment.failure_message = result.message or "The card was declined."
-        payment.settled_at = now
+    """Audit, announce and answer a payment's final outcome (already in ``rows.payments``,
+    read under the check's lock); a capture that brings the balance to zero closes the
+    check and frees its table."""
+    if payment.status == PaymentStatus.DECLINED:
         uow.audit(
             "payment.declined",
             "payment",
@@ -333,32 +384,21 @@ def _apply(
             decline_code=payment.failure_code,
         )
         uow.emit("payment.declined", {"payment_id": payment.id, "check_id": check.id})
-        uow.session.flush()
         return _error_answer(
             402, "card_declined", f"{payment.failure_message} Nothing was charged.", payment
         )
-    if result.outcome is ChargeOutcome.FAILED and voided_by is not None:
-        payment.status = PaymentStatus.VOIDED.value
-        payment.failure_code = "voided"
-        payment.failure_message = result.message
-        payment.settled_at = now
+    if payment.status == PaymentStatus.VOIDED:
         uow.audit("payment.voided", "payment", payment.id, check_id=check.id, by=voided_by)
         uow.emit("payment.voided", {"payment_id": payment.id, "check_id": check.id})
-        uow.session.flush()
         return _error_answer(
             502,
             "processor_error",
             "This payment was voided by a manager; nothing was charged.",
             payment,
         )
-    if result.outcome is ChargeOutcome.FAILED:
-        payment.status = PaymentStatus.FAILED.value
-        payment.failure_code = "processor_error"
-        payment.failure_message = result.message or "The card processor failed."
-        payment.settled_at = now
+    if payment.status == PaymentStatus.FAILED:
         uow.audit("payment.failed", "payment", payment.id, check_id=check.id)
         uow.emit("payment.failed", {"payment_id": payment.id, "check_id": check.id})
-        uow.session.flush()
         return _error_answer(
             502,
             "processor_error",
@@ -366,9 +406,6 @@ def _apply(
             payment,
         )
 
-    payment.status = PaymentStatus.CAPTURED.value
-    payment.settled_at = now
-    uow.session.flush()
     # One read of the check serves the decision, the audit and the answer: closing it
     # changes only its status, closed_at and what is payable (nothing once closed).
     view = check_service.view(uow, check, rows)
@@ -392,11 +429,10 @@ def _apply(
             "tip_cents": payment.tip_cents,
         },
     )
-    if view.balance_cents <= 0 and check.status == rules.CheckStatus.OPEN:
+    closed = view.balance_cents <= 0 and check.status == rules.CheckStatus.OPEN
+    if closed:
         # Settled: the check closes and the table is free, in this same transaction.
-        check.status = rules.CheckStatus.CLOSED.value
-        check.closed_at = now
-        check.version += 1
+        uow.checks.close(check.id, now)
         uow.audit(
             "check.closed",
             "check",
@@ -407,13 +443,11 @@ def _apply(
         )
         floor_service.release_table(uow, check.table_id)
         view = view.model_copy(
-            update={"status": check.status, "closed_at": check.closed_at, "payable_cents": 0}
+            update={"status": rules.CheckStatus.CLOSED.value, "closed_at": now, "payable_cents": 0}
         )
-    view = check_service._announce(uow, check, view)
+    view = check_service.announce(uow, view)
     table_status = (
-        floor_service.OCCUPIED
-        if check.status == rules.CheckStatus.OPEN
-        else floor_service.AVAILABLE
+        floor_service.OCCUPIED if view.status == rules.CheckStatus.OPEN else floor_service.AVAILABLE
     )
     body = {
         "payment": _payment_body(payment),
@@ -423,13 +457,13 @@ def _apply(
     return Answer(201, body)
 
 
-def _payment_body(payment: m.Payment) -> dict[str, Any]:
+def _payment_body(payment: PaymentRow) -> dict[str, Any]:
     return check_service.payment_view(payment).model_dump(mode="json") | {
         "check_id": payment.check_id,
     }
 
 
-def _error_answer(status: int, code: str, message: str, payment: m.Payment) -> Answer:
+def _error_answer(status: int, code: str, message: str, payment: PaymentRow) -> Answer:
     return Answer(
         status,
         {
@@ -439,7 +473,7 @@ def _error_answer(status: int, code: str, message: str, payment: m.Payment) -> A
     )
 
 
-def _timeout_answer(payment: m.Payment) -> Answer:
+def _timeout_answer(payment: PaymentRow) -> Answer:
     return Answer(
         504,
         {
@@ -474,7 +508,7 @@ def _validate_shape(request: PaymentRequest) -> None:
 
 
 def _validate_split_part(
-    check: m.Check, request: PaymentRequest, payments: Sequence[m.Payment]
+    check: CheckHead, request: PaymentRequest, payments: Sequence[check_service.PaymentLike]
 ) -> None:
     if request.split_part is None:
         return

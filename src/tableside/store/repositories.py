@@ -8,13 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from tableside.domain.errors import NotFound
 from tableside.store import models as m
+from tableside.store.rows import (
+    CheckHead,
+    DiscountRow,
+    LineRow,
+    ModifierRow,
+    PaymentRow,
+)
 
 Model = TypeVar("Model", bound=m.Base)
 
@@ -65,6 +83,123 @@ _CHECK_PAYMENTS = (
     select(m.Payment)
     .where(m.Payment.restaurant_id == _RESTAURANT, m.Payment.check_id == bindparam("check_id"))
     .order_by(m.Payment.created_at)
+)
+# Core reads for the check view and the settle (store/rows.py says why): the columns, in
+# the order of the row's fields.
+_CHECK_HEAD = (
+    select(
+        m.Check.id,
+        m.Check.table_id,
+        m.Check.number,
+        m.Check.status,
+        m.Check.guests,
+        m.Check.opened_at,
+        m.Check.closed_at,
+        m.Check.split_plan,
+        m.DiningTable.label,
+        m.Restaurant.tax_rate_bp,
+        m.Restaurant.currency,
+    )
+    .join(m.DiningTable, m.DiningTable.id == m.Check.table_id)
+    .join(m.Restaurant, m.Restaurant.id == m.Check.restaurant_id)
+    .where(m.Check.id == bindparam("id"), m.Check.restaurant_id == _RESTAURANT)
+)
+_CHECK_HEAD_NOWAIT = _CHECK_HEAD.with_for_update(nowait=True, of=m.Check.__table__)
+_CHECK_HEAD_WAIT = _CHECK_HEAD.with_for_update(of=m.Check.__table__)
+_LINE_ROWS = (
+    select(
+        m.CheckLine.id,
+        m.CheckLine.seat,
+        m.CheckLine.menu_item_id,
+        m.CheckLine.name,
+        m.CheckLine.quantity,
+        m.CheckLine.unit_price_cents,
+        m.CheckLine.note,
+        m.CheckLine.ticket_id,
+        m.CheckLine.sent_at,
+        m.CheckLine.voided_at,
+        m.CheckLine.void_reason,
+    )
+    .where(m.CheckLine.restaurant_id == _RESTAURANT, m.CheckLine.check_id == bindparam("check_id"))
+    .order_by(m.CheckLine.created_at, m.CheckLine.position)
+)
+_MODIFIER_ROWS = select(
+    m.LineModifier.line_id,
+    m.LineModifier.option_id,
+    m.LineModifier.name,
+    m.LineModifier.price_cents,
+).where(
+    m.LineModifier.restaurant_id == _RESTAURANT,
+    m.LineModifier.line_id.in_(bindparam("line_ids", expanding=True)),
+)
+_DISCOUNT_ROWS = (
+    select(
+        m.CheckDiscount.id,
+        m.CheckDiscount.line_id,
+        m.CheckDiscount.kind,
+        m.CheckDiscount.value,
+        m.CheckDiscount.reason,
+    )
+    .where(
+        m.CheckDiscount.restaurant_id == _RESTAURANT,
+        m.CheckDiscount.check_id == bindparam("check_id"),
+    )
+    .order_by(m.CheckDiscount.created_at)
+)
+_PAYMENT_COLUMNS = select(
+    m.Payment.id,
+    m.Payment.check_id,
+    m.Payment.tender,
+    m.Payment.status,
+    m.Payment.amount_cents,
+    m.Payment.tip_cents,
+    m.Payment.change_cents,
+    m.Payment.refunded_cents,
+    m.Payment.split_part,
+    m.Payment.failure_code,
+    m.Payment.failure_message,
+    m.Payment.payment_method,
+    m.Payment.processor_payment_id,
+    m.Payment.created_by,
+)
+_PAYMENT_ROWS = _PAYMENT_COLUMNS.where(
+    m.Payment.restaurant_id == _RESTAURANT, m.Payment.check_id == bindparam("check_id")
+).order_by(m.Payment.created_at)
+_PAYMENT_ROW = _PAYMENT_COLUMNS.where(
+    m.Payment.restaurant_id == _RESTAURANT, m.Payment.id == bindparam("id")
+)
+_TABLE_LABEL = select(m.DiningTable.label).where(
+    m.DiningTable.restaurant_id == _RESTAURANT, m.DiningTable.id == bindparam("id")
+)
+_TAX_RATE = select(m.Restaurant.tax_rate_bp).where(m.Restaurant.id == _RESTAURANT)
+_PAYMENTS = cast(Table, m.Payment.__table__)
+_CHECKS = cast(Table, m.Check.__table__)
+_INSERT_PAYMENT = insert(_PAYMENTS)
+_PAYMENT_OUTCOME = (
+    update(_PAYMENTS)
+    .where(
+        _PAYMENTS.c.id == bindparam("payment_id"),
+        _PAYMENTS.c.restaurant_id == bindparam("scope_restaurant_id"),
+    )
+    .values(
+        status=bindparam("new_status", type_=_PAYMENTS.c.status.type),
+        processor_payment_id=bindparam("processor_id", type_=_PAYMENTS.c.processor_payment_id.type),
+        failure_code=bindparam("code", type_=_PAYMENTS.c.failure_code.type),
+        failure_message=bindparam("message", type_=_PAYMENTS.c.failure_message.type),
+        settled_at=bindparam("at", type_=_PAYMENTS.c.settled_at.type),
+    )
+)
+_CLOSE_CHECK = (
+    update(_CHECKS)
+    .where(
+        _CHECKS.c.id == bindparam("check_id"),
+        _CHECKS.c.restaurant_id == bindparam("scope_restaurant_id"),
+    )
+    .values(
+        status="closed",
+        closed_at=bindparam("at", type_=_CHECKS.c.closed_at.type),
+        version=_CHECKS.c.version + 1,
+    )
 )
 _OPEN_ON_TABLE = select(m.Check).where(
     m.Check.restaurant_id == _RESTAURANT,
@@ -138,6 +273,12 @@ class Repository:
             raise RuntimeError("repository used without a restaurant")
         return self._restaurant_id
 
+    def _core(self) -> Connection:
+        """The unit's connection for a Core statement, after writing this unit's pending ORM
+        changes (a Core read must see them, as an ORM query would)."""
+        self.session.flush()
+        return self.session.connection()
+
     def _get(self, model: type[Model], id_: str, what: str, *, lock: bool = False) -> Model:
         if not lock:
             # A row this unit already holds costs no query (a check view reads its table
@@ -171,6 +312,15 @@ class Restaurants(Repository):
                 raise NotFound("This restaurant no longer exists.")
             self._current = restaurant
         return self._current
+
+    def tax_rate_bp(self) -> int:
+        """The restaurant's tax rate, without loading the restaurant as an entity."""
+        if self._current is not None:
+            return self._current.tax_rate_bp
+        rate = self._core().scalar(_TAX_RATE, {"restaurant_id": self.restaurant_id})
+        if rate is None:
+            raise NotFound("This restaurant no longer exists.")
+        return int(rate)
 
 
 class StaffRepository(Repository):
@@ -210,6 +360,14 @@ class StaffRepository(Repository):
 class Tables(Repository):
     def get(self, table_id: str) -> m.DiningTable:
         return self._get(m.DiningTable, table_id, "table")
+
+    def label_of(self, table_id: str) -> str:
+        label = self._core().scalar(
+            _TABLE_LABEL, {"restaurant_id": self.restaurant_id, "id": table_id}
+        )
+        if label is None:
+            raise NotFound(f"No table with id {table_id!r} in this restaurant.")
+        return str(label)
 
     def by_label(self, label: str) -> m.DiningTable | None:
         return self.session.scalar(
@@ -285,6 +443,105 @@ class Menu(Repository):
 class Checks(Repository):
     def get(self, check_id: str, *, lock: bool = False) -> m.Check:
         return self._get(m.Check, check_id, "check", lock=lock)
+
+    def head(self, check_id: str, *, lock: bool = False, wait: bool = False) -> CheckHead:
+        """The check with its table's label and its restaurant's tax rate, in one statement.
+
+        ``lock``: hold the check's row for this transaction; someone else holding it is a
+        409 at once, unless ``wait`` (recording a processor's answer must not give up)."""
+        stmt = _CHECK_HEAD_WAIT if wait else _CHECK_HEAD_NOWAIT if lock else _CHECK_HEAD
+        row = self._core().execute(stmt, {"restaurant_id": self.restaurant_id, "id": check_id})
+        found = row.first()
+        if found is None:
+            raise NotFound(f"No check with id {check_id!r} in this restaurant.")
+        return CheckHead(*found)
+
+    def contents(
+        self, check_id: str
+    ) -> tuple[list[LineRow], list[ModifierRow], list[DiscountRow], list[PaymentRow]]:
+        """The check's lines, their modifiers, its discounts and its payments as plain rows."""
+        connection = self._core()
+        scope = {"restaurant_id": self.restaurant_id, "check_id": check_id}
+        lines = [LineRow(*row) for row in connection.execute(_LINE_ROWS, scope)]
+        modifiers = (
+            [
+                ModifierRow(*row)
+                for row in connection.execute(
+                    _MODIFIER_ROWS,
+                    {"restaurant_id": self.restaurant_id, "line_ids": [x.id for x in lines]},
+                )
+            ]
+            if lines
+            else []
+        )
+        discounts = [DiscountRow(*row) for row in connection.execute(_DISCOUNT_ROWS, scope)]
+        payments = [_payment(row) for row in connection.execute(_PAYMENT_ROWS, scope)]
+        return lines, modifiers, discounts, payments
+
+    def payment_row(self, payment_id: str) -> PaymentRow:
+        found = (
+            self._core()
+            .execute(_PAYMENT_ROW, {"restaurant_id": self.restaurant_id, "id": payment_id})
+            .first()
+        )
+        if found is None:
+            raise NotFound(f"No payment with id {payment_id!r} in this restaurant.")
+        return _payment(found)
+
+    def insert_payment(
+        self,
+        payment: PaymentRow,
+        *,
+        idempotency_key: str,
+        cash_tendered_cents: int | None,
+        at: datetime,
+        settled_at: datetime | None,
+    ) -> None:
+        self._core().execute(
+            _INSERT_PAYMENT,
+            {
+                "id": payment.id,
+                "restaurant_id": self.restaurant_id,
+                "check_id": payment.check_id,
+                "idempotency_key": idempotency_key,
+                "tender": payment.tender,
+                "status": payment.status,
+                "amount_cents": payment.amount_cents,
+                "tip_cents": payment.tip_cents,
+                "cash_tendered_cents": cash_tendered_cents,
+                "change_cents": payment.change_cents,
+                "payment_method": payment.payment_method,
+                "split_part": payment.split_part,
+                "processor_payment_id": payment.processor_payment_id,
+                "failure_code": payment.failure_code,
+                "failure_message": payment.failure_message,
+                "refunded_cents": payment.refunded_cents,
+                "created_by": payment.created_by,
+                "created_at": at,
+                "settled_at": settled_at,
+            },
+        )
+
+    def record_outcome(self, payment: PaymentRow, settled_at: datetime) -> None:
+        """Write a pending payment's final status (and what the processor said)."""
+        self._core().execute(
+            _PAYMENT_OUTCOME,
+            {
+                "scope_restaurant_id": self.restaurant_id,
+                "payment_id": payment.id,
+                "new_status": payment.status,
+                "processor_id": payment.processor_payment_id,
+                "code": payment.failure_code,
+                "message": payment.failure_message,
+                "at": settled_at,
+            },
+        )
+
+    def close(self, check_id: str, at: datetime) -> None:
+        self._core().execute(
+            _CLOSE_CHECK,
+            {"scope_restaurant_id": self.restaurant_id, "check_id": check_id, "at": at},
+        )
 
     def open_on_table(self, table_id: str, *, lock: bool = False) -> m.Check | None:
         return self.session.scalar(
@@ -392,6 +649,10 @@ class Audit(Repository):
         if entity_id is not None:
             stmt = stmt.where(m.AuditEntry.entity_id == entity_id)
         return self.session.scalars(stmt.order_by(m.AuditEntry.id.desc()).limit(limit)).all()
+
+
+def _payment(row: Any) -> PaymentRow:
+    return PaymentRow(*row)
 
 
 def scoped_rows(

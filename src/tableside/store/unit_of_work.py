@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, Table, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +48,9 @@ _OUTBOX_POSTGRESQL = text(
     SELECT last_seq, pg_notify('tableside_outbox', :restaurant || ':' || last_seq) FROM counter
     """
 )
+
+
+_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
 
 
 @dataclass
@@ -103,7 +106,7 @@ class UnitOfWork:
         self.staff_id = staff_id
         self.read_only = read_only
         self._events: list[_PendingEvent] = []
-        self._audit: list[AuditEntry] = []
+        self._audit: list[dict[str, Any]] = []
         self._committed_seq: int | None = None
         self.session: Session
 
@@ -161,21 +164,24 @@ class UnitOfWork:
 
     def audit(self, action: str, entity_type: str, entity_id: str, **details: Any) -> None:
         self._audit.append(
-            AuditEntry(
-                restaurant_id=self.restaurant,
-                staff_id=self.staff_id,
-                action=action,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                details=details,
-                at=utcnow(),
-            )
+            {
+                "restaurant_id": self.restaurant,
+                "staff_id": self.staff_id,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "details": details,
+                "at": utcnow(),
+            }
         )
 
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        self.session.add_all(self._audit)
+        self.session.flush()
+        if self._audit:
+            # Core, all rows in one statement: audit rows are never read back in the unit.
+            self.session.connection().execute(_INSERT_AUDIT, self._audit)
         if self._events:
             self._committed_seq = self._write_outbox()
         try:
