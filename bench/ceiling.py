@@ -11,8 +11,8 @@ import asyncio
 import time
 import uuid
 
-import httpx
-from terminals import Recorder
+import aiohttp
+from terminals import Recorder, new_session, send
 
 FORM = {
     "amount": "4321",
@@ -29,11 +29,8 @@ FORM = {
 async def run_charges(
     emulator_url: str, *, concurrency: int, warmup_s: float, duration_s: float
 ) -> Recorder:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": "Bearer sk_test_tableside_bench"}
-    async with httpx.AsyncClient(
-        base_url=emulator_url, limits=limits, timeout=30, headers=headers
-    ) as client:
+    async with new_session(emulator_url, concurrency, timeout_s=30, headers=headers) as session:
         recorder = Recorder(warmup_s, duration_s)
         recorder.begin()
 
@@ -41,13 +38,15 @@ async def run_charges(
             while time.perf_counter() < recorder.end:
                 started = time.perf_counter()
                 try:
-                    response = await client.post(
+                    reply = await send(
+                        session,
+                        "POST",
                         "/v1/payment_intents",
                         data=FORM,
                         headers={"Idempotency-Key": f"bench-{uuid.uuid4()}"},
                     )
-                    status = response.status_code
-                except httpx.HTTPError:
+                    status = reply.status
+                except aiohttp.ClientError:
                     status = 0
                 recorder.request("charge", started, time.perf_counter(), status)
                 if status == 200:

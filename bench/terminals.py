@@ -1,4 +1,4 @@
-"""The load: N terminals on the floor, each one asyncio task over one shared httpx client.
+"""The load: N terminals on the floor, each one asyncio task over one shared aiohttp session.
 
 A *table cycle* is what a server does for a party, over HTTP exactly as tests/terminal.py
 does it: look at the floor, seat one of the terminal's own tables, ring 4–8 lines over
@@ -16,7 +16,9 @@ Only requests started after the warm-up and finished before the end are measured
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
+import json
 import math
 import random
 import time
@@ -25,7 +27,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 EXPECTED = {
     "floor": 200,
@@ -93,46 +95,86 @@ class Recorder:
 
 
 class Floor:
-    """What a terminal needs to drive the API: the client, its token, and the recorder."""
+    """What a terminal needs to drive the API: the session, its token, and the recorder."""
 
-    def __init__(self, client: httpx.AsyncClient, recorder: Recorder, think_s: float = 0.0) -> None:
-        self.client = client
+    def __init__(
+        self, session: aiohttp.ClientSession, recorder: Recorder, think_s: float = 0.0
+    ) -> None:
+        self.session = session
         self.recorder = recorder
         self.think_s = think_s
         self._rng = random.Random(11)
 
     async def call(
         self, endpoint: str, token: str, method: str, path: str, **kw: Any
-    ) -> httpx.Response | None:
+    ) -> Reply | None:
         if self.think_s:
             # A person taps: between 0.5 and 1.5 times the mean pause before each request.
             await asyncio.sleep(self.think_s * self._rng.uniform(0.5, 1.5))
         headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
         started = time.perf_counter()
         try:
-            response: httpx.Response | None = await self.client.request(
-                method, f"/api/v1{path}", headers=headers, **kw
+            reply: Reply | None = await send(
+                self.session, method, f"/api/v1{path}", headers=headers, **kw
             )
-        except httpx.HTTPError:
-            response = None
+        except aiohttp.ClientError:  # its connect and read timeouts included
+            reply = None
         finished = time.perf_counter()
-        status = response.status_code if response is not None else 0
+        status = reply.status if reply is not None else 0
         self.recorder.request(endpoint, started, finished, status)
-        return response if status == EXPECTED.get(endpoint, 201) else None
+        return reply if status == EXPECTED.get(endpoint, 201) else None
 
 
-async def login(client: httpx.AsyncClient, restaurant: str, pin: str) -> str:
-    response = await client.post(
-        "/api/v1/auth/login", json={"restaurant": restaurant, "pin": pin}, timeout=60
-    )
-    response.raise_for_status()
-    token: str = response.json()["token"]
+@dataclass(frozen=True)
+class Reply:
+    """An answer read in full, so its connection is already back in the pool. The body is
+    parsed only when asked for: most callers never look at it."""
+
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def send(session: aiohttp.ClientSession, method: str, path: str, **kw: Any) -> Reply:
+    """One request, its body read in full before returning, so that the connection is
+    reused rather than closed."""
+    async with session.request(method, path, **kw) as response:
+        return Reply(response.status, await response.read())
+
+
+async def login(session: aiohttp.ClientSession, restaurant: str, pin: str) -> str:
+    async with session.post(
+        "/api/v1/auth/login", json={"restaurant": restaurant, "pin": pin}, raise_for_status=True
+    ) as response:
+        token: str = (await response.json())["token"]
     return token
 
 
-def new_client(base_url: str, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0)
+def new_session(
+    base_url: str,
+    connections: int,
+    *,
+    timeout_s: float = 60.0,
+    headers: dict[str, str] | None = None,
+) -> aiohttp.ClientSession:
+    """One session per run: a pool of ``connections`` keep-alive connections to the server.
+
+    aiohttp, not httpx: httpx cost ~8 ms of the bench process's CPU per request, on a machine
+    whose 2 cores the server under test needs. Cookies are not kept (terminals send their
+    own bearer token) and no compressed answers are asked for: both would only cost CPU.
+    JSON bodies are compact, byte for byte what httpx sent. ``timeout_s`` bounds getting a
+    connection and each wait for the answer's bytes."""
+    return aiohttp.ClientSession(
+        base_url=base_url,
+        connector=aiohttp.TCPConnector(limit=connections, limit_per_host=connections),
+        timeout=aiohttp.ClientTimeout(connect=timeout_s, sock_read=timeout_s),
+        headers=headers,
+        json_serialize=functools.partial(json.dumps, separators=(",", ":")),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        skip_auto_headers=["Accept-Encoding"],
+    )
 
 
 # --- the table cycle ----------------------------------------------------------------------
@@ -250,15 +292,16 @@ async def run_cycles(
     """Full table cycles. ``think_s`` > 0: each terminal pauses that long on average before
     every request, like a person tapping; 0: as fast as the server answers (saturation)."""
     terminals = len(terminal_tables)
-    async with new_client(base_url, terminals + 4) as client:
+    async with new_session(base_url, terminals + 4) as session:
         pins = ["1234", "2345"]
-        tokens = [await login(client, "demo", pins[i % 2]) for i in range(terminals)]
-        menu = (
-            await client.get("/api/v1/menu", headers={"Authorization": f"Bearer {tokens[0]}"})
-        ).json()
+        tokens = [await login(session, "demo", pins[i % 2]) for i in range(terminals)]
+        async with session.get(
+            "/api/v1/menu", headers={"Authorization": f"Bearer {tokens[0]}"}
+        ) as response:
+            menu = await response.json()
         items = [item for item in menu["items"] if item["available"]]
         recorder.begin()
-        floor = Floor(client, recorder, think_s)
+        floor = Floor(session, recorder, think_s)
 
         async def terminal(number: int) -> None:
             rng = random.Random(seed * 1000 + number)
@@ -292,10 +335,10 @@ async def run_settles(
     recorder: Recorder,
 ) -> Recorder:
     """Each terminal pays its prepared checks in full, in cash, until time or checks run out."""
-    async with new_client(base_url, len(checks) + 4) as client:
-        token = await login(client, restaurant, pin)
+    async with new_session(base_url, len(checks) + 4) as session:
+        token = await login(session, restaurant, pin)
         recorder.begin()
-        floor = Floor(client, recorder)
+        floor = Floor(session, recorder)
 
         async def terminal(own: list[tuple[str, int]]) -> None:
             for check_id, amount in own:
