@@ -154,7 +154,7 @@ def _floor(db: Database, wanted: int) -> tuple[str, list[str]]:
             table = m.DiningTable(
                 id=new_id("tbl"),
                 restaurant_id=restaurant.id,
-                section_id=sections[i % len(sections)].id,
+                section_id=sections[i % len(sections)][0],
                 label=f"B{i + 1}",
                 capacity=4,
                 shape="square",

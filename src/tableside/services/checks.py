@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from tableside.services.views import (
 )
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
-from tableside.store.rows import CheckHead, DiscountRow, LineRow, ModifierRow
+from tableside.store.rows import CheckHead, DiscountRow, LineRow, MenuItemRow, ModifierRow
 from tableside.store.unit_of_work import UnitOfWork
 
 
@@ -269,18 +269,14 @@ def _discounts(rows: Sequence[DiscountRow | m.CheckDiscount]) -> list[rules.Disc
     ]
 
 
-def line_amounts_of(
-    uow: UnitOfWork, check: m.Check
-) -> tuple[list[rules.LineAmount], list[rules.Discount]]:
+def line_amounts_of(rows: CheckRows) -> tuple[list[rules.LineAmount], list[rules.Discount]]:
     """The check's lines and discounts as the domain's totals take them."""
-    lines = uow.checks.lines([check.id])
-    modifiers = uow.checks.modifiers([line.id for line in lines])
-    return _line_amounts(lines, modifiers), _discounts(uow.checks.discounts(check.id))
+    return _line_amounts(rows.lines, rows.modifiers), _discounts(rows.discounts)
 
 
 def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
     """One check of the caller's restaurant (404 for any other)."""
-    return view(uow, uow.checks.get(check_id))
+    return view(uow, uow.checks.head(check_id))
 
 
 def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> CheckView:
@@ -288,40 +284,31 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
     rules.validate_seat_and_quantity(new.seat, new.quantity)
     if len(new.note) > 500:
         raise InvalidRequest("A note can be at most 500 characters.")
-    check = uow.checks.get(check_id, lock=True)
+    check = uow.checks.head(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
     item = _orderable_item(uow, new.menu_item_id)
     options = _chosen_options(uow, item, new.modifier_option_ids)
-    line = m.CheckLine(
+    # Read once under the check's lock: the view below is these rows plus the new line.
+    rows = check_rows(uow, check)
+    now = utcnow()
+    line = LineRow(
         id=new_id("ln"),
-        restaurant_id=who.restaurant_id,
-        check_id=check.id,
         seat=new.seat,
         menu_item_id=item.id,
         name=item.name,
         quantity=new.quantity,
         unit_price_cents=item.price_cents,
         note=new.note.strip(),
-        created_by=who.staff_id,
-        created_at=utcnow(),
-        position=uow.checks.next_line_position(check.id),
+        ticket_id=None,
+        sent_at=None,
+        voided_at=None,
+        void_reason=None,
+        position=max((x.position for x in rows.lines), default=0) + 1,
     )
-    uow.session.add(line)
-    uow.session.flush()
-    check.version += 1
-    check.split_plan = None  # the parts no longer add up
-    # One flush writes the modifiers and the check's version (``_announce`` flushes).
-    uow.session.add_all(
-        m.LineModifier(
-            id=new_id("lm"),
-            restaurant_id=who.restaurant_id,
-            line_id=line.id,
-            option_id=option.id,
-            name=option.name,
-            price_cents=option.price_cents,
-        )
-        for option in options
-    )
+    modifiers = [ModifierRow(line.id, o.option_id, o.name, o.price_cents) for o in options]
+    uow.checks.insert_line(line, check_id=check.id, created_by=who.staff_id, at=now)
+    uow.checks.insert_modifiers(modifiers, [new_id("lm") for _ in modifiers])
+    uow.checks.set_split_plan(check.id, None)  # the parts no longer add up
     uow.audit(
         "line.added",
         "check",
@@ -331,12 +318,15 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
         seat=new.seat,
         quantity=new.quantity,
     )
-    return _announce(uow, check)
+    rows = CheckRows(
+        [*rows.lines, line], [*rows.modifiers, *modifiers], rows.discounts, rows.payments
+    )
+    return announce(uow, view(uow, replace(check, split_plan=None), rows))
 
 
-def _orderable_item(uow: UnitOfWork, item_id: str) -> m.MenuItem:
+def _orderable_item(uow: UnitOfWork, item_id: str) -> MenuItemRow:
     try:
-        item = uow.menu.item(item_id)
+        item = uow.menu.item_row(item_id)
     except NotFound as error:
         raise InvalidRequest(f"There is no menu item {item_id!r}.", code="unknown_item") from error
     if not item.available:
@@ -344,22 +334,34 @@ def _orderable_item(uow: UnitOfWork, item_id: str) -> m.MenuItem:
     return item
 
 
-def _chosen_options(
-    uow: UnitOfWork, item: m.MenuItem, option_ids: Sequence[str]
-) -> list[m.ModifierOption]:
+@dataclass(frozen=True)
+class _Option:
+    option_id: str
+    group_id: str
+    name: str
+    price_cents: int
+
+
+def _chosen_options(uow: UnitOfWork, item: MenuItemRow, option_ids: Sequence[str]) -> list[_Option]:
     if len(set(option_ids)) != len(option_ids):
         raise InvalidRequest("A modifier option was chosen twice.", code="bad_modifiers")
-    groups = uow.menu.groups([item.id])
-    options = uow.menu.options([g.id for g in groups])
-    by_id = {option.id: option for option in options}
+    choices = uow.menu.choices(item.id)
+    groups = {c.group_id: c for c in choices}  # in menu order
+    by_id = {
+        c.option_id: _Option(
+            c.option_id, c.group_id, c.option_name or "", c.option_price_cents or 0
+        )
+        for c in choices
+        if c.option_id is not None
+    }
     unknown = [oid for oid in option_ids if oid not in by_id]
     if unknown:
         raise InvalidRequest(
             f"{item.name} has no modifier option {unknown[0]!r}.", code="bad_modifiers"
         )
     chosen = [by_id[oid] for oid in option_ids]
-    for group in groups:
-        count = sum(1 for option in chosen if option.group_id == group.id)
+    for group in groups.values():
+        count = sum(1 for option in chosen if option.group_id == group.group_id)
         if not group.min_choices <= count <= group.max_choices:
             wanted = (
                 f"exactly {group.min_choices}"
@@ -367,7 +369,7 @@ def _chosen_options(
                 else f"between {group.min_choices} and {group.max_choices}"
             )
             raise InvalidRequest(
-                f"{item.name}: choose {wanted} of “{group.name}” (you chose {count}).",
+                f"{item.name}: choose {wanted} of “{group.group_name}” (you chose {count}).",
                 code="bad_modifiers",
             )
     return chosen
@@ -445,7 +447,7 @@ def add_discount(
         line = uow.checks.line(check.id, line_id)
         if line.voided_at is not None:
             raise InvalidRequest("A voided line cannot be discounted.", code="already_voided")
-    lines, discounts = line_amounts_of(uow, check)
+    lines, discounts = line_amounts_of(check_rows(uow, check))
     new = rules.Discount(id=new_id("dc"), kind=kind, value=value, line_id=line_id)
     rules.validate_new_discount(lines, discounts, new)
     totals, reserved = check_totals(uow, check)

@@ -20,6 +20,7 @@ from tableside.services.views import CheckView, FloorView
 from tableside.store import models as m
 from tableside.store.counters import increment_counter
 from tableside.store.models import new_id, utcnow
+from tableside.store.rows import CheckHead
 from tableside.store.unit_of_work import UnitOfWork
 
 AVAILABLE = "available"
@@ -34,16 +35,16 @@ def floor(uow: UnitOfWork) -> FloorView:
     # One validation of plain rows (pydantic's core), not 200 model constructions in Python.
     return FloorView.model_validate(
         {
-            "sections": [{"id": s.id, "name": s.name} for s in uow.tables.sections()],
+            "sections": [{"id": id_, "name": name} for id_, name in uow.tables.sections()],
             "tables": tables,
         }
     )
 
 
-def business_date(restaurant: m.Restaurant) -> date:
+def business_date(timezone: str) -> date:
     """Today in the restaurant's timezone: the day check numbers count in."""
     try:
-        zone = ZoneInfo(restaurant.timezone)
+        zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return utcnow().astimezone(zone).date()
@@ -53,48 +54,60 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     """Open a check on a free table. Two servers seating one table get one check and one 409."""
     if not 1 <= guests <= 100:
         raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
-    table = uow.tables.get(table_id)
-    label = table.label  # a failed flush expires every row; keep what the 409 needs
-    if uow.checks.open_on_table(table.id) is not None:
+    label = uow.tables.label_of(table_id)
+    if uow.checks.has_open_check(table_id):
         raise _occupied(label)
-    restaurant = uow.restaurants.current()
-    today = business_date(restaurant)
+    terms = uow.restaurants.terms()
+    today = business_date(terms.timezone)
     number = increment_counter(
         uow.session,
         m.CheckNumberCounter,
-        {"restaurant_id": restaurant.id, "business_date": today},
+        {"restaurant_id": who.restaurant_id, "business_date": today},
         "last_number",
     )
-    check = m.Check(
+    check = CheckHead(
         id=new_id("chk"),
-        restaurant_id=restaurant.id,
-        table_id=table.id,
-        business_date=today,
+        table_id=table_id,
         number=number,
         status=rules.CheckStatus.OPEN.value,
         guests=guests,
-        opened_by=who.staff_id,
         opened_at=utcnow(),
+        closed_at=None,
+        split_plan=None,
+        table_label=label,
+        tax_rate_bp=terms.tax_rate_bp,
+        currency=terms.currency,
     )
-    uow.session.add(check)
     try:
-        uow.session.flush()
+        uow.checks.insert_check(
+            {
+                "id": check.id,
+                "table_id": table_id,
+                "business_date": today,
+                "number": number,
+                "status": check.status,
+                "guests": guests,
+                "opened_by": who.staff_id,
+                "opened_at": check.opened_at,
+            }
+        )
     except IntegrityError as error:
         # The other server's check won the partial unique index.
         raise _occupied(label) from error
-    uow.audit("table.seated", "table", table.id, check_id=check.id, guests=guests)
-    _announce_table(uow, table.id, check.id)
+    uow.audit("table.seated", "table", table_id, check_id=check.id, guests=guests)
+    _announce_table(uow, table_id, check.id)
     uow.emit(
         "check.updated",
         {
             "check_id": check.id,
-            "table_id": table.id,
+            "table_id": table_id,
             "status": "open",
             "balance_cents": 0,
             "total_cents": 0,
         },
     )
-    return check_service.view(uow, check)
+    # A new check has nothing on it yet: its view needs no read.
+    return check_service.view(uow, check, check_service.CheckRows([], [], [], []))
 
 
 def _occupied(label: str) -> Conflict:
@@ -198,7 +211,7 @@ def _freeze_check_discounts(uow: UnitOfWork, check: m.Check) -> None:
     A discount that takes nothing any more (the check was comped in full before it) is
     dropped; both changes are audited.
     """
-    lines, discounts = check_service.line_amounts_of(uow, check)
+    lines, discounts = check_service.line_amounts_of(check_service.check_rows(uow, check))
     taken = rules.check_discount_amounts(lines, discounts)
     for row in uow.checks.discounts(check.id):
         if row.line_id is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from tableside.domain import check as rules
 from tableside.domain.errors import InvalidRequest
@@ -21,43 +22,43 @@ ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
 
 def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
     """Fire every unsent line of the check to the kitchen as one ticket."""
-    check = uow.checks.get(check_id, lock=True)
+    check = uow.checks.head(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
-    unsent = [
-        line
-        for line in uow.checks.lines([check.id])
-        if line.sent_at is None and line.voided_at is None
-    ]
+    rows = check_service.check_rows(uow, check)
+    unsent = {line.id for line in rows.lines if line.sent_at is None and line.voided_at is None}
     if not unsent:
         raise InvalidRequest("Nothing new to send to the kitchen.", code="nothing_to_send")
     now = utcnow()
-    ticket = m.Ticket(
-        id=new_id("tk"),
-        restaurant_id=who.restaurant_id,
-        check_id=check.id,
-        table_id=check.table_id,
-        status=TicketStatus.NEW.value,
-        created_by=who.staff_id,
-        created_at=now,
-        updated_at=now,
+    ticket_id = new_id("tk")
+    uow.checks.insert_ticket(
+        {
+            "id": ticket_id,
+            "check_id": check.id,
+            "table_id": check.table_id,
+            "status": TicketStatus.NEW.value,
+            "created_by": who.staff_id,
+            "created_at": now,
+            "updated_at": now,
+        }
     )
-    uow.session.add(ticket)
-    uow.session.flush()
-    for line in unsent:
-        line.sent_at = now
-        line.ticket_id = ticket.id
-    check.version += 1
-    uow.audit("check.sent", "check", check.id, ticket_id=ticket.id, lines=len(unsent))
+    uow.checks.mark_sent(sorted(unsent), ticket_id, now)
+    uow.checks.touch(check.id)
+    uow.audit("check.sent", "check", check.id, ticket_id=ticket_id, lines=len(unsent))
     uow.emit(
         "ticket.created",
         {
-            "ticket_id": ticket.id,
+            "ticket_id": ticket_id,
             "check_id": check.id,
             "table_id": check.table_id,
             "lines": len(unsent),
         },
     )
-    return check_service._announce(uow, check)
+    # The view is the rows read under the lock, with what this unit just wrote.
+    rows.lines = [
+        replace(line, sent_at=now, ticket_id=ticket_id) if line.id in unsent else line
+        for line in rows.lines
+    ]
+    return check_service.announce(uow, check_service.view(uow, check, rows))
 
 
 def tickets(uow: UnitOfWork, include_served: bool = False) -> list[TicketView]:

@@ -8,7 +8,8 @@ up), and the screen makes a new one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 from tableside.domain import check as rules
 from tableside.domain.errors import Conflict, InvalidRequest
@@ -31,25 +32,28 @@ def split(
     ways: int | None = None,
     amounts: Sequence[int] | None = None,
 ) -> CheckView:
-    check = uow.checks.get(check_id, lock=True)
+    check = uow.checks.head(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
-    payments = uow.checks.payments(check.id)
+    # Read once under the check's lock: the view below is these rows with the new plan.
+    rows = check_service.check_rows(uow, check)
+    payments = rows.payments
     if any(p.status == PaymentStatus.PENDING for p in payments):
         raise Conflict(
             "A payment is in progress on this check; split when it has finished.",
             code="payment_in_progress",
         )
-    totals, reserved = check_service.check_totals(uow, check)
+    totals, reserved = check_service.check_totals(uow, check, rows)
     left = payable_cents(totals.balance_cents, reserved)
+    plan: dict[str, Any] | None
     if kind == "none":
-        check.split_plan = None
+        plan = None
     elif left <= 0:
         raise InvalidRequest("Nothing is left to pay on this check.", code="nothing_to_split")
     elif kind == "evenly":
         if ways is None or not 2 <= ways <= MAX_PARTS:
             raise InvalidRequest(f"Split evenly 2 to {MAX_PARTS} ways.", code="bad_split")
         parts = split_evenly(left, ways)
-        check.split_plan = {
+        plan = {
             "kind": kind,
             "amounts": parts,
             "labels": [f"Guest {i + 1}" for i in range(ways)],
@@ -62,7 +66,7 @@ def split(
                 f"The parts add up to {sum(amounts)} cents but {left} cents are left to pay.",
                 code="split_does_not_add_up",
             )
-        check.split_plan = {
+        plan = {
             "kind": kind,
             "amounts": list(amounts),
             "labels": [f"Part {i + 1}" for i in range(len(amounts))],
@@ -73,14 +77,15 @@ def split(
                 "Split by seat before taking payments (or split evenly / custom).",
                 code="already_paid_in_part",
             )
-        lines, discounts = check_service.line_amounts_of(uow, check)
-        restaurant = uow.restaurants.current()
-        shares = rules.seat_shares(lines, discounts, restaurant.tax_rate_bp)
-        check.split_plan = {
+        lines, discounts = check_service.line_amounts_of(rows)
+        shares = rules.seat_shares(lines, discounts, check.tax_rate_bp)
+        plan = {
             "kind": kind,
             "amounts": list(shares.values()),
             "labels": [f"Seat {s}" if s else "Shared" for s in shares],
         }
-    check.version += 1
-    uow.audit("check.split", "check", check.id, kind=kind, plan=check.split_plan)
-    return check_service._announce(uow, check)
+    uow.checks.set_split_plan(check.id, plan)
+    uow.audit("check.split", "check", check.id, kind=kind, plan=plan)
+    return check_service.announce(
+        uow, check_service.view(uow, replace(check, split_plan=plan), rows)
+    )

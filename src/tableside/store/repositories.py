@@ -30,8 +30,11 @@ from tableside.store.rows import (
     CheckHead,
     DiscountRow,
     LineRow,
+    MenuItemRow,
+    ModifierChoice,
     ModifierRow,
     PaymentRow,
+    RestaurantTerms,
 )
 
 Model = TypeVar("Model", bound=m.Base)
@@ -119,6 +122,7 @@ _LINE_ROWS = (
         m.CheckLine.sent_at,
         m.CheckLine.voided_at,
         m.CheckLine.void_reason,
+        m.CheckLine.position,
     )
     .where(m.CheckLine.restaurant_id == _RESTAURANT, m.CheckLine.check_id == bindparam("check_id"))
     .order_by(m.CheckLine.created_at, m.CheckLine.position)
@@ -172,6 +176,38 @@ _TABLE_LABEL = select(m.DiningTable.label).where(
     m.DiningTable.restaurant_id == _RESTAURANT, m.DiningTable.id == bindparam("id")
 )
 _TAX_RATE = select(m.Restaurant.tax_rate_bp).where(m.Restaurant.id == _RESTAURANT)
+_TERMS = select(m.Restaurant.tax_rate_bp, m.Restaurant.currency, m.Restaurant.timezone).where(
+    m.Restaurant.id == _RESTAURANT
+)
+_HAS_OPEN_CHECK = select(m.Check.id).where(
+    m.Check.restaurant_id == _RESTAURANT,
+    m.Check.table_id == bindparam("table_id"),
+    m.Check.status == "open",
+)
+_MENU_ITEM_ROW = select(
+    m.MenuItem.id, m.MenuItem.name, m.MenuItem.price_cents, m.MenuItem.available
+).where(m.MenuItem.restaurant_id == _RESTAURANT, m.MenuItem.id == bindparam("id"))
+_CHOICES = (
+    select(
+        m.ModifierGroup.id,
+        m.ModifierGroup.name,
+        m.ModifierGroup.min_choices,
+        m.ModifierGroup.max_choices,
+        m.ModifierOption.id,
+        m.ModifierOption.name,
+        m.ModifierOption.price_cents,
+    )
+    .outerjoin(
+        m.ModifierOption,
+        (m.ModifierOption.group_id == m.ModifierGroup.id)
+        & (m.ModifierOption.restaurant_id == m.ModifierGroup.restaurant_id),
+    )
+    .where(
+        m.ModifierGroup.restaurant_id == _RESTAURANT,
+        m.ModifierGroup.menu_item_id == bindparam("item_id"),
+    )
+    .order_by(m.ModifierGroup.position, m.ModifierOption.position)
+)
 _PAYMENTS = cast(Table, m.Payment.__table__)
 _CHECKS = cast(Table, m.Check.__table__)
 _INSERT_PAYMENT = insert(_PAYMENTS)
@@ -189,6 +225,31 @@ _PAYMENT_OUTCOME = (
         settled_at=bindparam("at", type_=_PAYMENTS.c.settled_at.type),
     )
 )
+_LINES = cast(Table, m.CheckLine.__table__)
+_INSERT_LINE = insert(_LINES)
+_INSERT_MODIFIER = insert(cast(Table, m.LineModifier.__table__))
+_INSERT_CHECK = insert(_CHECKS)
+_INSERT_TICKET = insert(cast(Table, m.Ticket.__table__))
+_MARK_SENT = (
+    update(_LINES)
+    .where(
+        _LINES.c.restaurant_id == bindparam("scope_restaurant_id"),
+        _LINES.c.id.in_(bindparam("line_ids", expanding=True)),
+    )
+    .values(
+        sent_at=bindparam("at", type_=_LINES.c.sent_at.type),
+        ticket_id=bindparam("ticket", type_=_LINES.c.ticket_id.type),
+    )
+)
+_TOUCH_CHECK = (
+    update(_CHECKS)
+    .where(
+        _CHECKS.c.id == bindparam("check_id"),
+        _CHECKS.c.restaurant_id == bindparam("scope_restaurant_id"),
+    )
+    .values(version=_CHECKS.c.version + 1)
+)
+_SET_SPLIT = _TOUCH_CHECK.values(split_plan=bindparam("plan", type_=_CHECKS.c.split_plan.type))
 _CLOSE_CHECK = (
     update(_CHECKS)
     .where(
@@ -226,8 +287,10 @@ _GROUP_OPTIONS = (
     )
     .order_by(m.ModifierOption.position)
 )
-_SECTIONS = (
-    select(m.Section).where(m.Section.restaurant_id == _RESTAURANT).order_by(m.Section.position)
+_SECTION_NAMES = (
+    select(m.Section.id, m.Section.name)
+    .where(m.Section.restaurant_id == _RESTAURANT)
+    .order_by(m.Section.position)
 )
 _FLOOR_PLAN = (
     select(
@@ -312,6 +375,12 @@ class Restaurants(Repository):
                 raise NotFound("This restaurant no longer exists.")
             self._current = restaurant
         return self._current
+
+    def terms(self) -> RestaurantTerms:
+        found = self._core().execute(_TERMS, {"restaurant_id": self.restaurant_id}).first()
+        if found is None:
+            raise NotFound("This restaurant no longer exists.")
+        return RestaurantTerms(*found)
 
     def tax_rate_bp(self) -> int:
         """The restaurant's tax rate, without loading the restaurant as an entity."""
@@ -401,16 +470,37 @@ class Tables(Repository):
     def floor_plan(self) -> Sequence[dict[str, Any]]:
         """``floor()`` as plain columns (no entities): the floor plan is read on every refresh
         of every terminal, and loading 200 tables into the identity map was half its cost."""
-        rows = self.session.execute(_FLOOR_PLAN, {"restaurant_id": self.restaurant_id})
-        return [dict(row) for row in rows.mappings()]
+        rows = self._core().execute(_FLOOR_PLAN, {"restaurant_id": self.restaurant_id})
+        names = list(rows.keys())
+        # zip with the column names: a third of the cost of a RowMapping per row.
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def sections(self) -> Sequence[m.Section]:
-        return self.session.scalars(_SECTIONS, {"restaurant_id": self.restaurant_id}).all()
+    def sections(self) -> Sequence[tuple[str, str]]:
+        """Each section's (id, name), in floor order."""
+        rows = self._core().execute(_SECTION_NAMES, {"restaurant_id": self.restaurant_id})
+        return [(id_, name) for id_, name in rows]
 
 
 class Menu(Repository):
     def item(self, item_id: str) -> m.MenuItem:
         return self._get(m.MenuItem, item_id, "menu item")
+
+    def item_row(self, item_id: str) -> MenuItemRow:
+        found = (
+            self._core()
+            .execute(_MENU_ITEM_ROW, {"restaurant_id": self.restaurant_id, "id": item_id})
+            .first()
+        )
+        if found is None:
+            raise NotFound(f"No menu item with id {item_id!r} in this restaurant.")
+        return MenuItemRow(*found)
+
+    def choices(self, item_id: str) -> list[ModifierChoice]:
+        """The item's modifier groups with their options, in menu order, in one statement."""
+        rows = self._core().execute(
+            _CHOICES, {"restaurant_id": self.restaurant_id, "item_id": item_id}
+        )
+        return [ModifierChoice(*row) for row in rows]
 
     def categories(self) -> Sequence[m.MenuCategory]:
         return self.session.scalars(
@@ -462,7 +552,7 @@ class Checks(Repository):
         """The check's lines, their modifiers, its discounts and its payments as plain rows."""
         connection = self._core()
         scope = {"restaurant_id": self.restaurant_id, "check_id": check_id}
-        lines = [LineRow(*row) for row in connection.execute(_LINE_ROWS, scope)]
+        lines = [_line(row) for row in connection.execute(_LINE_ROWS, scope)]
         modifiers = (
             [
                 ModifierRow(*row)
@@ -520,6 +610,79 @@ class Checks(Repository):
                 "created_at": at,
                 "settled_at": settled_at,
             },
+        )
+
+    def has_open_check(self, table_id: str) -> bool:
+        found = self._core().scalar(
+            _HAS_OPEN_CHECK, {"restaurant_id": self.restaurant_id, "table_id": table_id}
+        )
+        return found is not None
+
+    def insert_check(self, values: dict[str, Any]) -> None:
+        self._core().execute(_INSERT_CHECK, values | {"restaurant_id": self.restaurant_id})
+
+    def insert_line(self, line: LineRow, *, check_id: str, created_by: str, at: datetime) -> None:
+        self._core().execute(
+            _INSERT_LINE,
+            {
+                "id": line.id,
+                "restaurant_id": self.restaurant_id,
+                "check_id": check_id,
+                "seat": line.seat,
+                "menu_item_id": line.menu_item_id,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "note": line.note,
+                "created_by": created_by,
+                "created_at": at,
+                "position": line.position,
+            },
+        )
+
+    def insert_modifiers(self, modifiers: Sequence[ModifierRow], ids: Sequence[str]) -> None:
+        if not modifiers:
+            return
+        self._core().execute(
+            _INSERT_MODIFIER,
+            [
+                {
+                    "id": id_,
+                    "restaurant_id": self.restaurant_id,
+                    "line_id": modifier.line_id,
+                    "option_id": modifier.option_id,
+                    "name": modifier.name,
+                    "price_cents": modifier.price_cents,
+                }
+                for modifier, id_ in zip(modifiers, ids, strict=True)
+            ],
+        )
+
+    def insert_ticket(self, values: dict[str, Any]) -> None:
+        self._core().execute(_INSERT_TICKET, values | {"restaurant_id": self.restaurant_id})
+
+    def mark_sent(self, line_ids: Sequence[str], ticket_id: str, at: datetime) -> None:
+        self._core().execute(
+            _MARK_SENT,
+            {
+                "scope_restaurant_id": self.restaurant_id,
+                "line_ids": list(line_ids),
+                "ticket": ticket_id,
+                "at": at,
+            },
+        )
+
+    def touch(self, check_id: str) -> None:
+        """A new version of the check (its lines, discounts or plan changed)."""
+        self._core().execute(
+            _TOUCH_CHECK, {"scope_restaurant_id": self.restaurant_id, "check_id": check_id}
+        )
+
+    def set_split_plan(self, check_id: str, plan: dict[str, Any] | None) -> None:
+        """Replace the check's split plan (None: no split), as a new version of it."""
+        self._core().execute(
+            _SET_SPLIT,
+            {"scope_restaurant_id": self.restaurant_id, "check_id": check_id, "plan": plan},
         )
 
     def record_outcome(self, payment: PaymentRow, settled_at: datetime) -> None:
@@ -653,6 +816,10 @@ class Audit(Repository):
 
 def _payment(row: Any) -> PaymentRow:
     return PaymentRow(*row)
+
+
+def _line(row: Any) -> LineRow:
+    return LineRow(*row)
 
 
 def scoped_rows(

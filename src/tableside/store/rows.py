@@ -44,6 +44,37 @@ class LineRow:
     sent_at: datetime | None
     voided_at: datetime | None
     void_reason: str | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItemRow:
+    id: str
+    name: str
+    price_cents: int
+    available: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierChoice:
+    """One modifier group of a menu item with one of its options (None: it has none)."""
+
+    group_id: str
+    group_name: str
+    min_choices: int
+    max_choices: int
+    option_id: str | None
+    option_name: str | None
+    option_price_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RestaurantTerms:
+    """What every check of a restaurant is computed and numbered with."""
+
+    tax_rate_bp: int
+    currency: str
+    timezone: str
 
 
 @dataclass(frozen=True, slots=True)
