@@ -24,6 +24,10 @@ class Settings:
     processor_timeout_s: float
     token_ttl_s: int
     recovery_interval_s: float
+    # Worker threads that run requests' database work, per server process (docs/benchmarks.md
+    # says how this was chosen), and the database connections each process may hold.
+    request_threads: int = 40
+    db_pool_size: int = 10
 
     @property
     def uses_emulator(self) -> bool:
@@ -53,6 +57,8 @@ class Settings:
             processor_timeout_s=timeout,
             token_ttl_s=int(_float(env, "TABLESIDE_TOKEN_TTL_S", 12 * 3600)),
             recovery_interval_s=_float(env, "TABLESIDE_RECOVERY_INTERVAL_S", 2.0),
+            request_threads=_count(env, "TABLESIDE_REQUEST_THREADS", 40),
+            db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 10),
         )
 
 
@@ -64,3 +70,12 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+
+
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise ConfigError(f"{name} must be a whole number from 1 to 1000, not {raw!r}")
+    return int(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -27,7 +28,7 @@ from tableside.web import pages
 def create_app(
     settings: Settings, db: Database | None = None, processor: CardProcessor | None = None
 ) -> FastAPI:
-    database = db or Database(make_engine(settings.database_url))
+    database = db or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
     card_processor = processor or StripeCardProcessor.from_settings(settings)
     settlement = Settlement(database, card_processor, settings.processor_timeout_s)
     refunds = Refunds(database, card_processor, settings.processor_timeout_s)
@@ -42,6 +43,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests' database work runs on this many threads of this process (the default,
+        # 40, is anyio's); beyond the cores they mostly take turns on the GIL.
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # Pending payments are settled at start-up and then every few seconds.
         loop = RecoveryLoop(recovery, settings.recovery_interval_s)
         loop.start()

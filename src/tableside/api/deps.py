@@ -1,17 +1,25 @@
-"""Dependencies: the database, the processor, and who is asking (from the token, never the body)."""
+"""Dependencies and the one way a route runs its use case.
+
+Who is asking comes from the token, never from the body. The token is checked inside the
+unit of work that serves the request, on that unit's own connection: a request costs one
+pooled connection and one hand-off to a worker thread (authentication, the use case and
+its commit), not one each.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tableside.domain.errors import NotAuthenticated
 from tableside.domain.staff import Role
 from tableside.services import auth
-from tableside.services.principal import Principal
+from tableside.services.principal import Principal, act_as
 from tableside.store.unit_of_work import Database, UnitOfWork
 
 COOKIE = "tableside_token"
@@ -25,11 +33,6 @@ def database(request: Request) -> Database:
     return db
 
 
-async def _database(request: Request) -> Database:
-    # async: nothing here blocks, so FastAPI need not hand it to a worker thread.
-    return database(request)
-
-
 def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is not None and credentials.scheme.lower() == "bearer":
         return credentials.credentials
@@ -39,36 +42,74 @@ def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None)
     raise NotAuthenticated("Log in with your PIN first (no token was sent).")
 
 
-def principal(
+@dataclass(frozen=True)
+class Token:
+    """The request's bearer token (or login cookie), not yet checked."""
+
+    db: Database
+    value: str
+
+    def authenticate(self, uow: UnitOfWork) -> Principal:
+        return auth.authenticate(uow, self.value)
+
+
+async def _token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    token = token_of(request, credentials)
-    return auth.authenticate_request(request.app.state.db, token)
+) -> Token:
+    # async: reading a header blocks nothing, so FastAPI need not hand it to a thread.
+    return Token(database(request), token_of(request, credentials))
 
 
-Who = Annotated[Principal, Depends(principal)]
-DB = Annotated[Database, Depends(_database)]
+Caller = Annotated[Token, Depends(_token)]
 
 
-def write(db: Database, who: Principal, action: Callable[[UnitOfWork], T]) -> T:
-    """Run one use case in one transaction, committed only if it returned."""
-    with db.unit(who.restaurant_id, who.staff_id) as uow:
-        result = action(uow)
-        uow.commit()
+async def write(
+    caller: Token,
+    action: Callable[[UnitOfWork, Principal], T],
+    *,
+    allowed: frozenset[Role] | None = None,
+    doing: str = "",
+) -> T:
+    """Run one use case in one transaction, committed only if it returned; ``allowed``:
+    the roles that may (checked before anything is read)."""
+    return await run_in_threadpool(_in_unit, caller, action, allowed, doing, False)
+
+
+async def read(
+    caller: Token,
+    action: Callable[[UnitOfWork, Principal], T],
+    *,
+    allowed: frozenset[Role] | None = None,
+    doing: str = "",
+) -> T:
+    """Run a read in a read-only unit (never commits, never blocks a writer)."""
+    return await run_in_threadpool(_in_unit, caller, action, allowed, doing, True)
+
+
+async def call(caller: Token, service: Callable[[Principal], T]) -> T:
+    """Run a use case that opens its own units (a refund, a void), as the caller."""
+
+    def _run() -> T:
+        with caller.db.reader() as uow:
+            who = act_as(uow, caller)
+        return service(who)
+
+    return await run_in_threadpool(_run)
+
+
+def _in_unit(
+    caller: Token,
+    action: Callable[[UnitOfWork, Principal], T],
+    allowed: frozenset[Role] | None,
+    doing: str,
+    read_only: bool,
+) -> T:
+    with caller.db.reader() if read_only else caller.db.unit() as uow:
+        who = act_as(uow, caller)
+        if allowed is not None:
+            who.require(allowed, doing)
+        result = action(uow, who)
+        if not read_only:
+            uow.commit()
         return result
-
-
-def read(db: Database, who: Principal, action: Callable[[UnitOfWork], T]) -> T:
-    with db.reader(who.restaurant_id) as uow:
-        return action(uow)
-
-
-def role_in(*roles: Role) -> Callable[[Principal], Principal]:
-    allowed = frozenset(roles)
-
-    def _check(who: Who) -> Principal:
-        who.require(allowed, "do this")
-        return who
-
-    return _check

@@ -40,7 +40,7 @@ from tableside.domain.payment import (
     payable_cents,
     validate_amounts,
 )
-from tableside.domain.staff import MANAGER_ROLES
+from tableside.domain.staff import FLOOR_ROLES, MANAGER_ROLES
 from tableside.payments.port import (
     CardProcessor,
     ChargeOutcome,
@@ -51,7 +51,7 @@ from tableside.services import checks as check_service
 from tableside.services import floor as floor_service
 from tableside.services import idempotency as keys
 from tableside.services.checkpoints import checkpoint
-from tableside.services.principal import Principal
+from tableside.services.principal import Credentials, Principal, act_as
 from tableside.store.models import new_id, utcnow
 from tableside.store.rows import CheckHead, PaymentRow
 from tableside.store.unit_of_work import BUSY, Database, UnitOfWork
@@ -91,17 +91,18 @@ class Settlement:
 
     # --- the entry point -------------------------------------------------------------------
 
-    def pay(self, who: Principal, check_id: str, key: str, request: PaymentRequest) -> Answer:
-        """Take one payment against an open check, idempotently under ``key``."""
+    def pay(self, caller: Credentials, check_id: str, key: str, request: PaymentRequest) -> Answer:
+        """Take one payment against an open check, idempotently under ``key``. The caller is
+        authenticated in the first transaction (a floor role may take payments)."""
         keys.validate_key(key)
         _validate_shape(request)
         print_ = keys.fingerprint(OPERATION, check_id, request.as_body())
         try:
             try:
-                claim = self._record_attempt(who, check_id, key, print_, request)
+                who, claim = self._record_attempt(caller, check_id, key, print_, request)
             except IntegrityError:
                 # The same key was inserted by a concurrent request that committed first.
-                claim = self._record_attempt(who, check_id, key, print_, request)
+                who, claim = self._record_attempt(caller, check_id, key, print_, request)
         except Conflict as busy:
             if busy.code != BUSY:
                 raise
@@ -119,17 +120,20 @@ class Settlement:
     # --- step 1 -----------------------------------------------------------------------------
 
     def _record_attempt(
-        self, who: Principal, check_id: str, key: str, print_: str, request: PaymentRequest
-    ) -> Answer | tuple[str, bool]:
-        """Transaction 1. Returns a final Answer, or (pending payment id, resuming?)."""
-        with self.db.unit(who.restaurant_id, who.staff_id) as uow:
+        self, caller: Credentials, check_id: str, key: str, print_: str, request: PaymentRequest
+    ) -> tuple[Principal, Answer | tuple[str, bool]]:
+        """Transaction 1. Returns who asked, and a final Answer or (pending payment id,
+        resuming?)."""
+        with self.db.unit() as uow:
+            who = act_as(uow, caller)
+            who.require(FLOOR_ROLES, "take payments")
             used = keys.reuse(uow, key, OPERATION, print_, self.lease_s)
             if isinstance(used, keys.StoredResponse):
-                return Answer(used.status_code, used.body)
+                return who, Answer(used.status_code, used.body)
             if isinstance(used, keys.Resume):
                 # The first request gave up (504) or died: this retry finishes it.
                 uow.commit()
-                return used.resource_id, True
+                return who, (used.resource_id, True)
 
             check = uow.checks.head(check_id, lock=True)
             rules.require_open(rules.CheckStatus(check.status))
@@ -195,7 +199,7 @@ class Settlement:
                 )
                 checkpoint("payment.before_commit")
                 uow.commit()
-                return answer
+                return who, answer
             uow.checks.insert_payment(
                 payment,
                 idempotency_key=key,
@@ -205,7 +209,7 @@ class Settlement:
             )
             keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
             uow.commit()
-            return payment.id, False
+            return who, (payment.id, False)
 
     # --- steps 2 and 3 ---------------------------------------------------------------------
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 
-from tableside.api.deps import COOKIE, DB, Who, database, read, token_of, write
+from tableside.api.deps import COOKIE, Caller, database, read, write
 from tableside.api.schemas import (
     AddStaffRequest,
     LoginRequest,
@@ -17,7 +16,9 @@ from tableside.api.schemas import (
 from tableside.domain.errors import DomainError
 from tableside.domain.staff import Role
 from tableside.services import auth
+from tableside.services.principal import Principal
 from tableside.services.views import StaffView
+from tableside.store.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -55,39 +56,40 @@ def login(body: LoginRequest, request: Request, response: Response) -> LoginResp
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(who: Who, request: Request, response: Response) -> Response:
-    bearer = request.headers.get("authorization", "")
-    scheme, _, value = bearer.partition(" ")
-    credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=value) if value else None
-    token = token_of(request, credentials)
-    with database(request).unit(who.restaurant_id, who.staff_id) as uow:
-        auth.logout(uow, token)
+async def logout(caller: Caller, response: Response) -> Response:
+    """End this session (this token only)."""
+
+    def _logout(uow: UnitOfWork, who: Principal) -> None:
+        auth.logout(uow, caller.value)
         uow.audit("staff.logout", "staff", who.staff_id)
-        uow.commit()
+
+    await write(caller, _logout)
     response.delete_cookie(COOKIE)
     response.status_code = 204
     return response
 
 
 @router.get("/me", response_model=StaffView)
-def me(who: Who) -> StaffView:
-    return StaffView(id=who.staff_id, name=who.name, role=who.role.value)
+async def me(caller: Caller) -> StaffView:
+    return await read(
+        caller, lambda uow, who: StaffView(id=who.staff_id, name=who.name, role=who.role.value)
+    )
 
 
 @router.get("/staff", response_model=StaffListResponse)
-def list_staff(who: Who, db: DB) -> StaffListResponse:
-    return StaffListResponse(staff=read(db, who, lambda uow: auth.list_staff(uow, who)))
+async def list_staff(caller: Caller) -> StaffListResponse:
+    return StaffListResponse(staff=await read(caller, auth.list_staff))
 
 
 @router.post("/staff", response_model=StaffView, status_code=201)
-def add_staff(body: AddStaffRequest, who: Who, db: DB) -> StaffView:
+async def add_staff(body: AddStaffRequest, caller: Caller) -> StaffView:
     """Manager: add a staff member with a PIN unique in this restaurant."""
-    return write(
-        db, who, lambda uow: auth.add_staff(uow, who, body.name, Role(body.role), body.pin)
+    return await write(
+        caller, lambda uow, who: auth.add_staff(uow, who, body.name, Role(body.role), body.pin)
     )
 
 
 @router.put("/staff/{staff_id}/pin", response_model=StaffView)
-def reset_pin(staff_id: PathId, body: ResetPinRequest, who: Who, db: DB) -> StaffView:
+async def reset_pin(staff_id: PathId, body: ResetPinRequest, caller: Caller) -> StaffView:
     """Manager: set a new PIN (this also lifts a lockout)."""
-    return write(db, who, lambda uow: auth.reset_pin(uow, who, staff_id, body.pin))
+    return await write(caller, lambda uow, who: auth.reset_pin(uow, who, staff_id, body.pin))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, WebSocket
 from pydantic import BaseModel
 
-from tableside.api.deps import DB, Who, read
+from tableside.api.deps import Caller, read
 from tableside.realtime import connection
 from tableside.realtime.outbox import EventView, ResyncRequired, read_page
+from tableside.services.principal import Principal
 from tableside.store.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -27,9 +28,8 @@ class EventsResponse(BaseModel):
 
 
 @router.get("/events", response_model=EventsResponse)
-def events(
-    who: Who,
-    db: DB,
+async def events(
+    caller: Caller,
     after: int = Query(default=0, ge=0, description="The last seq this terminal saw"),
     limit: int = Query(default=PAGE, ge=1, le=PAGE),
 ) -> EventsResponse:
@@ -39,7 +39,7 @@ def events(
     ones answers ``resync_required: true`` instead of a log with a hole in it.
     """
 
-    def _page(uow: UnitOfWork) -> EventsResponse:
+    def _page(uow: UnitOfWork, who: Principal) -> EventsResponse:
         try:
             page = read_page(uow, after, limit)
         except ResyncRequired as resync:
@@ -52,7 +52,7 @@ def events(
             )
         return EventsResponse(events=page.events, last_seq=page.last_seq, has_more=page.has_more)
 
-    return read(db, who, _page)
+    return await read(caller, _page)
 
 
 @router.websocket("/ws")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from tableside.api.deps import DB, Who, write
+from tableside.api.deps import Caller, call, write
 from tableside.api.schemas import MAX_CENTS, Body, PathId, Text
 from tableside.domain.payment import Tender
 from tableside.domain.staff import FLOOR_ROLES
@@ -73,62 +74,66 @@ _PAYMENT_RESPONSES: dict[int | str, dict[str, str]] = {
 
 
 @router.post("/checks/{check_id}/payments", status_code=201, responses=_PAYMENT_RESPONSES)
-def pay(
+async def pay(
     check_id: PathId,
     body: PaymentBody,
-    who: Who,
+    caller: Caller,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Take a card or cash payment. The one that brings the balance to zero closes the check
     and frees the table in the same transaction; the response already shows both."""
-    who.require(FLOOR_ROLES, "take payments")
     settlement: Settlement = request.app.state.settlement
-    answer = settlement.pay(
-        who,
-        check_id,
-        idempotency_key or "",
-        PaymentRequest(
-            tender=Tender(body.tender),
-            amount_cents=body.amount_cents,
-            tip_cents=body.tip_cents,
-            payment_method=body.payment_method,
-            cash_tendered_cents=body.cash_tendered_cents,
-            split_part=body.split_part,
-        ),
+    payment = PaymentRequest(
+        tender=Tender(body.tender),
+        amount_cents=body.amount_cents,
+        tip_cents=body.tip_cents,
+        payment_method=body.payment_method,
+        cash_tendered_cents=body.cash_tendered_cents,
+        split_part=body.split_part,
+    )
+    # The token is checked in the settlement's own first transaction.
+    answer = await run_in_threadpool(
+        settlement.pay, caller, check_id, idempotency_key or "", payment
     )
     return _json(answer)
 
 
 @router.post("/payments/{payment_id}/refund", status_code=201)
-def refund(
+async def refund(
     payment_id: PathId,
     body: RefundBody,
-    who: Who,
+    caller: Caller,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Manager: refund all or part of a captured payment. A replay refunds nothing more."""
     refunds: Refunds = request.app.state.refunds
-    return _json(
-        refunds.refund(who, payment_id, idempotency_key or "", body.amount_cents, body.reason)
+    answer = await call(
+        caller,
+        lambda who: refunds.refund(
+            who, payment_id, idempotency_key or "", body.amount_cents, body.reason
+        ),
     )
+    return _json(answer)
 
 
 @router.post("/payments/{payment_id}/void")
-def void_pending(payment_id: PathId, who: Who, request: Request) -> JSONResponse:
+async def void_pending(payment_id: PathId, caller: Caller, request: Request) -> JSONResponse:
     """Manager: call off a payment stuck pending. The processor is asked first; a charge
     that went through is recorded (409: refund it instead), otherwise the payment is voided
     and what it reserved is payable again."""
     settlement: Settlement = request.app.state.settlement
-    answer = settlement.void_pending(who, payment_id)
+    answer = await call(caller, lambda who: settlement.void_pending(who, payment_id))
     return JSONResponse({"payment": answer.body["payment"], "voided": True}, status_code=200)
 
 
 @router.put("/checks/{check_id}/split", response_model=CheckView)
-def split(check_id: PathId, body: SplitBody, who: Who, db: DB) -> CheckView:
+async def split(check_id: PathId, body: SplitBody, caller: Caller) -> CheckView:
     """Split what is left to pay: by seat, evenly N ways, or custom amounts (``none`` clears)."""
-    who.require(FLOOR_ROLES, "split checks")
-    return write(
-        db, who, lambda uow: splits.split(uow, who, check_id, body.kind, body.ways, body.amounts)
+    return await write(
+        caller,
+        lambda uow, who: splits.split(uow, who, check_id, body.kind, body.ways, body.amounts),
+        allowed=FLOOR_ROLES,
+        doing="split checks",
     )

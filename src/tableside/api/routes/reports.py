@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tableside.api.deps import DB, Who, read
+from tableside.api.deps import Caller, read
 from tableside.domain.staff import MANAGER_ROLES
 from tableside.services import reports
+from tableside.services.principal import Principal
 from tableside.services.reports import DayReport
 from tableside.store.unit_of_work import UnitOfWork
 
@@ -33,13 +34,12 @@ DayParam = Annotated[
         422: {"description": "Not a day written YYYY-MM-DD"},
     },
 )
-def day(who: Who, db: DB, date: DayParam = None) -> DayReport:
+async def day(caller: Caller, date: DayParam = None) -> DayReport:
     """Manager: checks closed, covers, sales, discounts, tax, total, tips, takings by tender,
     refunds, and what is still open or pending — in integer cents, this restaurant only."""
-    who.require(MANAGER_ROLES, "read the day's numbers")
 
-    def _report(uow: UnitOfWork) -> DayReport:
+    def _report(uow: UnitOfWork, who: Principal) -> DayReport:
         today = reports.today_in(uow.restaurants.current())
         return reports.day_report(uow, reports.parse_day(date, today))
 
-    return read(db, who, _report)
+    return await read(caller, _report, allowed=MANAGER_ROLES, doing="read the day's numbers")
