@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import uvicorn
 
 from tableside.api.app import create_app
 from tableside.config import Settings
+from tableside.services.recovery import RecoveryReport
 
 
 def free_port() -> int:
@@ -53,6 +55,19 @@ def settings_for(database_url: str, emulator_url: str, data_dir: Path, **extra: 
 
 
 RUNNING: dict[str, LiveServer] = {}
+
+
+def pause_recovery_of_running_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test with a server and a processor of its own, on the shared test database.
+
+    Servers already running in this process (conftest's session ``live_server``) run their
+    recovery loop on that database against another emulator, which has never heard of
+    this test's attempts: a pass of theirs that came first would conclude that nothing was
+    charged and fail our pending payment or refund for good (seen on a loaded machine).
+    One restaurant's servers share one processor; so, for this test, only its own recover.
+    """
+    for server in list(RUNNING.values()):
+        monkeypatch.setattr(server.app.state.recovery, "run_once", RecoveryReport)
 
 
 class LiveServer:

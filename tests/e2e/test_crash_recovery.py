@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import Spawned, start_emulator, start_server
+from harness import Spawned, pause_recovery_of_running_servers, start_emulator, start_server
 from terminal import Terminal, new_key
 
 
@@ -27,7 +27,14 @@ def own_emulator(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def server_env(database_url: str, own_emulator: str, tmp_path: Path, db: object) -> dict[str, str]:
+def server_env(
+    database_url: str,
+    own_emulator: str,
+    tmp_path: Path,
+    db: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    pause_recovery_of_running_servers(monkeypatch)
     return {
         **os.environ,
         "TABLESIDE_DATABASE_URL": database_url,

@@ -9,14 +9,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import LiveServer, Spawned, free_port, settings_for, start_emulator
+from harness import (
+    LiveServer,
+    Spawned,
+    free_port,
+    pause_recovery_of_running_servers,
+    settings_for,
+    start_emulator,
+)
 from terminal import Terminal, new_key
 
 
 @pytest.fixture
 def processor_and_server(
-    database_url: str, db: object, tmp_path: Path
+    database_url: str, db: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[list[Spawned], LiveServer]]:
+    pause_recovery_of_running_servers(monkeypatch)
     port = free_port()
     emulators = [start_emulator(tmp_path / "ledger.db", port)]
     server = LiveServer(
