@@ -106,17 +106,19 @@ def _row(found: Any) -> KeyRow | None:
     return None if found is None else KeyRow(*found)
 
 
-def find(uow: UnitOfWork, key: str) -> KeyRow | None:
+def find(uow: UnitOfWork, key: str, *, serialized: bool = False) -> KeyRow | None:
     """The key's row, with the key held for this transaction.
 
-    On PostgreSQL a transaction-scoped advisory lock on (restaurant, key) makes two
-    requests with one key meet here: the second answers 409 at once instead of racing
-    past a row the first has not committed yet. (SQLite serializes writers at BEGIN.)
-    The lookup is a statement of its own, after the lock: its snapshot must include what
-    a request that held the lock before us committed.
+    Two requests with one key must meet before either acts on it: the second answers 409
+    at once instead of racing past a row the first has not committed yet. ``serialized``:
+    the caller already holds a row lock that every request with this key takes first (a
+    settle locks its check, NOWAIT). Otherwise, on PostgreSQL, a transaction-scoped
+    advisory lock on (restaurant, key) is that meeting point (SQLite serializes writers at
+    BEGIN). Either way the lookup is a statement of its own, after the lock: its snapshot
+    must include what the request that held the lock before us committed.
     """
     connection = uow.session.connection()
-    if not uow.db.is_sqlite:
+    if not serialized and not uow.db.is_sqlite:
         held = connection.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
         if not held:
             raise in_progress()
@@ -150,7 +152,13 @@ class Resume:
 
 
 def reuse(
-    uow: UnitOfWork, key: str, operation: str, print_: str, lease_s: float
+    uow: UnitOfWork,
+    key: str,
+    operation: str,
+    print_: str,
+    lease_s: float,
+    *,
+    serialized: bool = False,
 ) -> StoredResponse | Resume | None:
     """What a key already seen means for this request; None when the key is new.
 
@@ -158,7 +166,7 @@ def reuse(
     lease taken over (the caller commits). Raises 422 when the key was used for another
     request and 409 while its first request still holds the lease.
     """
-    existing = find(uow, key)
+    existing = find(uow, key, serialized=serialized)
     if existing is None:
         return None
     check_same_request(existing, operation, print_)

@@ -4,7 +4,7 @@ every transaction boundary of the flow is here.
 
 The card flow (DESIGN.md "The payment flow"):
 
-    1. ``_record_attempt``   transaction: key lookup; lock the check; validate against the
+    1. ``_record_attempt``   transaction: lock the check; key lookup; validate against the
                              balance less what pending attempts reserve; insert the payment
                              as ``pending`` (the recovery point) and the key with a lease.
     2. processor.charge      no transaction held; the processor's idempotency key is made
@@ -127,15 +127,16 @@ class Settlement:
         with self.db.unit() as uow:
             who = act_as(uow, caller)
             who.require(FLOOR_ROLES, "take payments")
-            used = keys.reuse(uow, key, OPERATION, print_, self.lease_s)
+            # The check's lock first: every payment on it, and so every request with this
+            # key, takes it (NOWAIT), and the key is looked up under it.
+            check = uow.checks.head(check_id, lock=True)
+            used = keys.reuse(uow, key, OPERATION, print_, self.lease_s, serialized=True)
             if isinstance(used, keys.StoredResponse):
                 return who, Answer(used.status_code, used.body)
             if isinstance(used, keys.Resume):
                 # The first request gave up (504) or died: this retry finishes it.
                 uow.commit()
                 return who, (used.resource_id, True)
-
-            check = uow.checks.head(check_id, lock=True)
             rules.require_open(rules.CheckStatus(check.status))
             # Read once: with the check locked, only this unit's new payment changes them.
             rows = check_service.check_rows(uow, check)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import Connection, Engine, Table, insert, select, text
+import psycopg
+from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,24 +31,30 @@ BUSY = "busy"  # a row another transaction holds this instant (FOR UPDATE NOWAIT
 
 CommitListener = Callable[[str, int], None]  # (restaurant_id, last committed seq)
 
-# The counter increment, the events and the wake-up (delivered only if the transaction
-# commits) in one round trip.
-_OUTBOX_POSTGRESQL = text(
-    """
-    WITH counter AS (
-        INSERT INTO outbox_counters (restaurant_id, last_seq) VALUES (:restaurant, :count)
+# The unit's audit rows, the counter increment, the events and the wake-up (delivered only
+# if the transaction commits) in one statement, sent with its COMMIT in one round trip
+# (psycopg's pipeline mode, in ``_commit_with_outbox_postgresql``).
+_OUTBOX_POSTGRESQL = """
+    WITH audit AS (
+        INSERT INTO audit_log (restaurant_id, staff_id, action, entity_type, entity_id,
+                               details, at)
+        SELECT %(restaurant)s, a.staff_id, a.action, a.entity_type, a.entity_id, a.details, a.at
+        FROM jsonb_to_recordset(CAST(%(audit)s AS jsonb)) AS a(
+            staff_id text, action text, entity_type text, entity_id text, details json,
+            at timestamptz)
+    ), counter AS (
+        INSERT INTO outbox_counters (restaurant_id, last_seq) VALUES (%(restaurant)s, %(count)s)
         ON CONFLICT (restaurant_id)
-        DO UPDATE SET last_seq = outbox_counters.last_seq + :count
+        DO UPDATE SET last_seq = outbox_counters.last_seq + %(count)s
         RETURNING last_seq
     ), written AS (
         INSERT INTO outbox (restaurant_id, seq, type, data, at)
-        SELECT :restaurant, counter.last_seq - :count + e.n, e.event ->> 'type',
-               CAST(e.event -> 'data' AS json), :at
-        FROM counter, jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS e(event, n)
+        SELECT %(restaurant)s, counter.last_seq - %(count)s + e.n, e.event ->> 'type',
+               CAST(e.event -> 'data' AS json), %(at)s
+        FROM counter, jsonb_array_elements(CAST(%(events)s AS jsonb)) WITH ORDINALITY AS e(event, n)
     )
-    SELECT last_seq, pg_notify('tableside_outbox', :restaurant || ':' || last_seq) FROM counter
-    """
-)
+    SELECT last_seq, pg_notify('tableside_outbox', %(restaurant)s || ':' || last_seq) FROM counter
+"""
 
 
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
@@ -179,25 +186,26 @@ class UnitOfWork:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.session.flush()
-        if self._audit:
-            # Core, all rows in one statement: audit rows are never read back in the unit.
-            self.session.connection().execute(_INSERT_AUDIT, self._audit)
-        if self._events:
-            self._committed_seq = self._write_outbox()
         try:
+            if self._events and not self.db.is_sqlite:
+                self._committed_seq = self._commit_with_outbox_postgresql()
+            else:
+                if self._audit:
+                    # Core, all rows in one statement: audit rows are never read back.
+                    self.session.connection().execute(_INSERT_AUDIT, self._audit)
+                if self._events:
+                    self._committed_seq = self._write_outbox_sqlite()
             self.session.commit()
-        except DBAPIError as error:
+        except (DBAPIError, psycopg.Error) as error:
             self._committed_seq = None
             raise translate_db_error(error) from error
         self._events.clear()
         self._audit.clear()
 
-    def _write_outbox(self) -> int:
-        # Taken last, so the counter row is locked only for the commit itself: sequence
-        # order is commit order, and a rollback hands the numbers back (no gaps).
-        self.session.flush()
-        if not self.db.is_sqlite:
-            return self._write_outbox_postgresql()
+    # The outbox's numbers are taken last, so the counter row is locked only for the commit
+    # itself: sequence order is commit order, and a rollback hands the numbers back (no gaps).
+
+    def _write_outbox_sqlite(self) -> int:
         last = increment_counter(
             self.session,
             OutboxCounter,
@@ -215,21 +223,37 @@ class UnitOfWork:
         )
         return last
 
-    def _write_outbox_postgresql(self) -> int:
-        # One statement from the counter's lock to COMMIT: every further round trip while
-        # the restaurant's counter row is locked would queue all of its other writers
-        # behind this process's Python (measured in bench/, docs/benchmarks.md).
+    def _commit_with_outbox_postgresql(self) -> int:
+        """Write the audit rows and the events, take their numbers and COMMIT, in one round
+        trip: the restaurant's counter row stays locked only while PostgreSQL works.
+
+        Sent as separate round trips, the counter was held from the outbox statement until
+        this thread next won the GIL to send COMMIT, and every other writer of the
+        restaurant queued behind it (docs/benchmarks.md, third round). The transaction is
+        committed here, on the driver's connection; the session's commit that follows
+        finds nothing left to do.
+        """
         events = [{"type": e.type, "data": e.data} for e in self._events]
-        last = self.session.execute(
-            _OUTBOX_POSTGRESQL,
-            {
-                "restaurant": self.restaurant,
-                "count": len(events),
-                "events": json.dumps(events),
-                "at": utcnow(),
-            },
-        ).scalar_one()
-        return int(last)
+        audit = [entry | {"at": entry["at"].isoformat()} for entry in self._audit]
+        driver = cast(
+            "psycopg.Connection[Any]", self.session.connection().connection.driver_connection
+        )
+        with driver.pipeline():
+            cursor = driver.cursor()
+            cursor.execute(
+                _OUTBOX_POSTGRESQL,
+                {
+                    "restaurant": self.restaurant,
+                    "count": len(events),
+                    "events": json.dumps(events),
+                    "audit": json.dumps(audit),
+                    "at": utcnow(),
+                },
+            )
+            driver.commit()
+        row = cursor.fetchone()
+        assert row is not None
+        return int(row[0])
 
     def last_event_seq(self) -> int:
         seq = self.session.scalar(
@@ -238,9 +262,12 @@ class UnitOfWork:
         return seq or 0
 
 
-def translate_db_error(error: DBAPIError) -> Exception:
-    """A lock we would have to wait for is a 409 at once, not a queue (DESIGN invariant 4)."""
-    sqlstate = getattr(error.orig, "sqlstate", None)
+def translate_db_error(error: DBAPIError | psycopg.Error) -> Exception:
+    """A lock we would have to wait for is a 409 at once, not a queue (DESIGN invariant 4).
+
+    ``error``: SQLAlchemy's wrapper, or the driver's own error (the outbox's commit)."""
+    driver_error = error.orig if isinstance(error, DBAPIError) else error
+    sqlstate = getattr(driver_error, "sqlstate", None)
     if sqlstate == "55P03":  # lock_not_available, from FOR UPDATE NOWAIT
         return Conflict(
             "Another terminal is changing this right now. Try again in a moment.",
@@ -248,7 +275,7 @@ def translate_db_error(error: DBAPIError) -> Exception:
         )
     if sqlstate in {"40001", "40P01"}:  # serialization failure / deadlock
         return Conflict("Another change got there first. Try again.", code="concurrent_change")
-    message = str(error.orig).lower()
+    message = str(driver_error).lower()
     if "database is locked" in message:
         return Conflict("The restaurant's database is busy. Try again.", code="busy")
     return error
