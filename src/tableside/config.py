@@ -24,9 +24,12 @@ class Settings:
     processor_timeout_s: float
     token_ttl_s: int
     recovery_interval_s: float
-    # Worker threads that run requests' database work, per server process (docs/benchmarks.md
-    # says how this was chosen), and the database connections each process may hold.
-    request_threads: int = 40
+    # Threads per server process that run requests' work (docs/benchmarks.md says how these
+    # were chosen): payments have their own, so that a slow card processor holding every
+    # payment thread never stops a server from seating or ringing. And the database
+    # connections each process may hold.
+    request_threads: int = 12
+    payment_threads: int = 12
     db_pool_size: int = 10
 
     @property
@@ -57,7 +60,8 @@ class Settings:
             processor_timeout_s=timeout,
             token_ttl_s=int(_float(env, "TABLESIDE_TOKEN_TTL_S", 12 * 3600)),
             recovery_interval_s=_float(env, "TABLESIDE_RECOVERY_INTERVAL_S", 2.0),
-            request_threads=_count(env, "TABLESIDE_REQUEST_THREADS", 40),
+            request_threads=_count(env, "TABLESIDE_REQUEST_THREADS", 12),
+            payment_threads=_count(env, "TABLESIDE_PAYMENT_THREADS", 12),
             db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 10),
         )
 

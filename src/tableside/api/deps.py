@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -87,15 +88,28 @@ async def read(
     return await run_in_threadpool(_in_unit, caller, action, allowed, doing, True)
 
 
-async def call(caller: Token, service: Callable[[Principal], T]) -> T:
-    """Run a use case that opens its own units (a refund, a void), as the caller."""
+async def call(
+    caller: Token, service: Callable[[Principal], T], *, limiter: CapacityLimiter | None = None
+) -> T:
+    """Run a use case that opens its own units (a refund, a void), as the caller;
+    ``limiter``: the threads it may use (default: the requests')."""
 
     def _run() -> T:
         with caller.db.reader() as uow:
             who = act_as(uow, caller)
         return service(who)
 
-    return await run_in_threadpool(_run)
+    return await to_thread.run_sync(_run, limiter=limiter)
+
+
+def payment_threads(request: Request) -> CapacityLimiter:
+    """The threads of this process for work that may wait on the card processor (made on
+    first use, in the app's event loop)."""
+    state = request.app.state
+    limiter: CapacityLimiter | None = getattr(state, "payment_threads", None)
+    if limiter is None:
+        limiter = state.payment_threads = CapacityLimiter(state.settings.payment_threads)
+    return limiter
 
 
 def _in_unit(

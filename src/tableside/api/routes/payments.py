@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from tableside.api.deps import Caller, call, write
+from tableside.api.deps import Caller, call, payment_threads, write
 from tableside.api.schemas import MAX_CENTS, Body, PathId, Text
 from tableside.domain.payment import Tender
 from tableside.domain.staff import FLOOR_ROLES
@@ -92,9 +92,15 @@ async def pay(
         cash_tendered_cents=body.cash_tendered_cents,
         split_part=body.split_part,
     )
-    # The token is checked in the settlement's own first transaction.
-    answer = await run_in_threadpool(
-        settlement.pay, caller, check_id, idempotency_key or "", payment
+    # The token is checked in the settlement's own first transaction. Payments run on
+    # threads of their own: one waiting on the processor never holds up the floor.
+    answer = await to_thread.run_sync(
+        settlement.pay,
+        caller,
+        check_id,
+        idempotency_key or "",
+        payment,
+        limiter=payment_threads(request),
     )
     return _json(answer)
 
@@ -114,6 +120,7 @@ async def refund(
         lambda who: refunds.refund(
             who, payment_id, idempotency_key or "", body.amount_cents, body.reason
         ),
+        limiter=payment_threads(request),
     )
     return _json(answer)
 
@@ -124,7 +131,11 @@ async def void_pending(payment_id: PathId, caller: Caller, request: Request) -> 
     that went through is recorded (409: refund it instead), otherwise the payment is voided
     and what it reserved is payable again."""
     settlement: Settlement = request.app.state.settlement
-    answer = await call(caller, lambda who: settlement.void_pending(who, payment_id))
+    answer = await call(
+        caller,
+        lambda who: settlement.void_pending(who, payment_id),
+        limiter=payment_threads(request),
+    )
     return JSONResponse({"payment": answer.body["payment"], "voided": True}, status_code=200)
 
 
