@@ -250,6 +250,13 @@ class Check(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # The floor's join: one restaurant's open checks, not its history (migration 0003).
+        Index(
+            "ix_checks_open_by_restaurant",
+            "restaurant_id",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()

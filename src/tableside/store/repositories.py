@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
@@ -182,7 +183,7 @@ _TERMS = select(m.Restaurant.tax_rate_bp, m.Restaurant.currency, m.Restaurant.ti
 _HAS_OPEN_CHECK = select(m.Check.id).where(
     m.Check.restaurant_id == _RESTAURANT,
     m.Check.table_id == bindparam("table_id"),
-    m.Check.status == "open",
+    m.Check.status == literal_column("'open'"),  # the partial index's own predicate
 )
 _MENU_ITEM_ROW = select(
     m.MenuItem.id, m.MenuItem.name, m.MenuItem.price_cents, m.MenuItem.available
@@ -265,7 +266,7 @@ _CLOSE_CHECK = (
 _OPEN_ON_TABLE = select(m.Check).where(
     m.Check.restaurant_id == _RESTAURANT,
     m.Check.table_id == bindparam("table_id"),
-    m.Check.status == "open",
+    m.Check.status == literal_column("'open'"),  # the partial indexes' own predicate
 )
 _OPEN_ON_TABLE_LOCKED = _OPEN_ON_TABLE.with_for_update(nowait=True)
 _NEXT_LINE_POSITION = select(func.max(m.CheckLine.position)).where(
@@ -306,7 +307,15 @@ _FLOOR_PLAN = (
         m.DiningTable.width,
         m.DiningTable.height,
     )
-    .outerjoin(m.Check, (m.Check.table_id == m.DiningTable.id) & (m.Check.status == "open"))
+    .outerjoin(
+        m.Check,
+        # The restaurant on the checks' side too, and 'open' written into the statement
+        # (not bound), so that the planner can use the partial index of the restaurant's
+        # open checks (migration 0003) even in a prepared statement's generic plan.
+        (m.Check.table_id == m.DiningTable.id)
+        & (m.Check.restaurant_id == _RESTAURANT)
+        & (m.Check.status == literal_column("'open'")),
+    )
     .where(m.DiningTable.restaurant_id == _RESTAURANT)
     .order_by(m.DiningTable.position, m.DiningTable.label)
 )
