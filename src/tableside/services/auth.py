@@ -24,8 +24,8 @@ from tableside.services.principal import Principal
 from tableside.services.views import RestaurantView, StaffView
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
-from tableside.store.repositories import TokenHolder, token_holder
-from tableside.store.unit_of_work import Database, UnitOfWork
+from tableside.store.repositories import TokenHolder
+from tableside.store.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
 # Wrong PINs that named nobody: this many per terminal address per window, then a pause.
@@ -207,16 +207,10 @@ def restaurant_view(restaurant: m.Restaurant) -> RestaurantView:
 def authenticate(uow: UnitOfWork, token: str) -> Principal:
     """Who a token belongs to; 401 unless it exists, is unexpired, unrevoked and its holder active.
 
-    The restaurant comes from the token's staff member, never from the request."""
+    The restaurant comes from the token's staff member, never from the request. One Core
+    statement on the unit's own connection, every request, no cache: a token revoked or
+    expired in the database is refused on its very next request."""
     return _principal(uow.staff.token_holder(hash_token(token)))
-
-
-def authenticate_request(db: Database, token: str) -> Principal:
-    """``authenticate`` for every API request: one statement on a pooled connection, with
-    no unit of work (no session, no entities) around it. The same checks, every time:
-    a revoked or expired token is refused on its very next request."""
-    with db.read_connection() as connection:
-        return _principal(token_holder(connection, hash_token(token)))
 
 
 def _principal(found: TokenHolder | None) -> Principal:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
-    func,
     insert,
     literal_column,
     select,
@@ -269,9 +268,6 @@ _OPEN_ON_TABLE = select(m.Check).where(
     m.Check.status == literal_column("'open'"),  # the partial indexes' own predicate
 )
 _OPEN_ON_TABLE_LOCKED = _OPEN_ON_TABLE.with_for_update(nowait=True)
-_NEXT_LINE_POSITION = select(func.max(m.CheckLine.position)).where(
-    m.CheckLine.check_id == bindparam("check_id")
-)
 _ITEM_GROUPS = (
     select(m.ModifierGroup)
     .where(
@@ -748,10 +744,6 @@ class Checks(Repository):
         return self.session.scalars(
             _CHECK_PAYMENTS, {"restaurant_id": self.restaurant_id, "check_id": check_id}
         ).all()
-
-    def next_line_position(self, check_id: str) -> int:
-        current = self.session.scalar(_NEXT_LINE_POSITION, {"check_id": check_id})
-        return (current or 0) + 1
 
     def closed_between(self, start: datetime, end: datetime) -> Sequence[m.Check]:
         return self.session.scalars(

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 import psycopg
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,10 +77,6 @@ class Database:
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self._writer = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._reader = sessionmaker(bind=self._read_engine, expire_on_commit=False)
-
-    def read_connection(self) -> Connection:
-        """A pooled connection for one read-only statement, without a unit of work."""
-        return self._read_engine.connect()
 
     @property
     def is_sqlite(self) -> bool:
