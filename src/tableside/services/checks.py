@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from tableside.domain import check as rules
 from tableside.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFound
@@ -43,24 +42,10 @@ class NewLine:
 
 
 class CheckLike(Protocol):
-    """What a check view reads of a check: an ORM ``Check`` or a Core ``CheckHead``."""
+    """The check whose rows and totals are read: an ORM ``Check`` or a Core ``CheckHead``."""
 
     @property
     def id(self) -> str: ...
-    @property
-    def table_id(self) -> str: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def guests(self) -> int: ...
-    @property
-    def opened_at(self) -> datetime: ...
-    @property
-    def closed_at(self) -> datetime | None: ...
-    @property
-    def split_plan(self) -> dict[str, Any] | None: ...
 
 
 class PaymentLike(Protocol):
@@ -111,10 +96,16 @@ def check_totals(
 ) -> tuple[rules.CheckTotals, int]:
     """The check's totals and what pending payments reserve of its balance."""
     rows = rows or check_rows(uow, check)
+    return _totals(rows, _line_amounts(rows.lines, rows.modifiers), _tax_rate_bp(uow, check))
+
+
+def _totals(
+    rows: CheckRows, amounts: list[rules.LineAmount], tax_rate_bp: int
+) -> tuple[rules.CheckTotals, int]:
     totals = rules.compute_totals(
-        _line_amounts(rows.lines, rows.modifiers),
+        amounts,
         _discounts(rows.discounts),
-        _tax_rate_bp(uow, check),
+        tax_rate_bp,
         [
             (p.amount_cents, p.tip_cents)
             for p in rows.payments
@@ -129,38 +120,20 @@ def _tax_rate_bp(uow: UnitOfWork, check: CheckLike) -> int:
     return check.tax_rate_bp if isinstance(check, CheckHead) else uow.restaurants.tax_rate_bp()
 
 
-def _table_label(uow: UnitOfWork, check: CheckLike) -> str:
-    return (
-        check.table_label if isinstance(check, CheckHead) else uow.tables.label_of(check.table_id)
-    )
-
-
-def view(uow: UnitOfWork, check: CheckLike, rows: CheckRows | None = None) -> CheckView:
+def view(uow: UnitOfWork, check: CheckHead, rows: CheckRows | None = None) -> CheckView:
     """The check as terminals see it: totals computed from its rows, never stored."""
     rows = rows or check_rows(uow, check)
-    lines, modifiers, discounts, payments = (
-        rows.lines,
-        rows.modifiers,
-        rows.discounts,
-        rows.payments,
-    )
-    amounts = _line_amounts(lines, modifiers)
-    totals = rules.compute_totals(
-        amounts,
-        _discounts(discounts),
-        _tax_rate_bp(uow, check),
-        [(p.amount_cents, p.tip_cents) for p in payments if p.status == PaymentStatus.CAPTURED],
-    )
-    reserved = sum(p.amount_cents for p in payments if p.status == PaymentStatus.PENDING)
+    amounts = _line_amounts(rows.lines, rows.modifiers)
+    totals, reserved = _totals(rows, amounts, check.tax_rate_bp)
     mods_by_line: dict[str, list[ModifierRow]] = defaultdict(list)
-    for modifier in modifiers:
+    for modifier in rows.modifiers:
         mods_by_line[modifier.line_id].append(modifier)
     amount_by_id = {amount.id: amount for amount in amounts}
     return CheckView(
         id=check.id,
         number=check.number,
         table_id=check.table_id,
-        table_label=_table_label(uow, check),
+        table_label=check.table_label,
         status=check.status,
         guests=check.guests,
         opened_at=check.opened_at,
@@ -184,11 +157,11 @@ def view(uow: UnitOfWork, check: CheckLike, rows: CheckRows | None = None) -> Ch
                 voided=line.voided_at is not None,
                 void_reason=line.void_reason,
             )
-            for line in lines
+            for line in rows.lines
         ],
         discounts=[
             DiscountView(id=d.id, line_id=d.line_id, kind=d.kind, value=d.value, reason=d.reason)
-            for d in discounts
+            for d in rows.discounts
         ],
         subtotal_cents=totals.subtotal_cents,
         discount_cents=totals.discount_cents,
@@ -200,8 +173,8 @@ def view(uow: UnitOfWork, check: CheckLike, rows: CheckRows | None = None) -> Ch
         payable_cents=payable_cents(totals.balance_cents, reserved)
         if check.status == rules.CheckStatus.OPEN
         else 0,
-        payments=[payment_view(p) for p in payments],
-        split=_split_view(check, payments),
+        payments=[payment_view(p) for p in rows.payments],
+        split=_split_view(check, rows.payments),
     )
 
 
@@ -221,7 +194,7 @@ def payment_view(payment: PaymentLike) -> PaymentView:
     )
 
 
-def _split_view(check: CheckLike, payments: Sequence[PaymentLike]) -> SplitView | None:
+def _split_view(check: CheckHead, payments: Sequence[PaymentLike]) -> SplitView | None:
     plan = check.split_plan
     if not plan:
         return None
@@ -244,7 +217,7 @@ def _split_view(check: CheckLike, payments: Sequence[PaymentLike]) -> SplitView 
 
 
 def _line_amounts(
-    lines: Sequence[LineRow | m.CheckLine], modifiers: Sequence[ModifierRow | m.LineModifier]
+    lines: Sequence[LineRow], modifiers: Sequence[ModifierRow]
 ) -> list[rules.LineAmount]:
     per_unit: dict[str, int] = defaultdict(int)
     for modifier in modifiers:
@@ -262,7 +235,7 @@ def _line_amounts(
     ]
 
 
-def _discounts(rows: Sequence[DiscountRow | m.CheckDiscount]) -> list[rules.Discount]:
+def _discounts(rows: Sequence[DiscountRow]) -> list[rules.Discount]:
     return [
         rules.Discount(id=d.id, kind=rules.DiscountKind(d.kind), value=d.value, line_id=d.line_id)
         for d in rows
@@ -447,10 +420,11 @@ def add_discount(
         line = uow.checks.line(check.id, line_id)
         if line.voided_at is not None:
             raise InvalidRequest("A voided line cannot be discounted.", code="already_voided")
-    lines, discounts = line_amounts_of(check_rows(uow, check))
+    rows = check_rows(uow, check)
+    lines, discounts = line_amounts_of(rows)
     new = rules.Discount(id=new_id("dc"), kind=kind, value=value, line_id=line_id)
     rules.validate_new_discount(lines, discounts, new)
-    totals, reserved = check_totals(uow, check)
+    totals, reserved = check_totals(uow, check, rows)
     discount = m.CheckDiscount(
         id=new.id,
         restaurant_id=who.restaurant_id,
@@ -487,12 +461,10 @@ def add_discount(
     return _announce(uow, check)
 
 
-def _announce(uow: UnitOfWork, check: CheckLike, current: CheckView | None = None) -> CheckView:
-    """Emit ``check.updated``; ``current``: the check's view, when the caller has built it."""
-    uow.session.flush()
-    if current is None:
-        current = view(uow, check)
-    return announce(uow, current)
+def _announce(uow: UnitOfWork, check: m.Check) -> CheckView:
+    """Emit ``check.updated`` for a check this unit changed as an ORM entity (the head and
+    rows are read after its changes are written)."""
+    return announce(uow, view(uow, uow.checks.head(check.id)))
 
 
 def announce(uow: UnitOfWork, current: CheckView) -> CheckView:
