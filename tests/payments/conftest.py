@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from harness import free_port
 
 from tableside.config import EMULATOR_API_KEY
 from tableside.payments.stripe_card import StripeCardProcessor
 
 STARTUP_TIMEOUT_S = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -25,13 +25,6 @@ from tableside.store.unit_of_work import Database
 WAIT_S = 10.0  # the longest any test waits for something that should take milliseconds
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def wait_for(condition: Any, timeout_s: float = WAIT_S, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():

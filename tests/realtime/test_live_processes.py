@@ -4,19 +4,17 @@ the terminals of every one, and a lost wake-up delays an event but never loses i
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from harness import Spawned, start_server
 from live_feed import (
     Feed,
     FeedServer,
     emit_burst,
     feed_settings,
-    free_port,
     log_of,
     restaurant_id,
     table_freed,
@@ -28,35 +26,6 @@ from terminal import Terminal
 from tableside.store.unit_of_work import Database
 
 PAYMENTS = "/api/v1/checks/{check_id}/payments"
-
-
-def serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tableside.api.asgi:app_from_env",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def up(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture
@@ -73,19 +42,13 @@ def two_servers(
         # from B to A in time. SQLite has no NOTIFY: between processes the poll is the wake-up.
         "TABLESIDE_OUTBOX_POLL_S": "0.2" if db.is_sqlite else "60",
     }
-    ports = [free_port(), free_port()]
-    processes = [serve(p, env, tmp_path / f"server-{p}.log") for p in ports]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    servers: list[Spawned] = []
     try:
-        for url, process in zip(urls, processes, strict=True):
-            wait_for(lambda u=url, p=process: up(u) or p.poll() is not None, 30, f"{url} up")
-            assert process.poll() is None, (tmp_path / f"server-{url[-5:]}.log").read_text()
-        yield urls[0], urls[1]
+        servers += [start_server(env), start_server(env)]
+        yield servers[0].url, servers[1].url
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
+        for server in servers:
+            server.stop()
 
 
 @pytest.mark.slow
