@@ -19,6 +19,10 @@ from tableside.domain import errors as e
 from tableside.store.unit_of_work import translate_db_error
 
 UNSTORABLE = "A value in the request cannot be stored (a number too large, or a NUL character)."
+RECONNECTED = (
+    "The connection to the database was lost. Try again; a payment retried with the same key "
+    "is never taken twice."
+)
 
 STATUS: dict[type[e.DomainError], int] = {
     e.NotAuthenticated: 401,
@@ -76,6 +80,8 @@ def install(app: FastAPI) -> None:
             return await _domain(request, translated)
         if isinstance(error, DataError):  # PostgreSQL refused a value: bad input
             return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+        if error.connection_invalidated:  # cut while in use; the pool has replaced it
+            return JSONResponse(error_body("database_unavailable", RECONNECTED), status_code=503)
         raise error  # a real fault: CatchAll answers 500 and logs it
 
     @app.exception_handler(OverflowError)

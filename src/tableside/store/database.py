@@ -1,5 +1,11 @@
 """Engines for the embedded SQLite default and for PostgreSQL.
 
+PostgreSQL: a pooled connection that sat unused for a while is pinged before it is lent
+(it may have been cut while idle: a database restart, a proxy's timeout); a busy one is
+not, because a ping is a round trip on every request. A connection cut while busy fails
+that one request with a 503 (``api/errors.py``), and the pool replaces all its
+connections of that age.
+
 SQLite: WAL, foreign keys on, and write transactions begin IMMEDIATE so that two writers
 serialize at BEGIN instead of failing later on an upgrade of a read lock. Read-only units
 use a deferred BEGIN and never block writers.
@@ -7,13 +13,19 @@ use a deferred BEGIN and never block writers.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 READ_ONLY = "tableside_read_only"
+# A connection idle longer than this is pinged before use.
+PING_AFTER_IDLE_S = 10.0
+_IDLE_SINCE = "tableside_idle_since"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -24,14 +36,32 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
-    return create_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_timeout=10,
+    engine = create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, for connections that were idle only:
+    a checkout that raises DisconnectionError makes the pool try a fresh connection."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"an idle connection no longer answers: {error}") from error
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:

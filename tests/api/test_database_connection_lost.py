@@ -1,0 +1,90 @@
+"""PostgreSQL cuts the server's connections (a restart, a failover, a proxy's timeout).
+
+A pooled connection is pinged only after it sat idle (store/database.py): a busy server
+does not pay a round trip per request for it. A connection cut while the server was busy
+fails one request with a 503 the terminal can retry, and the very next request works; one
+cut while idle is replaced before anyone notices.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from harness import RUNNING, LiveServer, pause_recovery_of_running_servers, settings_for
+from sqlalchemy.engine import make_url
+from terminal import Terminal
+
+from tableside.store import database
+
+
+@pytest.fixture
+def cut_server(
+    database_url: str,
+    emulator_url: str,
+    db: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """A server whose PostgreSQL connections carry a name of their own, to cut only them.
+
+    Its recovery loop is paused: a pass of it could meet the cut connection first."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL cuts connections; the embedded SQLite has none to cut")
+    name = f"cut-{uuid.uuid4().hex[:8]}"
+    url = make_url(database_url).update_query_dict({"application_name": name})
+    server = LiveServer(settings_for(url.render_as_string(False), emulator_url, tmp_path)).start()
+    server.app.state.cut_name = name
+    pause_recovery_of_running_servers(monkeypatch)
+    yield server.url
+    server.stop()
+
+
+def _cut_connections(database_url: str, application_name: str) -> int:
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        cut = admin.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            [application_name],
+        ).fetchone()
+    assert cut is not None
+    return int(cut[0])
+
+
+def _name(server_url: str) -> str:
+    return str(RUNNING[server_url].app.state.cut_name)
+
+
+def test_a_tap_after_the_database_cut_a_busy_server_off_gets_a_503_and_the_next_tap_works(
+    cut_server: str, database_url: str
+) -> None:
+    waiter = Terminal(cut_server)
+    check = waiter.seat("T3")
+    assert _cut_connections(database_url, _name(cut_server)) >= 1
+
+    cut_off = waiter.get(f"/checks/{check['id']}")
+    assert cut_off.status_code == 503, cut_off.text
+    assert cut_off.json()["error"]["code"] == "database_unavailable"
+    assert "Try again" in cut_off.json()["error"]["message"]
+
+    again = waiter.get(f"/checks/{check['id']}")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "open"
+
+
+def test_a_connection_cut_while_the_server_sat_idle_is_replaced_before_anyone_notices(
+    cut_server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waiter = Terminal(cut_server)
+    check = waiter.seat("T4")
+    # Every connection counts as idle: each is pinged before it is lent.
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
+    assert _cut_connections(database_url, _name(cut_server)) >= 1
+
+    after = waiter.get(f"/checks/{check['id']}")
+    assert after.status_code == 200, after.text
+    assert after.json()["table_label"] == "T4"
