@@ -117,7 +117,7 @@ def find(uow: UnitOfWork, key: str, *, serialized: bool = False) -> KeyRow | Non
     BEGIN). Either way the lookup is a statement of its own, after the lock: its snapshot
     must include what the request that held the lock before us committed.
     """
-    connection = uow.session.connection()
+    connection = uow.connection()
     if not serialized and not uow.db.is_sqlite:
         held = connection.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
         if not held:
@@ -187,9 +187,7 @@ def take_lease(uow: UnitOfWork, row: KeyRow, lease_s: float) -> bool:
     now = utcnow()
     if lease_active(row, now):
         return False
-    uow.session.connection().execute(
-        _SET_LEASE, {"key_id": row.id, "until": now + timedelta(seconds=lease_s)}
-    )
+    uow.defer(_SET_LEASE, {"key_id": row.id, "until": now + timedelta(seconds=lease_s)})
     return True
 
 
@@ -215,7 +213,7 @@ def create(
         response_body=None if response is None else response.body,
         locked_until=now + timedelta(seconds=lease_s) if response is None else None,
     )
-    uow.session.connection().execute(
+    uow.defer(
         _INSERT,
         {
             "id": row.id,
@@ -235,7 +233,7 @@ def create(
 
 def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> KeyRow:
     found = _row(
-        uow.session.connection()
+        uow.connection()
         .execute(
             _BY_RESOURCE_LOCKED if lock else _BY_RESOURCE,
             {"restaurant_id": uow.restaurant, "resource_id": resource_id},
@@ -249,11 +247,10 @@ def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> Key
 
 def finish(uow: UnitOfWork, row: KeyRow, response: StoredResponse | None) -> None:
     """Store the final response (None: not final, e.g. 504) and release the lease."""
-    connection = uow.session.connection()
     if response is None:
-        connection.execute(_RELEASE, {"key_id": row.id})
+        uow.defer(_RELEASE, {"key_id": row.id})
     else:
-        connection.execute(
+        uow.defer(
             _FINISH, {"key_id": row.id, "status": response.status_code, "body": response.body}
         )
 
@@ -261,7 +258,7 @@ def finish(uow: UnitOfWork, row: KeyRow, response: StoredResponse | None) -> Non
 def prune(uow: UnitOfWork, older_than: timedelta = RETENTION) -> int:
     """Forget finished keys older than ``older_than`` (72 h: longer than any retry)."""
     cutoff = utcnow() - older_than
-    result = uow.session.connection().execute(
+    result = uow.connection().execute(
         delete(_KEYS).where(_KEYS.c.created_at < cutoff, _KEYS.c.response_status.is_not(None))
     )
     return int(result.rowcount)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import (
     BindParameter,
     Connection,
+    Executable,
     Row,
     Select,
     Table,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tableside.domain.errors import NotFound
+from tableside.store import deferred
 from tableside.store import models as m
 from tableside.store.rows import (
     CheckHead,
@@ -343,9 +345,15 @@ class Repository:
 
     def _core(self) -> Connection:
         """The unit's connection for a Core statement, after writing this unit's pending ORM
-        changes (a Core read must see them, as an ORM query would)."""
+        changes and deferred writes (a Core read must see them, as an ORM query would)."""
         self.session.flush()
+        deferred.send_now(self.session)
         return self.session.connection()
+
+    def _write(self, statement: Executable, params: deferred.Params) -> None:
+        """A write whose failure may wait for the commit: sent with it where the database
+        allows (store/deferred.py)."""
+        deferred.defer(self.session, statement, params)
 
     def _get(self, model: type[Model], id_: str, what: str, *, lock: bool = False) -> Model:
         if not lock:
@@ -592,7 +600,7 @@ class Checks(Repository):
         at: datetime,
         settled_at: datetime | None,
     ) -> None:
-        self._core().execute(
+        self._write(
             _INSERT_PAYMENT,
             {
                 "id": payment.id,
@@ -627,7 +635,7 @@ class Checks(Repository):
         self._core().execute(_INSERT_CHECK, values | {"restaurant_id": self.restaurant_id})
 
     def insert_line(self, line: LineRow, *, check_id: str, created_by: str, at: datetime) -> None:
-        self._core().execute(
+        self._write(
             _INSERT_LINE,
             {
                 "id": line.id,
@@ -648,7 +656,7 @@ class Checks(Repository):
     def insert_modifiers(self, modifiers: Sequence[ModifierRow], ids: Sequence[str]) -> None:
         if not modifiers:
             return
-        self._core().execute(
+        self._write(
             _INSERT_MODIFIER,
             [
                 {
@@ -664,10 +672,10 @@ class Checks(Repository):
         )
 
     def insert_ticket(self, values: dict[str, Any]) -> None:
-        self._core().execute(_INSERT_TICKET, values | {"restaurant_id": self.restaurant_id})
+        self._write(_INSERT_TICKET, values | {"restaurant_id": self.restaurant_id})
 
     def mark_sent(self, line_ids: Sequence[str], ticket_id: str, at: datetime) -> None:
-        self._core().execute(
+        self._write(
             _MARK_SENT,
             {
                 "scope_restaurant_id": self.restaurant_id,
@@ -679,20 +687,18 @@ class Checks(Repository):
 
     def touch(self, check_id: str) -> None:
         """A new version of the check (its lines, discounts or plan changed)."""
-        self._core().execute(
-            _TOUCH_CHECK, {"scope_restaurant_id": self.restaurant_id, "check_id": check_id}
-        )
+        self._write(_TOUCH_CHECK, {"scope_restaurant_id": self.restaurant_id, "check_id": check_id})
 
     def set_split_plan(self, check_id: str, plan: dict[str, Any] | None) -> None:
         """Replace the check's split plan (None: no split), as a new version of it."""
-        self._core().execute(
+        self._write(
             _SET_SPLIT,
             {"scope_restaurant_id": self.restaurant_id, "check_id": check_id, "plan": plan},
         )
 
     def record_outcome(self, payment: PaymentRow, settled_at: datetime) -> None:
         """Write a pending payment's final status (and what the processor said)."""
-        self._core().execute(
+        self._write(
             _PAYMENT_OUTCOME,
             {
                 "scope_restaurant_id": self.restaurant_id,
@@ -706,7 +712,7 @@ class Checks(Repository):
         )
 
     def close(self, check_id: str, at: datetime) -> None:
-        self._core().execute(
+        self._write(
             _CLOSE_CHECK,
             {"scope_restaurant_id": self.restaurant_id, "check_id": check_id, "at": at},
         )

@@ -17,11 +17,12 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 import psycopg
-from sqlalchemy import Engine, Table, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, Executable, Table, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tableside.domain.errors import Conflict
+from tableside.store import deferred
 from tableside.store import repositories as repos
 from tableside.store.counters import increment_counter
 from tableside.store.database import READ_ONLY, is_sqlite
@@ -32,16 +33,19 @@ BUSY = "busy"  # a row another transaction holds this instant (FOR UPDATE NOWAIT
 CommitListener = Callable[[str, int], None]  # (restaurant_id, last committed seq)
 
 # The unit's audit rows, the counter increment, the events and the wake-up (delivered only
-# if the transaction commits) in one statement, sent with its COMMIT in one round trip
-# (psycopg's pipeline mode, in ``_commit_with_outbox_postgresql``).
-_OUTBOX_POSTGRESQL = """
-    WITH audit AS (
+# if the transaction commits) in one statement, sent with the unit's deferred writes and its
+# COMMIT in one round trip (psycopg's pipeline mode, in ``_commit_postgresql``). A unit with
+# audit rows and no events sends only the first part.
+_AUDIT_POSTGRESQL = """
         INSERT INTO audit_log (restaurant_id, staff_id, action, entity_type, entity_id,
                                details, at)
         SELECT %(restaurant)s, a.staff_id, a.action, a.entity_type, a.entity_id, a.details, a.at
         FROM jsonb_to_recordset(CAST(%(audit)s AS jsonb)) AS a(
             staff_id text, action text, entity_type text, entity_id text, details json,
             at timestamptz)
+"""
+_OUTBOX_POSTGRESQL = f"""
+    WITH audit AS ({_AUDIT_POSTGRESQL}
     ), counter AS (
         INSERT INTO outbox_counters (restaurant_id, last_seq) VALUES (%(restaurant)s, %(count)s)
         ON CONFLICT (restaurant_id)
@@ -77,6 +81,7 @@ class Database:
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self._writer = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._reader = sessionmaker(bind=self._read_engine, expire_on_commit=False)
+        deferred.install(self._writer)
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,6 +120,8 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = self._factory()
+        if not self.read_only and not self.db.is_sqlite:
+            deferred.enable(self.session)  # its last writes go with its COMMIT
         self.session.begin()
         self._bind_repositories()
         return self
@@ -161,6 +168,16 @@ class UnitOfWork:
             raise RuntimeError("this unit of work is not scoped to a restaurant")
         return self.restaurant_id
 
+    def connection(self) -> Connection:
+        """The unit's connection for a Core read: everything the unit wrote is visible."""
+        self.session.flush()
+        deferred.send_now(self.session)
+        return self.session.connection()
+
+    def defer(self, statement: Executable, params: deferred.Params) -> None:
+        """A Core write whose failure may wait for the commit (store/deferred.py)."""
+        deferred.defer(self.session, statement, params)
+
     def emit(self, type_: str, data: dict[str, Any]) -> None:
         """An event for every terminal of the restaurant, sent only if this unit commits."""
         self._events.append(_PendingEvent(type_, data))
@@ -183,8 +200,8 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.session.flush()
         try:
-            if self._events and not self.db.is_sqlite:
-                self._committed_seq = self._commit_with_outbox_postgresql()
+            if not self.db.is_sqlite:
+                self._committed_seq = self._commit_postgresql()
             else:
                 if self._audit:
                     # Core, all rows in one statement: audit rows are never read back.
@@ -219,37 +236,47 @@ class UnitOfWork:
         )
         return last
 
-    def _commit_with_outbox_postgresql(self) -> int:
-        """Write the audit rows and the events, take their numbers and COMMIT, in one round
-        trip: the restaurant's counter row stays locked only while PostgreSQL works.
+    def _commit_postgresql(self) -> int | None:
+        """Send the deferred writes, the audit rows and the events, take the events' numbers
+        and COMMIT, in one round trip; the events' last number (None without events).
 
-        Sent as separate round trips, the counter was held from the outbox statement until
-        this thread next won the GIL to send COMMIT, and every other writer of the
-        restaurant queued behind it (docs/benchmarks.md, third round). The transaction is
-        committed here, on the driver's connection; the session's commit that follows
-        finds nothing left to do.
+        The restaurant's counter row stays locked only while PostgreSQL works. Sent as
+        separate round trips, the counter was held from the outbox statement until this
+        thread next won the GIL to send COMMIT, and every other writer of the restaurant
+        queued behind it (docs/benchmarks.md, third round). The transaction is committed
+        here, on the driver's connection; the session's commit that follows finds nothing
+        left to do.
         """
-        events = [{"type": e.type, "data": e.data} for e in self._events]
-        audit = [entry | {"at": entry["at"].isoformat()} for entry in self._audit]
-        driver = cast(
-            "psycopg.Connection[Any]", self.session.connection().connection.driver_connection
-        )
+        writes = deferred.take(self.session)
+        if not (writes or self._events or self._audit):
+            return None
+        connection = self.session.connection()
+        driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+        outbox = driver.cursor()
         with driver.pipeline():
-            cursor = driver.cursor()
-            cursor.execute(
-                _OUTBOX_POSTGRESQL,
-                {
-                    "restaurant": self.restaurant,
-                    "count": len(events),
-                    "events": json.dumps(events),
-                    "audit": json.dumps(audit),
-                    "at": utcnow(),
-                },
-            )
+            for statement, params in writes:
+                connection.execute(statement, params)
+            if self._events:
+                outbox.execute(_OUTBOX_POSTGRESQL, self._outbox_params())
+            elif self._audit:
+                outbox.execute(_AUDIT_POSTGRESQL, self._outbox_params())
             driver.commit()
-        row = cursor.fetchone()
+        if not self._events:
+            return None
+        row = outbox.fetchone()
         assert row is not None
         return int(row[0])
+
+    def _outbox_params(self) -> dict[str, Any]:
+        events = [{"type": e.type, "data": e.data} for e in self._events]
+        audit = [entry | {"at": entry["at"].isoformat()} for entry in self._audit]
+        return {
+            "restaurant": self.restaurant,
+            "count": len(events),
+            "events": json.dumps(events),
+            "audit": json.dumps(audit),
+            "at": utcnow(),
+        }
 
     def last_event_seq(self) -> int:
         seq = self.session.scalar(
@@ -263,6 +290,10 @@ def translate_db_error(error: DBAPIError | psycopg.Error) -> Exception:
 
     ``error``: SQLAlchemy's wrapper, or the driver's own error (the outbox's commit)."""
     driver_error = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(error, psycopg.IntegrityError):
+        # A deferred write's constraint, reported by the commit's pipeline: the same
+        # IntegrityError its own round trip would have raised (store/deferred.py).
+        return IntegrityError(None, None, error)
     sqlstate = getattr(driver_error, "sqlstate", None)
     if sqlstate == "55P03":  # lock_not_available, from FOR UPDATE NOWAIT
         return Conflict(

@@ -1,0 +1,77 @@
+"""Writes sent with the commit: a unit's last writes travel with its COMMIT.
+
+A request's writes mostly come last: read the check under its lock, decide, then insert
+the payment, close the check, record the key. Nothing in the unit reads those rows back,
+so on PostgreSQL they need not each wait for their own round trip. ``defer`` queues such
+a Core statement; the unit of work sends the queue, its outbox statement and COMMIT in
+one pipeline (psycopg's pipeline mode), so a cash settle's five final statements cost
+one round trip instead of five. Each round trip is also a moment in which the thread gives
+up the GIL and the transaction holds its locks while it waits to get the GIL back.
+
+Reading never misses a deferred write: the queue is sent first, in order, before anything
+else runs in the unit (a repository's read, an ORM query, an ORM flush). A constraint a
+deferred write breaks is raised at the latest by the commit, as the same IntegrityError
+(``unit_of_work.translate_db_error``), and nothing of the unit is kept.
+
+SQLite has no pipeline and no round trips: there a deferred write runs at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Executable, event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+_QUEUE = "tableside_deferred_writes"
+
+
+def enable(session: Session) -> None:
+    """Let this session's unit defer writes (PostgreSQL units)."""
+    session.info[_QUEUE] = []
+
+
+def defer(session: Session, statement: Executable, params: Params) -> None:
+    """Run ``statement`` now, or queue it for the commit when the unit may defer."""
+    # Whatever the unit changed through the ORM before this write goes first.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    queue: list[tuple[Executable, Params]] | None = session.info.get(_QUEUE)
+    if queue is None:
+        session.connection().execute(statement, params)
+    else:
+        queue.append((statement, params))
+
+
+def take(session: Session) -> list[tuple[Executable, Params]]:
+    """Empty the queue and hand over what was in it (the caller sends it)."""
+    queue: list[tuple[Executable, Params]] | None = session.info.get(_QUEUE)
+    if not queue:
+        return []
+    taken = list(queue)
+    queue.clear()
+    return taken
+
+
+def send_now(session: Session) -> None:
+    """Run the queued writes, in order, before the unit reads or flushes anything else."""
+    pending = take(session)
+    if pending:
+        connection = session.connection()
+        for statement, params in pending:
+            connection.execute(statement, params)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Send the queue before any ORM query or flush of a session this factory makes."""
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _before_query(state: ORMExecuteState) -> None:
+        send_now(state.session)
+
+    @event.listens_for(factory, "before_flush")
+    def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        send_now(session)
