@@ -76,9 +76,9 @@ class CheckRows:
     """A check's lines, modifiers, discounts and payments as read once in a unit (as plain
     Core rows: store/rows.py).
 
-    Only for a caller that holds the check's row lock and changes none of them except by
-    appending to ``payments`` (a settle): then nothing else can change them either, and
-    the totals and the view need not read them again."""
+    Only for a caller that holds the check's row lock and changes none of them except its
+    own payment in ``payments`` (a settle appends it, or applies its outcome): then nothing
+    else can change them either, and the totals and the view need not read them again."""
 
     lines: Sequence[LineRow]
     modifiers: Sequence[ModifierRow]

@@ -321,8 +321,10 @@ class Settlement:
                 return _timeout_answer(payment)
             now = utcnow()
             payment = _outcome(payment, result, voided_by=voided_by)
-            uow.checks.record_outcome(payment, now)
+            # Read once under the lock; the outcome is written, and applied to what was read.
             rows = check_service.check_rows(uow, check)
+            rows.payments = [payment if p.id == payment.id else p for p in rows.payments]
+            uow.checks.record_outcome(payment, now)
             answer = _apply(uow, check, payment, rows, now, voided_by=voided_by)
             keys.finish(uow, row, keys.StoredResponse(answer.status_code, answer.body))
             checkpoint("payment.before_commit")
