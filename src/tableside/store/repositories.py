@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tableside.domain.errors import NotFound
-from tableside.store import deferred
+from tableside.store import batched, deferred
 from tableside.store import models as m
 from tableside.store.rows import (
     CheckHead,
@@ -136,7 +136,13 @@ _MODIFIER_ROWS = select(
     m.LineModifier.price_cents,
 ).where(
     m.LineModifier.restaurant_id == _RESTAURANT,
-    m.LineModifier.line_id.in_(bindparam("line_ids", expanding=True)),
+    # By the check, not by its lines' ids: read in the same round trip as the lines.
+    m.LineModifier.line_id.in_(
+        select(m.CheckLine.id).where(
+            m.CheckLine.restaurant_id == _RESTAURANT,
+            m.CheckLine.check_id == bindparam("check_id"),
+        )
+    ),
 )
 _DISCOUNT_ROWS = (
     select(
@@ -563,23 +569,22 @@ class Checks(Repository):
         self, check_id: str
     ) -> tuple[list[LineRow], list[ModifierRow], list[DiscountRow], list[PaymentRow]]:
         """The check's lines, their modifiers, its discounts and its payments as plain rows."""
-        connection = self._core()
         scope = {"restaurant_id": self.restaurant_id, "check_id": check_id}
-        lines = [_line(row) for row in connection.execute(_LINE_ROWS, scope)]
-        modifiers = (
+        lines, modifiers, discounts, payments = batched.read_together(
+            self._core(),
             [
-                ModifierRow(*row)
-                for row in connection.execute(
-                    _MODIFIER_ROWS,
-                    {"restaurant_id": self.restaurant_id, "line_ids": [x.id for x in lines]},
-                )
-            ]
-            if lines
-            else []
+                (_LINE_ROWS, scope),
+                (_MODIFIER_ROWS, scope),
+                (_DISCOUNT_ROWS, scope),
+                (_PAYMENT_ROWS, scope),
+            ],
         )
-        discounts = [DiscountRow(*row) for row in connection.execute(_DISCOUNT_ROWS, scope)]
-        payments = [_payment(row) for row in connection.execute(_PAYMENT_ROWS, scope)]
-        return lines, modifiers, discounts, payments
+        return (
+            [_line(row) for row in lines],
+            [ModifierRow(*row) for row in modifiers],
+            [DiscountRow(*row) for row in discounts],
+            [_payment(row) for row in payments],
+        )
 
     def payment_row(self, payment_id: str) -> PaymentRow:
         found = (

@@ -1,0 +1,78 @@
+"""Several reads of one unit in one round trip (PostgreSQL's pipeline mode).
+
+Reading a check means four selects: its lines, their modifiers, its discounts and its
+payments. None needs another's answer, so on PostgreSQL they are sent together and
+answered together: one round trip instead of four, on the unit's own connection and
+transaction. Each select is compiled once by SQLAlchemy for the dialect, executed by
+psycopg in its pipeline, and its values converted by each column type's own result
+processor, so a row is what SQLAlchemy's execution would have returned. SQLite has no
+round trips to save: there each select simply runs through SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy import Connection, Dialect, Select
+
+AnySelect = Select[*tuple[Any, ...]]
+Read = tuple[AnySelect, Mapping[str, Any]]
+Rows = Sequence[Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+_COMPILED: dict[tuple[int, str], _Compiled] = {}
+
+
+def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
+    """Each read's rows, in order. The caller has sent the unit's pending writes."""
+    if connection.dialect.name != "postgresql":
+        return [connection.execute(statement, params).all() for statement, params in reads]
+    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+    compiled = [_compile(statement, connection.dialect) for statement, _ in reads]
+    cursors = []
+    with driver.pipeline():
+        for (_, params), plan in zip(reads, compiled, strict=True):
+            cursor = driver.cursor()
+            cursor.execute(plan.sql, params)
+            cursors.append(cursor)
+    return [
+        _convert(cursor.fetchall(), plan) for cursor, plan in zip(cursors, compiled, strict=True)
+    ]
+
+
+def _compile(statement: AnySelect, dialect: Dialect) -> _Compiled:
+    key = (id(statement), dialect.name)
+    found = _COMPILED.get(key)
+    if found is None:
+        sql = str(statement.compile(dialect=dialect))
+        if "POSTCOMPILE" in sql:
+            raise ValueError("a batched read cannot take an expanding IN parameter")
+        processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+        found = _COMPILED[key] = _Compiled(sql, processors)
+        _KEEP.append(statement)  # its id stays its own while the entry lives
+    return found
+
+
+_KEEP: list[AnySelect] = []
+
+
+def _convert(rows: list[tuple[Any, ...]], plan: _Compiled) -> Rows:
+    if not any(plan.processors):
+        return rows
+    processors = plan.processors
+    return [
+        tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True))
+        for row in rows
+    ]

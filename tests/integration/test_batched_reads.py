@@ -1,0 +1,121 @@
+"""A check's rows read together (store/batched.py: one round trip on PostgreSQL) are the
+rows SQLAlchemy's own execution returns, on both databases, whatever the session's zone."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from datetime import UTC, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, insert, text, update
+from test_store_invariants import principal, table_ids
+
+from tableside.services import checks, floor, kitchen
+from tableside.services.principal import Principal
+from tableside.store import models as m
+from tableside.store import repositories as repos
+from tableside.store.unit_of_work import Database
+
+_LINES: Table = m.CheckLine.__table__  # type: ignore[assignment]
+_PAYMENTS: Table = m.Payment.__table__  # type: ignore[assignment]
+_DISCOUNTS: Table = m.CheckDiscount.__table__  # type: ignore[assignment]
+
+
+def _a_busy_check(db: Database, who: Principal) -> str:
+    """Two rung lines (one with modifiers) sent to the kitchen, one voided, a discount and
+    a payment: every kind of row, with datetimes set and unset."""
+    with db.unit(who.restaurant_id, who.staff_id) as uow:
+        check = floor.seat(uow, who, table_ids(db, who)[2], 3)
+        items = uow.menu.items()
+        groups = {g.menu_item_id: g for g in uow.menu.groups()}
+        with_options = next(item for item in items if item.id in groups)
+        options = uow.menu.options([groups[with_options.id].id])
+        chosen = tuple(o.id for o in options[: groups[with_options.id].max_choices])
+        plain = next(item for item in items if item.id not in groups and item.available)
+        checks.add_line(uow, who, check.id, checks.NewLine(with_options.id, 1, 1, chosen))
+        first = checks.add_line(uow, who, check.id, checks.NewLine(plain.id, 2, 2))
+        kitchen.send(uow, who, check.id)
+        checks.add_line(uow, who, check.id, checks.NewLine(plain.id, 3, 1, note="no salt"))
+        voided = first.lines[-1].id
+        uow.defer(
+            update(_LINES)
+            .where(_LINES.c.id == voided)
+            .values(voided_at=m.utcnow() - timedelta(minutes=3), void_reason="sent back"),
+            {},
+        )
+        uow.defer(
+            insert(_DISCOUNTS),
+            {
+                "id": m.new_id("dsc"),
+                "restaurant_id": who.restaurant_id,
+                "check_id": check.id,
+                "line_id": None,
+                "kind": "percent",
+                "value": 1000,
+                "reason": "regulars",
+                "created_by": who.staff_id,
+                "created_at": m.utcnow(),
+            },
+        )
+        uow.defer(insert(_PAYMENTS), _cash(who, check.id))
+        uow.commit()
+        return check.id
+
+
+def _cash(who: Principal, check_id: str) -> dict[str, Any]:
+    return {
+        "id": m.new_id("pay"),
+        "restaurant_id": who.restaurant_id,
+        "check_id": check_id,
+        "idempotency_key": m.new_id("key"),
+        "tender": "cash",
+        "status": "captured",
+        "amount_cents": 1000,
+        "tip_cents": 100,
+        "cash_tendered_cents": 2000,
+        "change_cents": 900,
+        "payment_method": None,
+        "split_part": None,
+        "processor_payment_id": None,
+        "failure_code": None,
+        "failure_message": None,
+        "refunded_cents": 0,
+        "created_by": who.staff_id,
+        "created_at": m.utcnow(),
+        "settled_at": m.utcnow(),
+    }
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_a_checks_rows_read_together_are_the_rows_sqlalchemy_returns(
+    db: Database, zone: str
+) -> None:
+    who = principal(db)
+    check_id = _a_busy_check(db, who)
+    with db.reader(who.restaurant_id) as uow:
+        connection = uow.connection()
+        if not db.is_sqlite:  # timestamps come back in the session's zone
+            connection.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
+        lines, modifiers, discounts, payments = uow.checks.contents(check_id)
+        scope = {"restaurant_id": who.restaurant_id, "check_id": check_id}
+        expected = [
+            [tuple(row) for row in connection.execute(statement, scope)]
+            for statement in (
+                repos._LINE_ROWS,
+                repos._MODIFIER_ROWS,
+                repos._DISCOUNT_ROWS,
+                repos._PAYMENT_ROWS,
+            )
+        ]
+    assert [[astuple(row) for row in rows] for rows in (lines, modifiers, discounts)] == (
+        expected[:3]
+    )
+    assert [astuple(row) for row in payments] == expected[3]
+    assert len(lines) == 3 and modifiers and len(discounts) == 1 and len(payments) == 1
+    stamped = [line.sent_at for line in lines if line.sent_at] + [
+        line.voided_at for line in lines if line.voided_at
+    ]
+    assert len(stamped) == 3
+    assert all(moment.utcoffset() == timedelta(0) for moment in stamped)
+    assert all(moment.astimezone(UTC) == moment for moment in stamped)
