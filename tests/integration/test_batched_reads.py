@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import Table, insert, text, update
 from test_store_invariants import principal, table_ids
 
+from tableside.domain.errors import Conflict
 from tableside.services import checks, floor, kitchen
 from tableside.services.principal import Principal
 from tableside.store import models as m
 from tableside.store import repositories as repos
-from tableside.store.unit_of_work import Database
+from tableside.store.unit_of_work import BUSY, Database
 
 _LINES: Table = m.CheckLine.__table__  # type: ignore[assignment]
 _PAYMENTS: Table = m.Payment.__table__  # type: ignore[assignment]
@@ -119,3 +120,20 @@ def test_a_checks_rows_read_together_are_the_rows_sqlalchemy_returns(
     assert len(stamped) == 3
     assert all(moment.utcoffset() == timedelta(0) for moment in stamped)
     assert all(moment.astimezone(UTC) == moment for moment in stamped)
+
+
+def test_a_check_locked_by_another_terminal_is_a_409_at_once_and_its_rows_are_not_read(
+    db: Database,
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite serializes writers at BEGIN IMMEDIATE: there is no row lock")
+    who = principal(db)
+    check_id = _a_busy_check(db, who)
+    with db.unit(who.restaurant_id, who.staff_id) as holder:
+        holder.checks.head(check_id, lock=True)
+        with pytest.raises(Conflict) as refused, db.unit(who.restaurant_id) as other:
+            checks.read_check(other, check_id, lock=True)
+    assert refused.value.code == BUSY
+    with db.unit(who.restaurant_id) as after:  # the lock went with its holder
+        head, rows, _ = checks.read_check(after, check_id, lock=True)
+    assert head.id == check_id and len(rows.lines) == 3

@@ -26,9 +26,17 @@ from tableside.services.views import (
     SplitPartView,
     SplitView,
 )
+from tableside.store import batched
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
-from tableside.store.rows import CheckHead, DiscountRow, LineRow, MenuItemRow, ModifierRow
+from tableside.store.rows import (
+    CheckHead,
+    DiscountRow,
+    LineRow,
+    MenuItemRow,
+    ModifierChoice,
+    ModifierRow,
+)
 from tableside.store.unit_of_work import UnitOfWork
 
 
@@ -89,6 +97,22 @@ class CheckRows:
 def check_rows(uow: UnitOfWork, check: CheckLike) -> CheckRows:
     lines, modifiers, discounts, payments = uow.checks.contents(check.id)
     return CheckRows(lines, modifiers, discounts, list(payments))
+
+
+def read_check(
+    uow: UnitOfWork,
+    check_id: str,
+    *,
+    lock: bool = False,
+    wait: bool = False,
+    also: Sequence[batched.Read] = (),
+) -> tuple[CheckHead, CheckRows, list[batched.Rows]]:
+    """The check (locked if asked: see ``Checks.head``), its rows and the ``also`` reads,
+    all read in one round trip."""
+    head, (lines, modifiers, discounts, payments), extra = uow.checks.read(
+        check_id, lock=lock, wait=wait, also=also
+    )
+    return head, CheckRows(lines, modifiers, discounts, list(payments)), extra
 
 
 def check_totals(
@@ -249,7 +273,8 @@ def line_amounts_of(rows: CheckRows) -> tuple[list[rules.LineAmount], list[rules
 
 def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
     """One check of the caller's restaurant (404 for any other)."""
-    return view(uow, uow.checks.head(check_id))
+    head, rows, _ = read_check(uow, check_id)
+    return view(uow, head, rows)
 
 
 def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> CheckView:
@@ -257,12 +282,14 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
     rules.validate_seat_and_quantity(new.seat, new.quantity)
     if len(new.note) > 500:
         raise InvalidRequest("A note can be at most 500 characters.")
-    check = uow.checks.head(check_id, lock=True)
+    # Read once under the check's lock, with the menu item and its choices: the view below
+    # is these rows plus the new line.
+    check, rows, (item_rows, choice_rows) = read_check(
+        uow, check_id, lock=True, also=uow.menu.item_reads(new.menu_item_id)
+    )
     rules.require_open(rules.CheckStatus(check.status))
-    item = _orderable_item(uow, new.menu_item_id)
-    options = _chosen_options(uow, item, new.modifier_option_ids)
-    # Read once under the check's lock: the view below is these rows plus the new line.
-    rows = check_rows(uow, check)
+    item = _orderable_item(uow, new.menu_item_id, item_rows)
+    options = _chosen_options(item, uow.menu.choices_found(choice_rows), new.modifier_option_ids)
     now = utcnow()
     line = LineRow(
         id=new_id("ln"),
@@ -297,9 +324,9 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
     return announce(uow, view(uow, replace(check, split_plan=None), rows))
 
 
-def _orderable_item(uow: UnitOfWork, item_id: str) -> MenuItemRow:
+def _orderable_item(uow: UnitOfWork, item_id: str, rows: batched.Rows) -> MenuItemRow:
     try:
-        item = uow.menu.item_row(item_id)
+        item = uow.menu.item_found(item_id, rows)
     except NotFound as error:
         raise InvalidRequest(f"There is no menu item {item_id!r}.", code="unknown_item") from error
     if not item.available:
@@ -315,10 +342,11 @@ class _Option:
     price_cents: int
 
 
-def _chosen_options(uow: UnitOfWork, item: MenuItemRow, option_ids: Sequence[str]) -> list[_Option]:
+def _chosen_options(
+    item: MenuItemRow, choices: Sequence[ModifierChoice], option_ids: Sequence[str]
+) -> list[_Option]:
     if len(set(option_ids)) != len(option_ids):
         raise InvalidRequest("A modifier option was chosen twice.", code="bad_modifiers")
-    choices = uow.menu.choices(item.id)
     groups = {c.group_id: c for c in choices}  # in menu order
     by_id = {
         c.option_id: _Option(

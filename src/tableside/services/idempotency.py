@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 
 from tableside.domain.errors import Conflict, DomainError, InvalidRequest
+from tableside.store import batched
 from tableside.store import models as m
 from tableside.store.models import new_id, utcnow
 from tableside.store.rows import KeyRow
@@ -151,6 +152,22 @@ class Resume:
     resource_id: str
 
 
+def lookup(uow: UnitOfWork, key: str) -> batched.Read:
+    """``find``'s read, for a caller that holds the lock every request with this key takes
+    first, to read it in one round trip with its other reads (a settle: the check's)."""
+    return _BY_KEY, {"restaurant_id": uow.restaurant, "key": key}
+
+
+def resource_lookup(uow: UnitOfWork, resource_id: str) -> batched.Read:
+    """``for_resource``'s read (locked), to read it with others."""
+    return _BY_RESOURCE_LOCKED, {"restaurant_id": uow.restaurant, "resource_id": resource_id}
+
+
+def found(rows: batched.Rows) -> KeyRow | None:
+    """The key row a ``lookup`` or ``resource_lookup`` read, if any."""
+    return _row(rows[0]) if rows else None
+
+
 def reuse(
     uow: UnitOfWork,
     key: str,
@@ -166,7 +183,13 @@ def reuse(
     lease taken over (the caller commits). Raises 422 when the key was used for another
     request and 409 while its first request still holds the lease.
     """
-    existing = find(uow, key, serialized=serialized)
+    return judge(uow, find(uow, key, serialized=serialized), operation, print_, lease_s)
+
+
+def judge(
+    uow: UnitOfWork, existing: KeyRow | None, operation: str, print_: str, lease_s: float
+) -> StoredResponse | Resume | None:
+    """``reuse`` for a key row already read under the lock (``lookup``)."""
     if existing is None:
         return None
     check_same_request(existing, operation, print_)

@@ -22,9 +22,8 @@ ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
 
 def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
     """Fire every unsent line of the check to the kitchen as one ticket."""
-    check = uow.checks.head(check_id, lock=True)
+    check, rows, _ = check_service.read_check(uow, check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
-    rows = check_service.check_rows(uow, check)
     unsent = {line.id for line in rows.lines if line.sent_at is None and line.voided_at is None}
     if not unsent:
         raise InvalidRequest("Nothing new to send to the kitchen.", code="nothing_to_send")

@@ -128,9 +128,13 @@ class Settlement:
             who = act_as(uow, caller)
             who.require(FLOOR_ROLES, "take payments")
             # The check's lock first: every payment on it, and so every request with this
-            # key, takes it (NOWAIT), and the key is looked up under it.
-            check = uow.checks.head(check_id, lock=True)
-            used = keys.reuse(uow, key, OPERATION, print_, self.lease_s, serialized=True)
+            # key, takes it (NOWAIT); the key and the check's rows are read under it, all
+            # in one round trip. With the check locked, only this unit's new payment
+            # changes its rows.
+            check, rows, (key_rows,) = check_service.read_check(
+                uow, check_id, lock=True, also=[keys.lookup(uow, key)]
+            )
+            used = keys.judge(uow, keys.found(key_rows), OPERATION, print_, self.lease_s)
             if isinstance(used, keys.StoredResponse):
                 return who, Answer(used.status_code, used.body)
             if isinstance(used, keys.Resume):
@@ -138,8 +142,6 @@ class Settlement:
                 uow.commit()
                 return who, (used.resource_id, True)
             rules.require_open(rules.CheckStatus(check.status))
-            # Read once: with the check locked, only this unit's new payment changes them.
-            rows = check_service.check_rows(uow, check)
             totals, reserved = check_service.check_totals(uow, check, rows)
             payable = payable_cents(totals.balance_cents, reserved)
             validate_amounts(request.amount_cents, request.tip_cents, payable)
@@ -304,11 +306,17 @@ class Settlement:
             check_id = uow.checks.payment_row(payment_id).check_id
             # Wait for the check's lock here (no NOWAIT): the money may have moved, and
             # this outcome must be recorded; every holder of the lock is brief. Then read
-            # the payment again: whoever held the lock may have completed it.
-            check = uow.checks.head(check_id, lock=True, wait=True)
-            payment = uow.checks.payment_row(payment_id)
+            # the payment (whoever held the lock may have completed it), its key and the
+            # check's rows, all in the lock's round trip.
+            check, rows, (key_rows,) = check_service.read_check(
+                uow, check_id, lock=True, wait=True, also=[keys.resource_lookup(uow, payment_id)]
+            )
+            payment = next(p for p in rows.payments if p.id == payment_id)
+            assert isinstance(payment, PaymentRow)  # read as a plain row
             uow.staff_id = payment.created_by
-            row = keys.for_resource(uow, payment.id)
+            row = keys.found(key_rows)
+            if row is None:
+                raise RuntimeError(f"no idempotency key recorded for {payment_id}")
             if payment.status != PaymentStatus.PENDING or result is None:
                 replay = keys.stored(row)
                 if replay is None:
@@ -321,8 +329,7 @@ class Settlement:
                 return _timeout_answer(payment)
             now = utcnow()
             payment = _outcome(payment, result, voided_by=voided_by)
-            # Read once under the lock; the outcome is written, and applied to what was read.
-            rows = check_service.check_rows(uow, check)
+            # The outcome is written, and applied to the rows read under the lock.
             rows.payments = [payment if p.id == payment.id else p for p in rows.payments]
             uow.checks.record_outcome(payment, now)
             answer = _apply(uow, check, payment, rows, now, voided_by=voided_by)

@@ -32,10 +32,9 @@ def split(
     ways: int | None = None,
     amounts: Sequence[int] | None = None,
 ) -> CheckView:
-    check = uow.checks.head(check_id, lock=True)
-    rules.require_open(rules.CheckStatus(check.status))
     # Read once under the check's lock: the view below is these rows with the new plan.
-    rows = check_service.check_rows(uow, check)
+    check, rows, _ = check_service.read_check(uow, check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
     payments = rows.payments
     if any(p.status == PaymentStatus.PENDING for p in payments):
         raise Conflict(

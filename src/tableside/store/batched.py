@@ -1,10 +1,16 @@
 """Several reads of one unit in one round trip (PostgreSQL's pipeline mode).
 
-Reading a check means four selects: its lines, their modifiers, its discounts and its
-payments. None needs another's answer, so on PostgreSQL they are sent together and
-answered together: one round trip instead of four, on the unit's own connection and
-transaction. Each select is compiled once by SQLAlchemy for the dialect, executed by
-psycopg in its pipeline, and its values converted by each column type's own result
+Reading a check means five selects: the check itself (often locked), its lines, their
+modifiers, its discounts and its payments; a settle adds its key. None needs another's
+answer, so on PostgreSQL they are sent together and answered together: one round trip
+instead of five or six, on the unit's own connection and transaction. PostgreSQL still
+runs them one after the other, each with its own snapshot (READ COMMITTED): the reads
+after a lock see everything its previous holder committed, exactly as when each waited
+for the one before. A read that fails (a lock held elsewhere, NOWAIT) fails the batch,
+and the reads after it are not run.
+
+Each select is compiled once by SQLAlchemy for the dialect, executed by psycopg in its
+pipeline, and its values converted by each column type's own result
 processor, so a row is what SQLAlchemy's execution would have returned. SQLite has no
 round trips to save: there each select simply runs through SQLAlchemy.
 """
@@ -17,6 +23,7 @@ from typing import Any, cast
 
 import psycopg
 from sqlalchemy import Connection, Dialect, Select
+from sqlalchemy.exc import DBAPIError
 
 AnySelect = Select[*tuple[Any, ...]]
 Read = tuple[AnySelect, Mapping[str, Any]]
@@ -39,11 +46,26 @@ def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
     compiled = [_compile(statement, connection.dialect) for statement, _ in reads]
     cursors = []
-    with driver.pipeline():
-        for (_, params), plan in zip(reads, compiled, strict=True):
-            cursor = driver.cursor()
-            cursor.execute(plan.sql, params)
-            cursors.append(cursor)
+    try:
+        with driver.pipeline():
+            for (_, params), plan in zip(reads, compiled, strict=True):
+                cursor = driver.cursor()
+                cursor.execute(plan.sql, params)
+                cursors.append(cursor)
+    except psycopg.Error as error:
+        # As SQLAlchemy's execution would raise it: a lock held elsewhere (NOWAIT) becomes
+        # the caller's 409, a connection cut under us is replaced by the pool and a 503.
+        lost = driver.broken
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            "; ".join(plan.sql for plan in compiled),
+            None,
+            error,
+            psycopg.Error,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
+        ) from error
     return [
         _convert(cursor.fetchall(), plan) for cursor, plan in zip(cursors, compiled, strict=True)
     ]

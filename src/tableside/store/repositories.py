@@ -504,21 +504,20 @@ class Menu(Repository):
     def item(self, item_id: str) -> m.MenuItem:
         return self._get(m.MenuItem, item_id, "menu item")
 
-    def item_row(self, item_id: str) -> MenuItemRow:
-        found = (
-            self._core()
-            .execute(_MENU_ITEM_ROW, {"restaurant_id": self.restaurant_id, "id": item_id})
-            .first()
-        )
-        if found is None:
-            raise NotFound(f"No menu item with id {item_id!r} in this restaurant.")
-        return MenuItemRow(*found)
+    def item_reads(self, item_id: str) -> list[batched.Read]:
+        """The item's row and its modifier groups with their options (in menu order), read
+        with others: ringing a line reads them with the check (store/batched.py)."""
+        scope = {"restaurant_id": self.restaurant_id, "id": item_id, "item_id": item_id}
+        return [(_MENU_ITEM_ROW, scope), (_CHOICES, scope)]
 
-    def choices(self, item_id: str) -> list[ModifierChoice]:
-        """The item's modifier groups with their options, in menu order, in one statement."""
-        rows = self._core().execute(
-            _CHOICES, {"restaurant_id": self.restaurant_id, "item_id": item_id}
-        )
+    @staticmethod
+    def item_found(item_id: str, rows: batched.Rows) -> MenuItemRow:
+        if not rows:
+            raise NotFound(f"No menu item with id {item_id!r} in this restaurant.")
+        return MenuItemRow(*rows[0])
+
+    @staticmethod
+    def choices_found(rows: batched.Rows) -> list[ModifierChoice]:
         return [ModifierChoice(*row) for row in rows]
 
     def categories(self) -> Sequence[m.MenuCategory]:
@@ -558,33 +557,41 @@ class Checks(Repository):
 
         ``lock``: hold the check's row for this transaction; someone else holding it is a
         409 at once, unless ``wait`` (recording a processor's answer must not give up)."""
-        stmt = _CHECK_HEAD_WAIT if wait else _CHECK_HEAD_NOWAIT if lock else _CHECK_HEAD
-        row = self._core().execute(stmt, {"restaurant_id": self.restaurant_id, "id": check_id})
-        found = row.first()
-        if found is None:
-            raise NotFound(f"No check with id {check_id!r} in this restaurant.")
-        return CheckHead(*found)
+        row = self._core().execute(_head_statement(lock, wait), self._head_params(check_id))
+        return _found_head(check_id, row.first())
 
-    def contents(
-        self, check_id: str
-    ) -> tuple[list[LineRow], list[ModifierRow], list[DiscountRow], list[PaymentRow]]:
-        """The check's lines, their modifiers, its discounts and its payments as plain rows."""
+    def read(
+        self,
+        check_id: str,
+        *,
+        lock: bool = False,
+        wait: bool = False,
+        also: Sequence[batched.Read] = (),
+    ) -> tuple[CheckHead, Contents, list[batched.Rows]]:
+        """``head`` and ``contents``, then the ``also`` reads, in one round trip
+        (store/batched.py). With ``lock``, every read after it sees the check as its lock's
+        previous holder committed it."""
         scope = {"restaurant_id": self.restaurant_id, "check_id": check_id}
-        lines, modifiers, discounts, payments = batched.read_together(
+        found = batched.read_together(
             self._core(),
             [
-                (_LINE_ROWS, scope),
-                (_MODIFIER_ROWS, scope),
-                (_DISCOUNT_ROWS, scope),
-                (_PAYMENT_ROWS, scope),
+                (_head_statement(lock, wait), self._head_params(check_id)),
+                *((statement, scope) for statement in _CONTENTS),
+                *also,
             ],
         )
-        return (
-            [_line(row) for row in lines],
-            [ModifierRow(*row) for row in modifiers],
-            [DiscountRow(*row) for row in discounts],
-            [_payment(row) for row in payments],
+        head = _found_head(check_id, found[0][0] if found[0] else None)
+        return head, _contents(found[1:5]), found[5:]
+
+    def contents(self, check_id: str) -> Contents:
+        """The check's lines, their modifiers, its discounts and its payments as plain rows."""
+        scope = {"restaurant_id": self.restaurant_id, "check_id": check_id}
+        return _contents(
+            batched.read_together(self._core(), [(statement, scope) for statement in _CONTENTS])
         )
+
+    def _head_params(self, check_id: str) -> dict[str, str]:
+        return {"restaurant_id": self.restaurant_id, "id": check_id}
 
     def payment_row(self, payment_id: str) -> PaymentRow:
         found = (
@@ -832,6 +839,30 @@ def _payment(row: Any) -> PaymentRow:
 
 def _line(row: Any) -> LineRow:
     return LineRow(*row)
+
+
+Contents = tuple[list[LineRow], list[ModifierRow], list[DiscountRow], list[PaymentRow]]
+_CONTENTS = (_LINE_ROWS, _MODIFIER_ROWS, _DISCOUNT_ROWS, _PAYMENT_ROWS)
+
+
+def _contents(found: Sequence[batched.Rows]) -> Contents:
+    lines, modifiers, discounts, payments = found
+    return (
+        [_line(row) for row in lines],
+        [ModifierRow(*row) for row in modifiers],
+        [DiscountRow(*row) for row in discounts],
+        [_payment(row) for row in payments],
+    )
+
+
+def _head_statement(lock: bool, wait: bool) -> Select[Any]:
+    return _CHECK_HEAD_WAIT if wait else _CHECK_HEAD_NOWAIT if lock else _CHECK_HEAD
+
+
+def _found_head(check_id: str, row: Sequence[Any] | None) -> CheckHead:
+    if row is None:
+        raise NotFound(f"No check with id {check_id!r} in this restaurant.")
+    return CheckHead(*row)
 
 
 def scoped_rows(
