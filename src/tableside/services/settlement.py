@@ -113,17 +113,15 @@ class Settlement:
             ) from busy
         if isinstance(claim, Answer):
             return claim
-        payment_id, resuming = claim
         checkpoint("payment.recorded_pending")
-        return self._charge_and_complete(who, payment_id, resuming=resuming)
+        return self._charge_and_complete(who, claim)
 
     # --- step 1 -----------------------------------------------------------------------------
 
     def _record_attempt(
         self, caller: Credentials, check_id: str, key: str, print_: str, request: PaymentRequest
-    ) -> tuple[Principal, Answer | tuple[str, bool]]:
-        """Transaction 1. Returns who asked, and a final Answer or (pending payment id,
-        resuming?)."""
+    ) -> tuple[Principal, Answer | _Pending]:
+        """Transaction 1. Returns who asked, and a final Answer or the pending attempt."""
         with self.db.unit() as uow:
             who = act_as(uow, caller)
             who.require(FLOOR_ROLES, "take payments")
@@ -140,7 +138,7 @@ class Settlement:
             if isinstance(used, keys.Resume):
                 # The first request gave up (504) or died: this retry finishes it.
                 uow.commit()
-                return who, (used.resource_id, True)
+                return who, _Pending(used.resource_id)
             rules.require_open(rules.CheckStatus(check.status))
             totals, reserved = check_service.check_totals(uow, check, rows)
             payable = payable_cents(totals.balance_cents, reserved)
@@ -212,19 +210,24 @@ class Settlement:
             )
             keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
             uow.commit()
-            return who, (payment.id, False)
+            return who, _Pending(
+                payment.id, check.id, _charge_of(who.restaurant_id, payment, check)
+            )
 
     # --- steps 2 and 3 ---------------------------------------------------------------------
 
-    def _charge_and_complete(self, who: Principal, payment_id: str, *, resuming: bool) -> Answer:
-        charge = self._charge_request(who.restaurant_id, payment_id)
+    def _charge_and_complete(self, who: Principal, pending: _Pending) -> Answer:
+        payment_id = pending.payment_id
+        # A new attempt is charged as it was just recorded (its key's lease keeps recovery
+        # and retries off it); a resumed one is read again, someone may have finished it.
+        charge = pending.charge or self._charge_request(who.restaurant_id, payment_id)
         if charge is None:  # someone else completed it meanwhile
             return self.complete(who.restaurant_id, payment_id, None)
         try:
             # Step 2: no transaction is open while the processor works.
             result = self.processor.charge(charge)
             checkpoint("payment.processor_answered")
-            return self.complete(who.restaurant_id, payment_id, result)
+            return self.complete(who.restaurant_id, payment_id, result, check_id=pending.check_id)
         except Exception:
             # The attempt stays pending (the money may have moved); free its key so that a
             # retry with it can finish the job at once instead of waiting out the lease.
@@ -243,18 +246,7 @@ class Settlement:
             payment = uow.checks.payment_row(payment_id)
             if payment.status != PaymentStatus.PENDING:
                 return None
-            check = uow.checks.head(payment.check_id)
-            return ChargeRequest(
-                attempt_id=payment.id,
-                amount_cents=payment.amount_cents + payment.tip_cents,
-                currency=check.currency,
-                payment_method=payment.payment_method or "",
-                metadata={
-                    "restaurant_id": restaurant_id,
-                    "check_id": payment.check_id,
-                    "tableside_payment_id": payment.id,
-                },
-            )
+            return _charge_of(restaurant_id, payment, uow.checks.head(payment.check_id))
 
     def void_pending(self, who: Principal, payment_id: str) -> Answer:
         """Manager: call off a payment stuck pending, freeing what it reserves.
@@ -298,12 +290,14 @@ class Settlement:
         result: ChargeResult | None,
         *,
         voided_by: str | None = None,
+        check_id: str | None = None,
     ) -> Answer:
         """Transaction 3: record what the processor said. Idempotent: a payment already
         final is answered as it stands; ``UNKNOWN`` leaves it pending and frees its lease.
+        ``check_id``: the payment's check, when the caller knows it (one read less).
         """
         with self.db.unit(restaurant_id) as uow:
-            check_id = uow.checks.payment_row(payment_id).check_id
+            check_id = check_id or uow.checks.payment_row(payment_id).check_id
             # Wait for the check's lock here (no NOWAIT): the money may have moved, and
             # this outcome must be recorded; every holder of the lock is brief. Then read
             # the payment (whoever held the lock may have completed it), its key and the
@@ -338,6 +332,30 @@ class Settlement:
             uow.commit()
             checkpoint("payment.completed")
             return answer
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A card attempt recorded pending, to charge and complete: just recorded (its check
+    and charge known), or resumed (both read again)."""
+
+    payment_id: str
+    check_id: str | None = None
+    charge: ChargeRequest | None = None
+
+
+def _charge_of(restaurant_id: str, payment: PaymentRow, check: CheckHead) -> ChargeRequest:
+    return ChargeRequest(
+        attempt_id=payment.id,
+        amount_cents=payment.amount_cents + payment.tip_cents,
+        currency=check.currency,
+        payment_method=payment.payment_method or "",
+        metadata={
+            "restaurant_id": restaurant_id,
+            "check_id": payment.check_id,
+            "tableside_payment_id": payment.id,
+        },
+    )
 
 
 # --- applying an outcome (inside the caller's transaction) ---------------------------------
