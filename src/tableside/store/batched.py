@@ -10,9 +10,9 @@ for the one before. A read that fails (a lock held elsewhere, NOWAIT) fails the 
 and the reads after it are not run.
 
 Each select is compiled once by SQLAlchemy for the dialect, executed by psycopg in its
-pipeline, and its values converted by each column type's own result
-processor, so a row is what SQLAlchemy's execution would have returned. SQLite has no
-round trips to save: there each select simply runs through SQLAlchemy.
+pipeline, and its values converted by each column type's own result processor, so a row
+is what SQLAlchemy's execution would have returned. SQLite has no round trips to save:
+there each select simply runs through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -36,11 +36,15 @@ class _Compiled:
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
-_COMPILED: dict[tuple[int, str], _Compiled] = {}
+# Per statement object (the repositories' selects are built once) and dialect.
+_COMPILED: dict[tuple[AnySelect, str], _Compiled] = {}
 
 
 def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
-    """Each read's rows, in order. The caller has sent the unit's pending writes."""
+    """Each read's rows, in order. The caller has sent the unit's pending writes.
+
+    Each select is compiled once and kept: pass selects built once (module constants, as
+    the repositories' are), with their parameters apart."""
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, params).all() for statement, params in reads]
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
@@ -72,7 +76,7 @@ def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
 
 
 def _compile(statement: AnySelect, dialect: Dialect) -> _Compiled:
-    key = (id(statement), dialect.name)
+    key = (statement, dialect.name)
     found = _COMPILED.get(key)
     if found is None:
         sql = str(statement.compile(dialect=dialect))
@@ -83,11 +87,7 @@ def _compile(statement: AnySelect, dialect: Dialect) -> _Compiled:
             for column in statement.selected_columns
         )
         found = _COMPILED[key] = _Compiled(sql, processors)
-        _KEEP.append(statement)  # its id stays its own while the entry lives
     return found
-
-
-_KEEP: list[AnySelect] = []
 
 
 def _convert(rows: list[tuple[Any, ...]], plan: _Compiled) -> Rows:
