@@ -27,10 +27,17 @@ class Settings:
     # Threads per server process that run requests' work (docs/benchmarks.md says how these
     # were chosen): payments have their own, so that a slow card processor holding every
     # payment thread never stops a server from seating or ringing. And the database
-    # connections each process may hold.
+    # connections each process keeps (None: one per thread, see ``pool_size``).
     request_threads: int = 12
     payment_threads: int = 12
-    db_pool_size: int = 10
+    db_pool_size: int | None = None
+
+    @property
+    def pool_size(self) -> int:
+        """PostgreSQL connections a server process keeps: by default one for each thread
+        that may hold one, plus the recovery loop's and a health check's. Fewer, and a busy
+        process would open and close connections by the hundred (docs/benchmarks.md)."""
+        return self.db_pool_size or self.request_threads + self.payment_threads + 2
 
     @property
     def uses_emulator(self) -> bool:
@@ -62,7 +69,7 @@ class Settings:
             recovery_interval_s=_float(env, "TABLESIDE_RECOVERY_INTERVAL_S", 2.0),
             request_threads=_count(env, "TABLESIDE_REQUEST_THREADS", 12),
             payment_threads=_count(env, "TABLESIDE_PAYMENT_THREADS", 12),
-            db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 10),
+            db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 0) or None,
         )
 
 

@@ -32,12 +32,17 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# Connections beyond the pool, for a moment when every pooled one is out; each is closed
+# when it comes back, so a pool that is too small shows up as connection churn.
+OVERFLOW = 4
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
     engine = create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10
+        url, echo=echo, pool_size=pool_size, max_overflow=OVERFLOW, pool_timeout=10
     )
     _ping_when_idle(engine)
     return engine
