@@ -107,23 +107,23 @@ def _row(found: Any) -> KeyRow | None:
     return None if found is None else KeyRow(*found)
 
 
-def find(uow: UnitOfWork, key: str, *, serialized: bool = False) -> KeyRow | None:
+def find(uow: UnitOfWork, key: str) -> KeyRow | None:
     """The key's row, with the key held for this transaction.
 
     Two requests with one key must meet before either acts on it: the second answers 409
-    at once instead of racing past a row the first has not committed yet. ``serialized``:
-    the caller already holds a row lock that every request with this key takes first (a
-    settle locks its check, NOWAIT). Otherwise, on PostgreSQL, a transaction-scoped
-    advisory lock on (restaurant, key) is that meeting point (SQLite serializes writers at
-    BEGIN). Either way the lookup is a statement of its own, after the lock: its snapshot
-    must include what the request that held the lock before us committed.
+    at once instead of racing past a row the first has not committed yet. On PostgreSQL a
+    transaction-scoped advisory lock on (restaurant, key) is that meeting point (SQLite
+    serializes writers at BEGIN); a caller that already holds a row lock every request
+    with this key takes first reads the key with ``lookup`` instead (a settle: its check).
+    Either way the lookup is a statement of its own, after the lock: its snapshot must
+    include what the request that held the lock before us committed.
     """
     connection = uow.connection()
-    if not serialized and not uow.db.is_sqlite:
+    if not uow.db.is_sqlite:
         held = connection.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
         if not held:
             raise in_progress()
-    return _row(connection.execute(_BY_KEY, {"restaurant_id": uow.restaurant, "key": key}).first())
+    return found(connection.execute(*lookup(uow, key)).all())
 
 
 def check_same_request(row: KeyRow, operation: str, print_: str) -> None:
@@ -168,14 +168,20 @@ def found(rows: batched.Rows) -> KeyRow | None:
     return _row(rows[0]) if rows else None
 
 
+def found_for(rows: batched.Rows, resource_id: str) -> KeyRow:
+    """The key row a ``resource_lookup`` read: every attempt is recorded with its key."""
+    row = found(rows)
+    if row is None:
+        raise RuntimeError(f"no idempotency key recorded for {resource_id}")
+    return row
+
+
 def reuse(
     uow: UnitOfWork,
     key: str,
     operation: str,
     print_: str,
     lease_s: float,
-    *,
-    serialized: bool = False,
 ) -> StoredResponse | Resume | None:
     """What a key already seen means for this request; None when the key is new.
 
@@ -183,7 +189,7 @@ def reuse(
     lease taken over (the caller commits). Raises 422 when the key was used for another
     request and 409 while its first request still holds the lease.
     """
-    return judge(uow, find(uow, key, serialized=serialized), operation, print_, lease_s)
+    return judge(uow, find(uow, key), operation, print_, lease_s)
 
 
 def judge(
@@ -254,18 +260,11 @@ def create(
     return row
 
 
-def for_resource(uow: UnitOfWork, resource_id: str, *, lock: bool = True) -> KeyRow:
-    found = _row(
-        uow.connection()
-        .execute(
-            _BY_RESOURCE_LOCKED if lock else _BY_RESOURCE,
-            {"restaurant_id": uow.restaurant, "resource_id": resource_id},
-        )
-        .first()
+def for_resource(uow: UnitOfWork, resource_id: str) -> KeyRow:
+    """The key of ``resource_id`` (an attempt, a refund), its row locked."""
+    return found_for(
+        uow.connection().execute(*resource_lookup(uow, resource_id)).all(), resource_id
     )
-    if found is None:
-        raise RuntimeError(f"no idempotency key recorded for {resource_id}")
-    return found
 
 
 def finish(uow: UnitOfWork, row: KeyRow, response: StoredResponse | None) -> None:

@@ -308,9 +308,7 @@ class Settlement:
             payment = next(p for p in rows.payments if p.id == payment_id)
             assert isinstance(payment, PaymentRow)  # read as a plain row
             uow.staff_id = payment.created_by
-            row = keys.found(key_rows)
-            if row is None:
-                raise RuntimeError(f"no idempotency key recorded for {payment_id}")
+            row = keys.found_for(key_rows, payment_id)
             if payment.status != PaymentStatus.PENDING or result is None:
                 replay = keys.stored(row)
                 if replay is None:
