@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, event
+from sqlalchemy import Connection, Executable, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -63,6 +63,14 @@ def send_now(session: Session) -> None:
         connection = session.connection()
         for statement, params in pending:
             connection.execute(statement, params)
+
+
+def connection(session: Session) -> Connection:
+    """The session's connection for a Core statement, after everything the unit wrote:
+    its pending ORM changes and its queued writes (a Core read must see them)."""
+    session.flush()
+    send_now(session)
+    return session.connection()
 
 
 def install(factory: sessionmaker[Session]) -> None:

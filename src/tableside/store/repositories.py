@@ -352,9 +352,7 @@ class Repository:
     def _core(self) -> Connection:
         """The unit's connection for a Core statement, after writing this unit's pending ORM
         changes and deferred writes (a Core read must see them, as an ORM query would)."""
-        self.session.flush()
-        deferred.send_now(self.session)
-        return self.session.connection()
+        return deferred.connection(self.session)
 
     def _write(self, statement: Executable, params: deferred.Params) -> None:
         """A write whose failure may wait for the commit: sent with it where the database
@@ -439,7 +437,10 @@ class StaffRepository(Repository):
         return None if row is None else (row[0], row[1])
 
     def token_holder(self, token_hash: str) -> TokenHolder | None:
-        return token_holder(self.session.connection(), token_hash)
+        """A token's session and its staff member as plain columns: read on every request.
+
+        Not scoped: the token is what tells us the restaurant."""
+        return self.session.connection().execute(_TOKEN_HOLDER, {"token_hash": token_hash}).first()
 
     def throttle(self, source: str) -> m.LoginThrottle | None:
         return self.session.get(m.LoginThrottle, (self.restaurant_id, source))
@@ -580,8 +581,8 @@ class Checks(Repository):
                 *also,
             ],
         )
-        head = _found_head(check_id, found[0][0] if found[0] else None)
-        return head, _contents(found[1:5]), found[5:]
+        head, contents, extra = found[0], found[1 : 1 + len(_CONTENTS)], found[1 + len(_CONTENTS) :]
+        return _found_head(check_id, head[0] if head else None), _contents(contents), extra
 
     def contents(self, check_id: str) -> Contents:
         """The check's lines, their modifiers, its discounts and its payments as plain rows."""
@@ -875,10 +876,3 @@ def scoped_rows(
 
 
 TokenHolder = Row[datetime | None, datetime, bool, str, str, str, str]
-
-
-def token_holder(connection: Connection, token_hash: str) -> TokenHolder | None:
-    """A token's session and its staff member as plain columns: read on every request.
-
-    Not scoped: the token is what tells us the restaurant."""
-    return connection.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).first()

@@ -170,9 +170,7 @@ class UnitOfWork:
 
     def connection(self) -> Connection:
         """The unit's connection for a Core read: everything the unit wrote is visible."""
-        self.session.flush()
-        deferred.send_now(self.session)
-        return self.session.connection()
+        return deferred.connection(self.session)
 
     def defer(self, statement: Executable, params: deferred.Params) -> None:
         """A Core write whose failure may wait for the commit (store/deferred.py)."""
