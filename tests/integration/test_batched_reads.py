@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from datetime import UTC, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Table, insert, text, update
-from test_store_invariants import principal, table_ids
+from test_store_invariants import cash_payment, principal, table_ids
 
 from tableside.domain.errors import Conflict
 from tableside.services import checks, floor, kitchen
@@ -59,33 +58,12 @@ def _a_busy_check(db: Database, who: Principal) -> str:
                 "created_at": m.utcnow(),
             },
         )
-        uow.defer(insert(_PAYMENTS), _cash(who, check.id))
+        uow.defer(
+            insert(_PAYMENTS),
+            cash_payment(who, check.id, m.new_id("key"), 1000, tip=100, tendered=2000),
+        )
         uow.commit()
         return check.id
-
-
-def _cash(who: Principal, check_id: str) -> dict[str, Any]:
-    return {
-        "id": m.new_id("pay"),
-        "restaurant_id": who.restaurant_id,
-        "check_id": check_id,
-        "idempotency_key": m.new_id("key"),
-        "tender": "cash",
-        "status": "captured",
-        "amount_cents": 1000,
-        "tip_cents": 100,
-        "cash_tendered_cents": 2000,
-        "change_cents": 900,
-        "payment_method": None,
-        "split_part": None,
-        "processor_payment_id": None,
-        "failure_code": None,
-        "failure_message": None,
-        "refunded_cents": 0,
-        "created_by": who.staff_id,
-        "created_at": m.utcnow(),
-        "settled_at": m.utcnow(),
-    }
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])

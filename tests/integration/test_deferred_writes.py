@@ -3,12 +3,10 @@ once on SQLite, and on both never missed by a read and never kept without the un
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from test_store_invariants import count, principal, seat, table_ids
+from test_store_invariants import cash_payment, count, principal, seat, table_ids
 
 from tableside.services.principal import Principal
 from tableside.store import models as m
@@ -16,30 +14,6 @@ from tableside.store.unit_of_work import Database
 
 _CHECKS = m.Check.__table__
 _PAYMENTS: Table = m.Payment.__table__  # type: ignore[assignment]
-
-
-def _cash_payment(who: Principal, check_id: str, key: str, amount: int = 500) -> dict[str, Any]:
-    return {
-        "id": m.new_id("pay"),
-        "restaurant_id": who.restaurant_id,
-        "check_id": check_id,
-        "idempotency_key": key,
-        "tender": "cash",
-        "status": "captured",
-        "amount_cents": amount,
-        "tip_cents": 0,
-        "cash_tendered_cents": amount,
-        "change_cents": 0,
-        "payment_method": None,
-        "split_part": None,
-        "processor_payment_id": None,
-        "failure_code": None,
-        "failure_message": None,
-        "refunded_cents": 0,
-        "created_by": who.staff_id,
-        "created_at": m.utcnow(),
-        "settled_at": m.utcnow(),
-    }
 
 
 def _guests(db: Database, check_id: str) -> int:
@@ -75,11 +49,11 @@ def test_deferred_writes_are_kept_with_the_commit_and_dropped_with_a_rollback(
     db: Database, who: Principal, open_check: str
 ) -> None:
     with db.unit(who.restaurant_id, who.staff_id) as uow:
-        uow.defer(insert(_PAYMENTS), _cash_payment(who, open_check, "kept"))
+        uow.defer(insert(_PAYMENTS), cash_payment(who, open_check, "kept"))
         uow.emit("payment.captured", {"check_id": open_check})
         uow.commit()
     with db.unit(who.restaurant_id, who.staff_id) as uow:
-        uow.defer(insert(_PAYMENTS), _cash_payment(who, open_check, "dropped"))
+        uow.defer(insert(_PAYMENTS), cash_payment(who, open_check, "dropped"))
         uow.emit("payment.captured", {"check_id": open_check})
         # no commit: leaving the block rolls back
     assert count(db, m.Payment, idempotency_key="kept") == 1
@@ -91,12 +65,12 @@ def test_a_constraint_a_deferred_write_breaks_raises_integrity_error_and_keeps_n
     db: Database, who: Principal, open_check: str
 ) -> None:
     with db.unit(who.restaurant_id, who.staff_id) as uow:
-        uow.defer(insert(_PAYMENTS), _cash_payment(who, open_check, "twice"))
+        uow.defer(insert(_PAYMENTS), cash_payment(who, open_check, "twice"))
         uow.commit()
     events_before = count(db, m.OutboxEvent)
     with pytest.raises(IntegrityError), db.unit(who.restaurant_id, who.staff_id) as uow:
         uow.defer(update(_CHECKS).where(_CHECKS.c.id == open_check).values(guests=5), {})
-        uow.defer(insert(_PAYMENTS), _cash_payment(who, open_check, "twice"))  # key taken
+        uow.defer(insert(_PAYMENTS), cash_payment(who, open_check, "twice"))  # key taken
         uow.audit("payment.started", "payment", "pay_x")
         uow.emit("payment.captured", {"check_id": open_check})
         uow.commit()
@@ -128,7 +102,7 @@ def test_an_orm_change_made_before_a_deferred_write_reaches_the_database_first(
             )
         )
         # The payment's foreign key needs the check: the ORM's insert goes first.
-        uow.defer(insert(_PAYMENTS), _cash_payment(who, check_id, "after-orm"))
+        uow.defer(insert(_PAYMENTS), cash_payment(who, check_id, "after-orm"))
         uow.commit()
     with db.reader() as uow:
         paid = uow.session.scalar(

@@ -67,6 +67,40 @@ def run_in_threads(work: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
+def cash_payment(
+    who: Principal,
+    check_id: str,
+    key: str,
+    amount: int = 500,
+    *,
+    tip: int = 0,
+    tendered: int | None = None,
+) -> dict[str, Any]:
+    """A captured cash payment's row, as the settlement writes it."""
+    tendered = amount + tip if tendered is None else tendered
+    return {
+        "id": m.new_id("pay"),
+        "restaurant_id": who.restaurant_id,
+        "check_id": check_id,
+        "idempotency_key": key,
+        "tender": "cash",
+        "status": "captured",
+        "amount_cents": amount,
+        "tip_cents": tip,
+        "cash_tendered_cents": tendered,
+        "change_cents": tendered - amount - tip,
+        "payment_method": None,
+        "split_part": None,
+        "processor_payment_id": None,
+        "failure_code": None,
+        "failure_message": None,
+        "refunded_cents": 0,
+        "created_by": who.staff_id,
+        "created_at": m.utcnow(),
+        "settled_at": m.utcnow(),
+    }
+
+
 def seat(db: Database, who: Principal, table_id: str, guests: int = 2) -> Any:
     with db.unit(who.restaurant_id, who.staff_id) as uow:
         check = floor.seat(uow, who, table_id, guests)
