@@ -73,8 +73,14 @@ class Base(DeclarativeBase):
     }
 
 
-def _restaurant_fk() -> Mapped[str]:
-    return mapped_column(String(40), ForeignKey("restaurants.id"), index=True)
+def _restaurant_fk(*, index: bool = True) -> Mapped[str]:
+    """``index=False`` on tables that grow with a restaurant's history (migration 0004):
+    there, an index led by the restaurant is a trap. When the planner's statistics make
+    the restaurant look small (a new restaurant in a shared database, until the next
+    ANALYZE), it reads a check's rows through that index and walks the restaurant's whole
+    history. Those tables are indexed by the row's parent (check, line, payment), with
+    the restaurant second."""
+    return mapped_column(String(40), ForeignKey("restaurants.id"), index=index)
 
 
 class Installation(Base):
@@ -239,8 +245,10 @@ class Check(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed', 'void')", name="status"),
         CheckConstraint("guests >= 1 AND guests <= 100", name="guests"),
+        # The day first: led by the restaurant, PostgreSQL took this index for checks
+        # looked up by id (migration 0004).
         UniqueConstraint(
-            "restaurant_id", "business_date", "number", name="uq_checks_number_per_day"
+            "business_date", "restaurant_id", "number", name="uq_checks_number_per_day"
         ),
         # Invariant 1: at most one open check per table, enforced by the database.
         Index(
@@ -257,9 +265,11 @@ class Check(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # The day report's checks closed in a day (migration 0004).
+        Index("ix_checks_closed_at", "closed_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
     table_id: Mapped[str] = mapped_column(String(40), ForeignKey("tables.id"), index=True)
     business_date: Mapped[date] = mapped_column(Date)
     number: Mapped[int] = mapped_column(Integer)
@@ -278,13 +288,14 @@ class CheckLine(Base):
         CheckConstraint("seat >= 0 AND seat <= 99", name="seat"),
         CheckConstraint("quantity >= 1 AND quantity <= 100", name="quantity"),
         CheckConstraint("unit_price_cents >= 0", name="unit_price"),
-        # Every read of a check's lines names both: with only the single-column indexes,
-        # SQLite walked every line of the restaurant (bench/, docs/benchmarks.md).
-        Index("ix_check_lines_restaurant_check", "restaurant_id", "check_id"),
+        # A check's lines, and a kitchen ticket's: by the parent, the restaurant second
+        # (migrations 0002 and 0004, bench/, docs/benchmarks.md).
+        Index("ix_check_lines_check", "check_id", "restaurant_id"),
+        Index("ix_check_lines_ticket", "ticket_id", "restaurant_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
-    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"))
     seat: Mapped[int] = mapped_column(Integer)
     menu_item_id: Mapped[str] = mapped_column(String(40), ForeignKey("menu_items.id"))
     name: Mapped[str] = mapped_column(String(80))
@@ -305,11 +316,11 @@ class LineModifier(Base):
     __tablename__ = "line_modifiers"
     __table_args__ = (
         CheckConstraint("price_cents >= 0", name="price"),
-        Index("ix_line_modifiers_restaurant_line", "restaurant_id", "line_id"),
+        Index("ix_line_modifiers_line", "line_id", "restaurant_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
-    line_id: Mapped[str] = mapped_column(String(40), ForeignKey("check_lines.id"), index=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    line_id: Mapped[str] = mapped_column(String(40), ForeignKey("check_lines.id"))
     option_id: Mapped[str] = mapped_column(String(40), ForeignKey("modifier_options.id"))
     name: Mapped[str] = mapped_column(String(60))
     price_cents: Mapped[int] = mapped_column(Integer)
@@ -321,11 +332,11 @@ class CheckDiscount(Base):
         CheckConstraint("kind IN ('amount', 'percent')", name="kind"),
         CheckConstraint("value > 0", name="value"),
         CheckConstraint("kind <> 'percent' OR value <= 10000", name="percent"),
-        Index("ix_check_discounts_restaurant_check", "restaurant_id", "check_id"),
+        Index("ix_check_discounts_check", "check_id", "restaurant_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
-    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"))
     line_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("check_lines.id"))
     kind: Mapped[str] = mapped_column(String(10))
     value: Mapped[int] = mapped_column(Integer)
@@ -338,10 +349,13 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint("status IN ('new', 'in_progress', 'ready', 'served')", name="status"),
+        Index("ix_tickets_check", "check_id", "restaurant_id"),
+        # The kitchen screen's tickets still in work, not the served history.
+        Index("ix_tickets_status", "status", "restaurant_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
-    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"))
     table_id: Mapped[str] = mapped_column(String(40), ForeignKey("tables.id"))
     status: Mapped[str] = mapped_column(String(12), default="new")
     created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
@@ -364,13 +378,15 @@ class Payment(Base):
         CheckConstraint(
             "refunded_cents >= 0 AND refunded_cents <= amount_cents + tip_cents", name="refunded"
         ),
-        UniqueConstraint("restaurant_id", "idempotency_key", name="uq_payments_key_per_restaurant"),
+        UniqueConstraint("idempotency_key", "restaurant_id", name="uq_payments_key_per_restaurant"),
         Index("ix_payments_pending", "status", "created_at"),
-        Index("ix_payments_restaurant_check", "restaurant_id", "check_id"),
+        Index("ix_payments_check", "check_id", "restaurant_id"),
+        # The day report's captures in a day.
+        Index("ix_payments_settled_at", "settled_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
-    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), index=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     tender: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(10))
@@ -394,10 +410,12 @@ class Refund(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
         CheckConstraint("amount_cents > 0", name="amount"),
-        UniqueConstraint("restaurant_id", "idempotency_key", name="uq_refunds_key_per_restaurant"),
+        UniqueConstraint("idempotency_key", "restaurant_id", name="uq_refunds_key_per_restaurant"),
+        # The day report's refunds in a day.
+        Index("ix_refunds_created_at", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
     payment_id: Mapped[str] = mapped_column(String(40), ForeignKey("payments.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     amount_cents: Mapped[int] = mapped_column(Integer)
@@ -418,13 +436,13 @@ class IdempotencyKey(Base):
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (
-        UniqueConstraint("restaurant_id", "key", name="uq_idempotency_keys_key_per_restaurant"),
+        UniqueConstraint("key", "restaurant_id", name="uq_idempotency_keys_key_per_restaurant"),
         Index("ix_idempotency_keys_created_at", "created_at"),
         # Finishing a card payment finds its key by the payment (``resource_id``).
-        Index("ix_idempotency_keys_restaurant_resource", "restaurant_id", "resource_id"),
+        Index("ix_idempotency_keys_resource", "resource_id", "restaurant_id"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    restaurant_id: Mapped[str] = _restaurant_fk()
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
     key: Mapped[str] = mapped_column(String(255))
     operation: Mapped[str] = mapped_column(String(40))
     fingerprint: Mapped[str] = mapped_column(String(64))
