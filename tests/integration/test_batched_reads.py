@@ -3,6 +3,7 @@ rows SQLAlchemy's own execution returns, on both databases, whatever the session
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import astuple
 from datetime import UTC, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy import Table, insert, text, update
 from test_store_invariants import cash_payment, principal, table_ids
 
 from tableside.domain.errors import Conflict
-from tableside.services import checks, floor, kitchen
+from tableside.services import auth, checks, floor, kitchen
 from tableside.services.principal import Principal
 from tableside.store import models as m
 from tableside.store import repositories as repos
@@ -115,3 +116,35 @@ def test_a_check_locked_by_another_terminal_is_a_409_at_once_and_its_rows_are_no
     with db.unit(who.restaurant_id) as after:  # the lock went with its holder
         head, rows, _ = checks.read_check(after, check_id, lock=True)
     assert head.id == check_id and len(rows.lines) == 3
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_a_requests_token_read_alone_is_the_row_sqlalchemy_returns(db: Database, zone: str) -> None:
+    who = principal(db)
+    token_hash = auth.hash_token(secrets.token_urlsafe(32))
+    with db.unit(who.restaurant_id, who.staff_id) as uow:
+        now = m.utcnow()
+        uow.session.add(
+            m.StaffSession(
+                id=m.new_id("ses"),
+                restaurant_id=who.restaurant_id,
+                staff_id=who.staff_id,
+                token_hash=token_hash,
+                created_at=now,
+                expires_at=now + timedelta(hours=1),
+                revoked_at=now - timedelta(minutes=1),
+            )
+        )
+        uow.commit()
+    with db.reader() as uow:
+        connection = uow.connection()
+        if not db.is_sqlite:
+            connection.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
+        found = uow.staff.token_holder(token_hash)
+        missing = uow.staff.token_holder(auth.hash_token("not a token"))
+        expected = connection.execute(repos._TOKEN_HOLDER, {"token_hash": token_hash}).one()
+    assert found == tuple(expected) and missing is None
+    revoked_at, expires_at, active, restaurant_id, staff_id, _, _ = found
+    assert (restaurant_id, staff_id, active) == (who.restaurant_id, who.staff_id, True)
+    assert revoked_at is not None and revoked_at.utcoffset() == timedelta(0)
+    assert expires_at - revoked_at == timedelta(hours=1, minutes=1)

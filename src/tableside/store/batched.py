@@ -17,7 +17,8 @@ there each select simply runs through SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -47,19 +48,48 @@ def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
     the repositories' are), with their parameters apart."""
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, params).all() for statement, params in reads]
-    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+    driver = _driver(connection)
     compiled = [_compile(statement, connection.dialect) for statement, _ in reads]
     cursors = []
+    with _as_sqlalchemy_raises(connection, compiled), driver.pipeline():
+        for (_, params), plan in zip(reads, compiled, strict=True):
+            cursor = driver.cursor()
+            cursor.execute(plan.sql, params)
+            cursors.append(cursor)
+    return [
+        _convert(cursor.fetchall(), plan) for cursor, plan in zip(cursors, compiled, strict=True)
+    ]
+
+
+def read_first(
+    connection: Connection, statement: AnySelect, params: Mapping[str, Any]
+) -> Sequence[Any] | None:
+    """The first row of one read, or None: a read with nothing to share its round trip
+    with (a request's token). Compiled and converted as above, executed by psycopg alone,
+    at about half the CPU of SQLAlchemy's own execution."""
+    if connection.dialect.name != "postgresql":
+        return connection.execute(statement, params).first()
+    plan = _compile(statement, connection.dialect)
+    with _as_sqlalchemy_raises(connection, [plan]):
+        cursor = _driver(connection).cursor()
+        cursor.execute(plan.sql, params)
+        row = cursor.fetchone()
+    return None if row is None else _convert([row], plan)[0]
+
+
+def _driver(connection: Connection) -> psycopg.Connection[Any]:
+    return cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+
+
+@contextmanager
+def _as_sqlalchemy_raises(connection: Connection, compiled: Sequence[_Compiled]) -> Iterator[None]:
+    """A driver error as SQLAlchemy's execution would raise it: a lock held elsewhere
+    (NOWAIT) becomes the caller's 409, a connection cut under us is replaced by the pool
+    and answered 503."""
     try:
-        with driver.pipeline():
-            for (_, params), plan in zip(reads, compiled, strict=True):
-                cursor = driver.cursor()
-                cursor.execute(plan.sql, params)
-                cursors.append(cursor)
+        yield
     except psycopg.Error as error:
-        # As SQLAlchemy's execution would raise it: a lock held elsewhere (NOWAIT) becomes
-        # the caller's 409, a connection cut under us is replaced by the pool and a 503.
-        lost = driver.broken
+        lost = _driver(connection).broken
         if lost:
             connection.invalidate(error)
         raise DBAPIError.instance(
@@ -70,9 +100,6 @@ def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
             connection_invalidated=lost,
             dialect=connection.dialect,
         ) from error
-    return [
-        _convert(cursor.fetchall(), plan) for cursor, plan in zip(cursors, compiled, strict=True)
-    ]
 
 
 def _compile(statement: AnySelect, dialect: Dialect) -> _Compiled:

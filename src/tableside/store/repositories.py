@@ -14,7 +14,6 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     Executable,
-    Row,
     Select,
     Table,
     bindparam,
@@ -440,7 +439,8 @@ class StaffRepository(Repository):
         """A token's session and its staff member as plain columns: read on every request.
 
         Not scoped: the token is what tells us the restaurant."""
-        return self.session.connection().execute(_TOKEN_HOLDER, {"token_hash": token_hash}).first()
+        found = batched.read_first(self._core(), _TOKEN_HOLDER, {"token_hash": token_hash})
+        return None if found is None else cast(TokenHolder, tuple(found))
 
     def throttle(self, source: str) -> m.LoginThrottle | None:
         return self.session.get(m.LoginThrottle, (self.restaurant_id, source))
@@ -875,4 +875,4 @@ def scoped_rows(
     return session.scalars(stmt).all()
 
 
-TokenHolder = Row[datetime | None, datetime, bool, str, str, str, str]
+TokenHolder = tuple[datetime | None, datetime, bool, str, str, str, str]
