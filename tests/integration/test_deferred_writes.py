@@ -3,6 +3,8 @@ once on SQLite, and on both never missed by a read and never kept without the un
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,8 +14,9 @@ from tableside.services.principal import Principal
 from tableside.store import models as m
 from tableside.store.unit_of_work import Database
 
-_CHECKS = m.Check.__table__
+_CHECKS: Table = m.Check.__table__  # type: ignore[assignment]
 _PAYMENTS: Table = m.Payment.__table__  # type: ignore[assignment]
+_KEYS: Table = m.IdempotencyKey.__table__  # type: ignore[assignment]
 
 
 def _guests(db: Database, check_id: str) -> int:
@@ -109,3 +112,89 @@ def test_an_orm_change_made_before_a_deferred_write_reaches_the_database_first(
             select(func.sum(m.Payment.amount_cents)).where(m.Payment.check_id == check_id)
         )
     assert paid == 500
+
+
+def _key_row(who: Principal, payment_id: str, key: str) -> dict[str, Any]:
+    return {
+        "id": m.new_id("idk"),
+        "restaurant_id": who.restaurant_id,
+        "key": key,
+        "operation": "payment",
+        "fingerprint": "f" * 64,
+        "resource_id": payment_id,
+        "response_status": 201,
+        "response_body": {"check": {"status": "closed", "lines": [{"name": "Soup"}]}},
+        "locked_until": None,
+        "created_at": m.utcnow(),
+    }
+
+
+def test_writes_sent_with_the_commit_store_what_sqlalchemys_execution_stores(
+    db: Database, who: Principal, open_check: str
+) -> None:
+    """The commit's writes are executed by psycopg from SQLAlchemy's compiled statement
+    and its types' bind processors (JSON, time zones, SQL expressions in the values);
+    the same writes through SQLAlchemy's own execution must store the same rows."""
+    tables = table_ids(db, who)
+    checks = [open_check, str(seat(db, who, tables[1]).id)]
+    closed_at = m.utcnow()
+    for sent_with_commit, check_id in zip([True, False], checks, strict=True):
+        payment = cash_payment(who, check_id, f"pay-{check_id}", 1200, tip=300)
+        with db.unit(who.restaurant_id, who.staff_id) as uow:
+            writes: list[tuple[Any, Any]] = [
+                (insert(_PAYMENTS), payment),
+                (insert(_KEYS), _key_row(who, payment["id"], f"key-{check_id}")),
+                (
+                    update(_CHECKS)
+                    .where(_CHECKS.c.id == check_id)
+                    .values(status="closed", closed_at=closed_at, version=_CHECKS.c.version + 1),
+                    {},
+                ),
+                # No refunded_cents: its Python-side default needs SQLAlchemy's execution.
+                (
+                    insert(_PAYMENTS),
+                    {
+                        **{k: v for k, v in payment.items() if k != "refunded_cents"},
+                        "id": m.new_id("pay"),
+                        "idempotency_key": f"default-{check_id}",
+                    },
+                ),
+            ]
+            for statement, params in writes:
+                if sent_with_commit:
+                    uow.defer(statement, params)
+                else:
+                    uow.connection().execute(statement, params)
+            uow.commit()
+    with db.reader() as uow:
+        stored = [
+            (
+                uow.session.execute(
+                    select(_CHECKS.c.status, _CHECKS.c.closed_at, _CHECKS.c.version).where(
+                        _CHECKS.c.id == check_id
+                    )
+                ).one(),
+                uow.session.execute(
+                    select(
+                        _PAYMENTS.c.amount_cents,
+                        _PAYMENTS.c.tip_cents,
+                        _PAYMENTS.c.change_cents,
+                        _PAYMENTS.c.refunded_cents,
+                        _PAYMENTS.c.settled_at,
+                    )
+                    .where(_PAYMENTS.c.check_id == check_id)
+                    .order_by(_PAYMENTS.c.idempotency_key)
+                ).all(),
+                uow.session.execute(
+                    select(_KEYS.c.response_status, _KEYS.c.response_body).where(
+                        _KEYS.c.key == f"key-{check_id}"
+                    )
+                ).one(),
+            )
+            for check_id in checks
+        ]
+    assert stored[0][0] == ("closed", closed_at, 2)
+    assert [row[:4] for row in stored[0][1]] == [(1200, 300, 0, 0)] * 2
+    assert stored[0][2][1]["check"]["lines"] == [{"name": "Soup"}]
+    assert stored[0][0] == stored[1][0] and stored[0][2] == stored[1][2]
+    assert [row[:4] for row in stored[0][1]] == [row[:4] for row in stored[1][1]]

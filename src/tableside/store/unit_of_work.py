@@ -253,7 +253,7 @@ class UnitOfWork:
         outbox = driver.cursor()
         with driver.pipeline():
             for statement, params in writes:
-                connection.execute(statement, params)
+                deferred.send_in_pipeline(connection, statement, params)
             if self._events:
                 outbox.execute(_OUTBOX_POSTGRESQL, self._outbox_params())
             elif self._audit:
