@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,19 +282,40 @@ class CpuSnapshot:
 class CpuMeter:
     """CPU seconds per second (i.e. cores) used by each party between two snapshots."""
 
-    def __init__(self, server_pid: int, emulator_pid: int, database: str | None) -> None:
-        self.server_pid = server_pid
-        self.emulator_pid = emulator_pid
-        self.database = database
+    def __init__(self, parties: dict[str, Callable[[], list[int]]]) -> None:
+        self.parties = parties
         self.hz = os.sysconf("SC_CLK_TCK")
 
+    @classmethod
+    def serving(cls, server_pid: int, emulator_pid: int, database: str | None) -> CpuMeter:
+        """While the server serves: the server, the emulator, this bench client, PostgreSQL."""
+        return cls(
+            {
+                "server": lambda: server_processes(server_pid),
+                "emulator": lambda: _tree(emulator_pid),
+                "bench client": lambda: [os.getpid()],
+                "postgres (this database)": lambda: (
+                    _postgres_backends(database) if database else []
+                ),
+            }
+        )
+
+    @classmethod
+    def raw_baseline(cls, emulator_pid: int, database: str | None) -> CpuMeter:
+        """While the raw baseline runs: its worker processes (this bench's children other
+        than the emulator) and PostgreSQL."""
+        own, emulator = os.getpid(), set(_tree(emulator_pid))
+        return cls(
+            {
+                "raw workers": lambda: [p for p in _tree(own) if p != own and p not in emulator],
+                "postgres (this database)": lambda: (
+                    _postgres_backends(database) if database else []
+                ),
+            }
+        )
+
     def snapshot(self) -> CpuSnapshot:
-        groups = {
-            "server": server_processes(self.server_pid),
-            "emulator": _tree(self.emulator_pid),
-            "bench client": [os.getpid()],
-            "postgres (this database)": _postgres_backends(self.database) if self.database else [],
-        }
+        groups = {name: pids() for name, pids in self.parties.items()}
         busy, total = _machine()
         return CpuSnapshot(
             time.monotonic(),

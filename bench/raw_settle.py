@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -172,11 +173,16 @@ def run(
     processes: int,
     warmup_s: float,
     duration_s: float,
+    on_window: Callable[[float, float], None] | None = None,
 ) -> RawResult:
+    """``on_window``: told the measured window (``time.time()`` at its start and end)
+    before the workers start, e.g. to measure the CPU used in it."""
     per_worker = [checks[i::workers] for i in range(workers)]
     processes = max(1, min(processes, workers))
     start_at = time.time() + 2.0  # every process connected and waiting by then
     stop_at = start_at + warmup_s + duration_s
+    if on_window is not None:
+        on_window(start_at + warmup_s, stop_at)
     jobs = [
         Job(kind, target, restaurant_id, staff_id, per_worker[p::processes], start_at, stop_at)
         for p in range(processes)

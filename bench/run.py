@@ -32,6 +32,7 @@ import math
 import os
 import platform
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -59,6 +60,7 @@ RAW_CHECKS = {"postgresql": 20_000, "sqlite": 60_000}
 # glibc gives each of a worker's threads (up to 40 in the request thread pool) its own malloc
 # arena by default; two arenas keep a worker's RSS ~20 MB lower at the same speed.
 RECOMMENDED_ENV: dict[str, str] = {"MALLOC_ARENA_MAX": "2"}
+PG = "postgres (this database)"
 ENDPOINTS = ["floor", "seat", "add_line", "send", "split", "cash_settle", "card_settle"]
 
 
@@ -190,7 +192,7 @@ def _measure(
         ServerSettings(workers=workers, extra_env=server_env(args)),
         profile_to=profile_to,
     )
-    meter = CpuMeter(server.process.pid, emulator.process.pid, bench_db.name)
+    meter = CpuMeter.serving(server.process.pid, emulator.process.pid, bench_db.name)
     try:
         _log(f"table cycles: {args.warmup:g} s warm-up + {args.duration:g} s")
         mix = terminals.CycleMix(args.card_share, args.split_share)
@@ -257,6 +259,7 @@ def _measure(
         )
     )
     _log(f"raw SQL baseline: {args.warmup:g} s warm-up + {args.raw_duration:g} s")
+    raw_watch = RawWatch(CpuMeter.raw_baseline(emulator.process.pid, bench_db.name))
     raw = raw_settle.run(
         kind,
         bench_db.conninfo if kind == "postgresql" else bench_db.sqlite_path,
@@ -267,16 +270,53 @@ def _measure(
         processes=args.raw_processes,
         warmup_s=args.warmup,
         duration_s=args.raw_duration,
+        on_window=raw_watch.start,
     )
     return _summary(
-        kind, args, workers, cycles, cycles_watch, paced, settles, settles_watch, charges, raw
+        kind,
+        args,
+        workers,
+        cycles,
+        cycles_watch,
+        paced,
+        settles,
+        settles_watch,
+        charges,
+        raw,
+        raw_watch.cores(),
     )
 
 
-def _per(cpu: dict[str, float], rate: float) -> float | None:
-    if "server" not in cpu or rate <= 0:
+def _per(cpu: dict[str, float], rate: float, party: str = "server") -> float | None:
+    """``party``'s CPU ms per event, from its cores and the events' rate."""
+    if party not in cpu or rate <= 0:
         return None
-    return round(cpu["server"] / rate * 1000, 2)
+    return round(cpu[party] / rate * 1000, 2)
+
+
+class RawWatch:
+    """The cores each party used in the raw baseline's measured window (a thread that
+    takes a snapshot at its start and just before its end, while its workers live)."""
+
+    def __init__(self, meter: CpuMeter) -> None:
+        self.meter = meter
+        self._cores: dict[str, float] = {}
+        self._thread: threading.Thread | None = None
+
+    def start(self, window_start: float, window_end: float) -> None:
+        def measure() -> None:
+            time.sleep(max(0.0, window_start - time.time()))
+            first = self.meter.snapshot()
+            time.sleep(max(0.0, window_end - 0.25 - time.time()))
+            self._cores = self.meter.cores(first, self.meter.snapshot())
+
+        self._thread = threading.Thread(target=measure, name="raw-cpu", daemon=True)
+        self._thread.start()
+
+    def cores(self) -> dict[str, float]:
+        if self._thread is not None:
+            self._thread.join()
+        return self._cores
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
@@ -298,6 +338,7 @@ def _summary(
     settles_watch: Watched,
     charges: terminals.Recorder,
     raw: raw_settle.RawResult,
+    raw_cpu: dict[str, float],
 ) -> dict[str, Any]:
     latency = latency_table(cycles)
     settle_latency = latency_table(settles).get("cash_settle", {})
@@ -333,6 +374,10 @@ def _summary(
         # Load-independent efficiency: the server's CPU time per request (ms), measured.
         "server_cpu_ms_per_request": _per(cycles_watch.cpu, cycles.requests / args.duration),
         "server_cpu_ms_per_settle": _per(settles_watch.cpu, api_settles),
+        # PostgreSQL's own CPU per settle, through the API and as bare SQL (its backends for
+        # the bench's database; a backend that exits within the window is not counted).
+        "postgres_cpu_ms_per_api_settle": _per(settles_watch.cpu, api_settles, PG),
+        "postgres_cpu_ms_per_raw_settle": _per(raw_cpu, raw.settles_per_s, PG),
         "api_settles_per_s": round(api_settles, 1),
         "raw_settles_per_s": round(raw.settles_per_s, 1),
         "ratio": round(ratio, 3),
@@ -355,6 +400,7 @@ def _summary(
             "table cycles": cycles_watch.cpu,
             "paced table cycles": paced[1].cpu if paced else {},
             "settle run": settles_watch.cpu,
+            "raw baseline": raw_cpu,
         },
         "pg_sessions": {
             "table cycles": cycles_watch.pg_sessions,
@@ -421,11 +467,12 @@ def print_report(summary: dict[str, Any]) -> None:
               f"{row['p99_ms']:>9}{row['max_ms']:>9}", file=out)  # fmt: skip
     for key in ("cycles_per_s", "settles_per_s", "payments_per_s", "requests_per_s",
                 "paced_cycles_per_s", "paced_requests_per_s", "server_cpu_ms_per_request",
-                "server_cpu_ms_per_settle",
-                "api_settles_per_s", "raw_settles_per_s", "ratio", "emulator_charges_per_s",
+                "server_cpu_ms_per_settle", "postgres_cpu_ms_per_api_settle",
+                "postgres_cpu_ms_per_raw_settle", "api_settles_per_s", "raw_settles_per_s",
+                "ratio", "emulator_charges_per_s",
                 "peak_rss_mb", "peak_pss_mb"):  # fmt: skip
-        print(f"{key:<24}{summary[key]}", file=out)
-    print(f"{'errors':<24}{summary['errors'] or 'none'}", file=out)
+        print(f"{key:<31}{summary[key]}", file=out)
+    print(f"{'errors':<31}{summary['errors'] or 'none'}", file=out)
     for phase, cpu in summary["cpu_cores"].items():
         print(f"cores used, {phase}: {cpu}", file=out)
     for phase, sessions in summary["pg_sessions"].items():
