@@ -15,7 +15,7 @@ from typing import Annotated, TypeVar
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from tableside.domain.errors import NotAuthenticated
 from tableside.domain.staff import Role
@@ -24,7 +24,6 @@ from tableside.services.principal import Principal, act_as
 from tableside.store.unit_of_work import Database, UnitOfWork
 
 COOKIE = "tableside_token"
-_bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
 
 T = TypeVar("T")
 
@@ -32,15 +31,6 @@ T = TypeVar("T")
 def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
-
-
-def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
-    if credentials is not None and credentials.scheme.lower() == "bearer":
-        return credentials.credentials
-    cookie = request.cookies.get(COOKIE)
-    if cookie:
-        return cookie
-    raise NotAuthenticated("Log in with your PIN first (no token was sent).")
 
 
 @dataclass(frozen=True)
@@ -54,15 +44,29 @@ class Token:
         return auth.authenticate(uow, self.value)
 
 
-async def _token(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Token:
-    # async: reading a header blocks nothing, so FastAPI need not hand it to a thread.
-    return Token(database(request), token_of(request, credentials))
+class _BearerOrCookie(HTTPBearer):
+    """The bearer token, else the login cookie: one dependency, not one on top of another
+    (FastAPI solves each level anew on every request), and still the HTTPBearer scheme in
+    the OpenAPI document. async: reading a header blocks nothing, so no thread."""
+
+    async def __call__(self, request: Request) -> Token:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        value = credentials.credentials if credentials is not None else request.cookies.get(COOKIE)
+        if not value:
+            raise NotAuthenticated("Log in with your PIN first (no token was sent).")
+        return Token(database(request), value)
 
 
-Caller = Annotated[Token, Depends(_token)]
+Caller = Annotated[
+    Token,
+    Depends(
+        _BearerOrCookie(
+            scheme_name="HTTPBearer",  # the scheme's name in the OpenAPI document
+            description="The token from POST /api/v1/auth/login",
+            auto_error=False,
+        )
+    ),
+]
 
 
 async def write(
