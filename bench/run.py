@@ -160,7 +160,7 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             bench_db,
             terminals=n,
             floor_tables=args.floor_tables,
-            api_checks=args.api_checks or n * 250,
+            api_checks=args.api_checks or n * 500,
             raw_checks=args.raw_checks or RAW_CHECKS[kind],
         )
         _log(f"prepared in {time.monotonic() - started:.1f} s")
@@ -519,7 +519,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--floor-tables", type=int, default=200)
     parser.add_argument("--card-share", type=float, default=0.5, help="of cycle payments")
     parser.add_argument("--split-share", type=float, default=0.5, help="of cycle checks")
-    parser.add_argument("--api-checks", type=int, default=0, help="default: 250 a terminal")
+    parser.add_argument("--api-checks", type=int, default=0, help="default: 500 a terminal")
     parser.add_argument(
         "--raw-checks", type=int, default=0, help="default: 20000 (PG), 60000 (SQLite)"
     )
