@@ -360,6 +360,7 @@ def _summary(
     paced_p99 = {e: paced_latency[e]["p99_ms"] for e in ENDPOINTS if e in paced_latency}
     ratio = api_settles / raw.settles_per_s if raw.settles_per_s else math.nan
     goal_p99 = ["seat", "add_line", "send", "cash_settle"]
+    pg = kind == "postgresql"
     return {
         "db": kind,
         "terminals": args.terminals,
@@ -376,8 +377,8 @@ def _summary(
         "server_cpu_ms_per_settle": _per(settles_watch.cpu, api_settles),
         # PostgreSQL's own CPU per settle, through the API and as bare SQL (its backends for
         # the bench's database; a backend that exits within the window is not counted).
-        "postgres_cpu_ms_per_api_settle": _per(settles_watch.cpu, api_settles, PG),
-        "postgres_cpu_ms_per_raw_settle": _per(raw_cpu, raw.settles_per_s, PG),
+        "postgres_cpu_ms_per_api_settle": _per(settles_watch.cpu, api_settles, PG) if pg else None,
+        "postgres_cpu_ms_per_raw_settle": _per(raw_cpu, raw.settles_per_s, PG) if pg else None,
         "api_settles_per_s": round(api_settles, 1),
         "raw_settles_per_s": round(raw.settles_per_s, 1),
         "ratio": round(ratio, 3),
