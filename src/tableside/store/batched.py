@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.exc import DBAPIError
+
+from tableside.store.database import psycopg_of
 
 AnySelect = Select[*tuple[Any, ...]]
 Read = tuple[AnySelect, Mapping[str, Any]]
@@ -48,7 +50,7 @@ def read_together(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
     the repositories' are), with their parameters apart."""
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, params).all() for statement, params in reads]
-    driver = _driver(connection)
+    driver = psycopg_of(connection)
     compiled = [_compile(statement, connection.dialect) for statement, _ in reads]
     cursors = []
     with _as_sqlalchemy_raises(connection, compiled), driver.pipeline():
@@ -71,14 +73,10 @@ def read_first(
         return connection.execute(statement, params).first()
     plan = _compile(statement, connection.dialect)
     with _as_sqlalchemy_raises(connection, [plan]):
-        cursor = _driver(connection).cursor()
+        cursor = psycopg_of(connection).cursor()
         cursor.execute(plan.sql, params)
         row = cursor.fetchone()
     return None if row is None else _convert([row], plan)[0]
-
-
-def _driver(connection: Connection) -> psycopg.Connection[Any]:
-    return cast("psycopg.Connection[Any]", connection.connection.driver_connection)
 
 
 @contextmanager
@@ -89,7 +87,7 @@ def _as_sqlalchemy_raises(connection: Connection, compiled: Sequence[_Compiled])
     try:
         yield
     except psycopg.Error as error:
-        lost = _driver(connection).broken
+        lost = psycopg_of(connection).broken
         if lost:
             connection.invalidate(error)
         raise DBAPIError.instance(

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -30,6 +31,12 @@ _IDLE_SINCE = "tableside_idle_since"
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def psycopg_of(connection: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under a PostgreSQL connection of ours, for the pipelines
+    SQLAlchemy does not offer (batched reads, the commit's writes)."""
+    return cast("psycopg.Connection[Any]", connection.connection.driver_connection)
 
 
 # Connections beyond the pool, for a moment when every pooled one is out; each is closed

@@ -28,11 +28,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-import psycopg
 from sqlalchemy import Connection, Dialect, Executable, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+
+from tableside.store.database import psycopg_of
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -115,8 +116,7 @@ def send_in_pipeline(connection: Connection, statement: Executable, params: Para
         connection.execute(statement, params)
         return
     values = [_bound(plan, row) for row in rows]
-    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
-    cursor = driver.cursor()
+    cursor = psycopg_of(connection).cursor()
     if len(values) == 1:
         cursor.execute(plan.sql, values[0])
     else:

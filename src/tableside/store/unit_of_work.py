@@ -25,7 +25,7 @@ from tableside.domain.errors import Conflict
 from tableside.store import deferred
 from tableside.store import repositories as repos
 from tableside.store.counters import increment_counter
-from tableside.store.database import READ_ONLY, is_sqlite
+from tableside.store.database import READ_ONLY, is_sqlite, psycopg_of
 from tableside.store.models import AuditEntry, OutboxCounter, OutboxEvent, utcnow
 
 BUSY = "busy"  # a row another transaction holds this instant (FOR UPDATE NOWAIT)
@@ -249,7 +249,7 @@ class UnitOfWork:
         if not (writes or self._events or self._audit):
             return None
         connection = self.session.connection()
-        driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+        driver = psycopg_of(connection)
         outbox = driver.cursor()
         with driver.pipeline():
             for statement, params in writes:
