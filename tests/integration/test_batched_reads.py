@@ -6,8 +6,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import astuple
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
+from psycopg.pq import Trace, TransactionStatus
 from sqlalchemy import Table, insert, text, update
 from test_store_invariants import cash_payment, principal, table_ids
 
@@ -16,6 +18,7 @@ from tableside.services import auth, checks, floor, kitchen
 from tableside.services.principal import Principal
 from tableside.store import models as m
 from tableside.store import repositories as repos
+from tableside.store.database import psycopg_of
 from tableside.store.unit_of_work import BUSY, Database
 
 _LINES: Table = m.CheckLine.__table__  # type: ignore[assignment]
@@ -148,3 +151,33 @@ def test_a_requests_token_read_alone_is_the_row_sqlalchemy_returns(db: Database,
     assert (restaurant_id, staff_id, active) == (who.restaurant_id, who.staff_id, True)
     assert revoked_at is not None and revoked_at.utcoffset() == timedelta(0)
     assert expires_at - revoked_at == timedelta(hours=1, minutes=1)
+
+
+def test_a_requests_token_is_read_in_the_round_trip_that_begins_its_transaction(
+    db: Database, tmp_path: Path
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite has no round trips")
+    who = principal(db)
+    check_id = _a_busy_check(db, who)
+    count = text("SELECT count(*) FROM payments WHERE check_id = :check")
+    with db.reader() as uow:
+        before = uow.connection().execute(count, {"check": check_id}).scalar_one()
+    trace = tmp_path / "libpq.trace"
+    with db.unit(who.restaurant_id) as uow, trace.open("w") as sink:
+        driver = psycopg_of(uow.connection())
+        assert driver.info.transaction_status == TransactionStatus.IDLE  # nothing sent yet
+        driver.pgconn.trace(sink.fileno())
+        driver.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+        holder = uow.staff.token_holder(auth.hash_token("not a token"))
+        driver.pgconn.untrace()
+        # psycopg's state is its own BEGIN's: in the transaction, not in autocommit.
+        assert driver.info.transaction_status == TransactionStatus.INTRANS
+        assert driver.autocommit is False
+        uow.connection().execute(insert(_PAYMENTS), cash_payment(who, check_id, "key-1"))
+    assert holder is None
+    answers = [line for line in trace.read_text().splitlines() if "ReadyForQuery" in line]
+    assert len(answers) == 1, trace.read_text()  # BEGIN and the read: one round trip
+    with db.reader() as uow:  # the unit rolled back: its write went with it
+        after = uow.connection().execute(count, {"check": check_id}).scalar_one()
+    assert after == before

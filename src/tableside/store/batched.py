@@ -68,15 +68,55 @@ def read_first(
 ) -> Sequence[Any] | None:
     """The first row of one read, or None: a read with nothing to share its round trip
     with (a request's token). Compiled and converted as above, executed by psycopg alone,
-    at about half the CPU of SQLAlchemy's own execution."""
+    at about half the CPU of SQLAlchemy's own execution. As a unit's first statement, it
+    also begins the unit's transaction in its round trip (``_begin_with``)."""
     if connection.dialect.name != "postgresql":
         return connection.execute(statement, params).first()
     plan = _compile(statement, connection.dialect)
+    driver = psycopg_of(connection)
     with _as_sqlalchemy_raises(connection, [plan]):
-        cursor = psycopg_of(connection).cursor()
-        cursor.execute(plan.sql, params)
+        if _begins_plainly(driver):
+            cursor = _begin_with(driver, plan.sql, params)
+        else:
+            cursor = driver.cursor()
+            cursor.execute(plan.sql, params)
         row = cursor.fetchone()
     return None if row is None else _convert([row], plan)[0]
+
+
+def _begins_plainly(driver: psycopg.Connection[Any]) -> bool:
+    """The next statement would make psycopg begin a transaction with a plain BEGIN."""
+    return (
+        not driver.autocommit
+        and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        and driver.isolation_level is None
+        and driver.read_only is None
+        and driver.deferrable is None
+    )
+
+
+def _begin_with(
+    driver: psycopg.Connection[Any], sql: str, params: Mapping[str, Any]
+) -> psycopg.Cursor[Any]:
+    """``BEGIN`` and the statement in one round trip; the statement's cursor.
+
+    Before a transaction's first statement psycopg sends ``BEGIN`` and waits for its
+    answer: a round trip of its own, on every request. Here ``BEGIN`` is sent ahead of the
+    statement in one pipeline, with psycopg told not to send its own (autocommit, for
+    that moment). Afterwards psycopg's state is exactly as after its own ``BEGIN``: in a
+    transaction, not in autocommit, so the unit commits or rolls back as always. The
+    attribute is set directly because psycopg's setter refuses to change it inside a
+    transaction; psycopg is pinned, and tests/integration/test_batched_reads.py checks
+    this state."""
+    driver.autocommit = True
+    try:
+        with driver.pipeline():
+            driver.execute(b"BEGIN")
+            cursor = driver.cursor()
+            cursor.execute(sql, params)
+    finally:
+        driver._autocommit = False
+    return cursor
 
 
 @contextmanager
