@@ -301,18 +301,26 @@ class CpuMeter:
         )
 
     @classmethod
-    def raw_baseline(cls, emulator_pid: int, database: str | None) -> CpuMeter:
+    def raw_baseline(
+        cls, emulator_pid: int, database: str | None, server_pid: int | None = None
+    ) -> CpuMeter:
         """While the raw baseline runs: its worker processes (this bench's children other
-        than the emulator) and PostgreSQL."""
-        own, emulator = os.getpid(), set(_tree(emulator_pid))
-        return cls(
-            {
-                "raw workers": lambda: [p for p in _tree(own) if p != own and p not in emulator],
-                "postgres (this database)": lambda: (
-                    _postgres_backends(database) if database else []
-                ),
-            }
-        )
+        than the emulator and the idle server), PostgreSQL, and the idle server."""
+        own = os.getpid()
+
+        def others() -> set[int]:
+            running = set(_tree(emulator_pid))
+            if server_pid is not None:
+                running.update(_tree(server_pid))  # py-spy too, when profiling
+            return running
+
+        parties: dict[str, Callable[[], list[int]]] = {
+            "raw workers": lambda: [p for p in _tree(own) if p != own and p not in others()],
+            "postgres (this database)": lambda: _postgres_backends(database) if database else [],
+        }
+        if server_pid is not None:
+            parties["server (idle)"] = lambda: server_processes(server_pid)
+        return cls(parties)
 
     def snapshot(self) -> CpuSnapshot:
         groups = {name: pids() for name, pids in self.parties.items()}

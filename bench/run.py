@@ -10,15 +10,21 @@ rows (prepare.py); starts the card-processor emulator and ``tableside serve`` as
 subprocesses with the recommended deployment settings; then runs, one after the other:
 
 1. the table cycles: N terminals doing full table cycles over HTTP (terminals.py);
-2. the API settle run: N terminals paying prepared checks in full, in cash;
-3. the emulator ceiling: N concurrent charges straight to the emulator (ceiling.py);
-4. the raw baseline, with the server stopped: the settlement's SQL through the driver by
-   N workers on prepared checks (raw_settle.py).
+2. ``--rounds`` rounds (default 3) of, in turn:
+   a. the API settle run: N terminals paying prepared checks in full, in cash;
+   b. the raw baseline, the server idle: the settlement's SQL through the driver by N
+      workers on prepared checks (raw_settle.py);
+3. the emulator ceiling, the server stopped: N concurrent charges straight to the emulator
+   (ceiling.py).
 
-Each run has a warm-up that is not measured. ``ratio`` is (2) ÷ (4): the same cash
-settlement through the whole product and as bare SQL. The server's peak RSS (summed over
-its processes, read from /proc) is sampled throughout (1) and (2). ``--profile`` runs the
-server under py-spy and writes the hot functions next to the raw profile.
+Each run has a warm-up that is not measured. ``ratio`` is (2a) ÷ (2b): the same cash
+settlement through the whole product and as bare SQL, each averaged over the rounds. The
+rounds alternate so that both sides meet the same machine: on a shared machine whose speed
+drifts by a third over minutes, one API run and one raw run minutes apart made a ratio of
+luck (docs/benchmarks.md, seventh round); each round's own ratio is reported too. The
+server's peak RSS (summed over its processes, read from /proc) is sampled throughout (1)
+and (2a). ``--profile`` runs the server under py-spy and writes the hot functions next to
+the raw profile.
 
 The last line printed is the JSON summary.
 """
@@ -55,7 +61,8 @@ HERE = Path(__file__).parent
 # PostgreSQL on the same machine needs a core of its own (docs/benchmarks.md, fourth round).
 RECOMMENDED_WORKERS = {"postgresql": max(1, (os.cpu_count() or 2) - 1), "sqlite": 1}
 # Enough prepared checks for the raw baseline's warm-up and run at this machine's pace.
-RAW_CHECKS = {"postgresql": 20_000, "sqlite": 60_000}
+RAW_CHECKS = {"postgresql": 20_000, "sqlite": 60_000}  # a round
+API_CHECKS_A_ROUND = 500  # a terminal
 # Environment of the recommended deployment (docs/benchmarks.md says why).
 # glibc gives each of a worker's threads (up to 40 in the request thread pool) its own malloc
 # arena by default; two arenas keep a worker's RSS ~20 MB lower at the same speed.
@@ -160,8 +167,8 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             bench_db,
             terminals=n,
             floor_tables=args.floor_tables,
-            api_checks=args.api_checks or n * 500,
-            raw_checks=args.raw_checks or RAW_CHECKS[kind],
+            api_checks=args.api_checks or n * API_CHECKS_A_ROUND * args.rounds,
+            raw_checks=args.raw_checks or RAW_CHECKS[kind] * args.rounds,
         )
         _log(f"prepared in {time.monotonic() - started:.1f} s")
         emulator = processes.start_emulator(bench_db.directory or Path("."))
@@ -229,20 +236,10 @@ def _measure(
                     bench_db,
                 )
             )
-        _log(f"API settle run: {args.warmup:g} s warm-up + {args.settle_duration:g} s")
-        own = [[(c.id, c.amount_cents) for c in prepared.api_checks[i::n]] for i in range(n)]
-        settles, settles_watch = asyncio.run(
-            watched(
-                lambda recorder: terminals.run_settles(
-                    server.url, BENCH_SLUG, BENCH_PIN, own, recorder=recorder
-                ),
-                args.warmup,
-                args.settle_duration,
-                server.process.pid,
-                meter,
-                bench_db,
-            )
-        )
+        rounds = [
+            _settle_round(kind, args, r, bench_db, prepared, server, meter, emulator)
+            for r in range(args.rounds)
+        ]
     finally:
         server.stop()
     if profile_to is not None:
@@ -258,33 +255,97 @@ def _measure(
             duration_s=args.ceiling_duration,
         )
     )
-    _log(f"raw SQL baseline: {args.warmup:g} s warm-up + {args.raw_duration:g} s")
-    raw_watch = RawWatch(CpuMeter.raw_baseline(emulator.process.pid, bench_db.name))
+    return _summary(kind, args, workers, cycles, cycles_watch, paced, rounds, charges)
+
+
+@dataclass
+class Round:
+    """One API settle run and the raw baseline right after it."""
+
+    settles: terminals.Recorder
+    watch: Watched
+    raw: raw_settle.RawResult
+    raw_cpu: dict[str, float]
+
+    @property
+    def api_settles_per_s(self) -> float:
+        return self.settles.rate("settle", until_last=True)
+
+    @property
+    def ratio(self) -> float:
+        return self.api_settles_per_s / self.raw.settles_per_s if self.raw.settles_per_s else 0
+
+
+def _settle_round(
+    kind: str,
+    args: argparse.Namespace,
+    number: int,
+    bench_db: BenchDatabase,
+    prepared: Prepared,
+    server: processes.Service,
+    meter: CpuMeter,
+    emulator: processes.Service,
+) -> Round:
+    """Round ``number``: the API settle run, then the raw baseline, each on its own share
+    of the prepared checks."""
+    n, rounds = args.terminals, args.rounds
+    label = f"round {number + 1}/{rounds}"
+    _log(f"{label}, API settle run: {args.warmup:g} s warm-up + {args.settle_duration:g} s")
+    api_checks = prepared.api_checks[number::rounds]
+    own = [[(c.id, c.amount_cents) for c in api_checks[i::n]] for i in range(n)]
+    settles, watch = asyncio.run(
+        watched(
+            lambda recorder: terminals.run_settles(
+                server.url, BENCH_SLUG, BENCH_PIN, own, recorder=recorder
+            ),
+            args.warmup,
+            args.settle_duration,
+            server.process.pid,
+            meter,
+            bench_db,
+        )
+    )
+    _log(f"{label}, raw SQL baseline: {args.warmup:g} s warm-up + {args.raw_duration:g} s")
+    raw_watch = RawWatch(
+        CpuMeter.raw_baseline(emulator.process.pid, bench_db.name, server.process.pid)
+    )
     raw = raw_settle.run(
         kind,
         bench_db.conninfo if kind == "postgresql" else bench_db.sqlite_path,
         prepared.bench_restaurant_id,
         prepared.bench_staff_id,
-        [(c.id, c.amount_cents) for c in prepared.raw_checks],
+        [(c.id, c.amount_cents) for c in prepared.raw_checks[number::rounds]],
         workers=n,
         processes=args.raw_processes,
         warmup_s=args.warmup,
         duration_s=args.raw_duration,
         on_window=raw_watch.start,
     )
-    return _summary(
-        kind,
-        args,
-        workers,
-        cycles,
-        cycles_watch,
-        paced,
-        settles,
-        settles_watch,
-        charges,
-        raw,
-        raw_watch.cores(),
-    )
+    done = Round(settles, watch, raw, raw_watch.cores())
+    _log(f"{label}: {done.api_settles_per_s:.1f} API settles/s, "
+         f"{raw.settles_per_s:.1f} raw, ratio {done.ratio:.3f}")  # fmt: skip
+    return done
+
+
+def _mean_cores(samples: list[dict[str, float]]) -> dict[str, float]:
+    """Each party's cores, averaged over windows of equal length."""
+    parties = {party for sample in samples for party in sample}
+    return {
+        party: round(sum(sample.get(party, 0.0) for sample in samples) / len(samples), 3)
+        for party in sorted(parties)
+    }
+
+
+def _merged(recorders: list[terminals.Recorder]) -> terminals.Recorder:
+    """The rounds' latencies, errors and notes as one recorder (for their percentiles)."""
+    merged = terminals.Recorder(recorders[0].warmup_s, recorders[0].duration_s)
+    for recorder in recorders:
+        for endpoint, values in recorder.latencies.items():
+            merged.latencies[endpoint].extend(values)
+        merged.errors.update(recorder.errors)
+        merged.notes.update(recorder.notes)
+        merged.requests += recorder.requests
+    return merged
 
 
 def _per(cpu: dict[str, float], rate: float, party: str = "server") -> float | None:
@@ -334,15 +395,16 @@ def _summary(
     cycles: terminals.Recorder,
     cycles_watch: Watched,
     paced: tuple[terminals.Recorder, Watched] | None,
-    settles: terminals.Recorder,
-    settles_watch: Watched,
+    rounds: list[Round],
     charges: terminals.Recorder,
-    raw: raw_settle.RawResult,
-    raw_cpu: dict[str, float],
 ) -> dict[str, Any]:
     latency = latency_table(cycles)
+    settles = _merged([r.settles for r in rounds])
     settle_latency = latency_table(settles).get("cash_settle", {})
-    api_settles = settles.rate("settle", until_last=True)
+    api_settles = sum(r.api_settles_per_s for r in rounds) / len(rounds)
+    raw_settles = sum(r.raw.settles_per_s for r in rounds) / len(rounds)
+    settle_cpu = _mean_cores([r.watch.cpu for r in rounds])
+    raw_cpu = _mean_cores([r.raw_cpu for r in rounds])
     errors: Counter[str] = Counter()
     runs = [("cycles", cycles), ("settle run", settles), ("emulator", charges)]
     if paced is not None:
@@ -350,15 +412,16 @@ def _summary(
     for prefix, recorder in runs:
         for what, count in recorder.errors.items():
             errors[f"{prefix}: {what}"] += count
-    for what, count in raw.errors.items():
-        errors[f"raw: {what}"] += count
-    watches = [cycles_watch, settles_watch] + ([paced[1]] if paced else [])
+    for r in rounds:
+        for what, count in r.raw.errors.items():
+            errors[f"raw: {what}"] += count
+    watches = [cycles_watch, *(r.watch for r in rounds)] + ([paced[1]] if paced else [])
     peak = max((w.peak for w in watches), key=lambda m: m.rss_mb)
     p99 = {e: latency[e]["p99_ms"] for e in ENDPOINTS if e in latency}
     p99["settle_run_cash_settle"] = settle_latency.get("p99_ms", math.nan)
     paced_latency = latency_table(paced[0]) if paced else {}
     paced_p99 = {e: paced_latency[e]["p99_ms"] for e in ENDPOINTS if e in paced_latency}
-    ratio = api_settles / raw.settles_per_s if raw.settles_per_s else math.nan
+    ratio = api_settles / raw_settles if raw_settles else math.nan
     goal_p99 = ["seat", "add_line", "send", "cash_settle"]
     pg = kind == "postgresql"
     return {
@@ -374,14 +437,24 @@ def _summary(
         "requests_per_s": round(cycles.requests / args.duration, 1),
         # Load-independent efficiency: the server's CPU time per request (ms), measured.
         "server_cpu_ms_per_request": _per(cycles_watch.cpu, cycles.requests / args.duration),
-        "server_cpu_ms_per_settle": _per(settles_watch.cpu, api_settles),
+        "server_cpu_ms_per_settle": _per(settle_cpu, api_settles),
         # PostgreSQL's own CPU per settle, through the API and as bare SQL (its backends for
         # the bench's database; a backend that exits within the window is not counted).
-        "postgres_cpu_ms_per_api_settle": _per(settles_watch.cpu, api_settles, PG) if pg else None,
-        "postgres_cpu_ms_per_raw_settle": _per(raw_cpu, raw.settles_per_s, PG) if pg else None,
+        "postgres_cpu_ms_per_api_settle": _per(settle_cpu, api_settles, PG) if pg else None,
+        "postgres_cpu_ms_per_raw_settle": _per(raw_cpu, raw_settles, PG) if pg else None,
         "api_settles_per_s": round(api_settles, 1),
-        "raw_settles_per_s": round(raw.settles_per_s, 1),
+        "raw_settles_per_s": round(raw_settles, 1),
         "ratio": round(ratio, 3),
+        # Each round: its API settle run and the raw baseline right after it.
+        "rounds": [
+            {
+                "api_settles_per_s": round(r.api_settles_per_s, 1),
+                "raw_settles_per_s": round(r.raw.settles_per_s, 1),
+                "ratio": round(r.ratio, 3),
+                "server_cpu_ms_per_settle": _per(r.watch.cpu, r.api_settles_per_s),
+            }
+            for r in rounds
+        ],
         "emulator_charges_per_s": round(charges.rate("charge"), 1),
         "p99_ms": p99,
         "latency": latency,
@@ -400,15 +473,15 @@ def _summary(
         "cpu_cores": {
             "table cycles": cycles_watch.cpu,
             "paced table cycles": paced[1].cpu if paced else {},
-            "settle run": settles_watch.cpu,
+            "settle run": settle_cpu,
             "raw baseline": raw_cpu,
         },
         "pg_sessions": {
             "table cycles": cycles_watch.pg_sessions,
             "paced table cycles": paced[1].pg_sessions if paced else {},
-            "settle run": settles_watch.pg_sessions,
+            "settle run": _mean_cores([r.watch.pg_sessions for r in rounds]),
         },
-        "raw_workers": {"threads": raw.workers, "processes": raw.processes},
+        "raw_workers": {"threads": rounds[0].raw.workers, "processes": rounds[0].raw.processes},
         "goals": {
             "ratio >= 0.5": ratio >= 0.5 if kind == "postgresql" else None,
             "p99 < 50 ms (seat, add_line, send, cash_settle), saturated": all(
@@ -502,6 +575,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=5, help="unmeasured s before each run")
     parser.add_argument("--settle-duration", type=float, default=15)
     parser.add_argument("--raw-duration", type=float, default=10)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="API settle runs, each followed by a raw baseline run (the ratio: their means)",
+    )
     parser.add_argument("--ceiling-duration", type=float, default=10)
     parser.add_argument("--workers", type=int, default=0, help="default: the recommended")
     parser.add_argument(
@@ -520,9 +599,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--floor-tables", type=int, default=200)
     parser.add_argument("--card-share", type=float, default=0.5, help="of cycle payments")
     parser.add_argument("--split-share", type=float, default=0.5, help="of cycle checks")
-    parser.add_argument("--api-checks", type=int, default=0, help="default: 500 a terminal")
+    parser.add_argument("--api-checks", type=int, default=0, help="default: 500 a terminal a round")
     parser.add_argument(
-        "--raw-checks", type=int, default=0, help="default: 20000 (PG), 60000 (SQLite)"
+        "--raw-checks", type=int, default=0, help="default: 20000 (PG), 60000 (SQLite) a round"
     )
     parser.add_argument("--raw-processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument(
@@ -535,8 +614,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--save", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
-    if args.terminals < 1 or args.duration <= 0:
-        parser.error("--terminals and --duration must be positive")
+    if args.terminals < 1 or args.duration <= 0 or args.rounds < 1:
+        parser.error("--terminals, --duration and --rounds must be positive")
     return args
 
 
