@@ -78,8 +78,7 @@ def read_first(
         if _begins_plainly(driver):
             cursor = _begin_with(driver, plan.sql, params)
         else:
-            cursor = driver.cursor()
-            cursor.execute(plan.sql, params)
+            cursor = driver.execute(plan.sql, params)
         row = cursor.fetchone()
     return None if row is None else _convert([row], plan)[0]
 
@@ -112,8 +111,7 @@ def _begin_with(
     try:
         with driver.pipeline():
             driver.execute(b"BEGIN")
-            cursor = driver.cursor()
-            cursor.execute(sql, params)
+            cursor = driver.execute(sql, params)
     finally:
         driver._autocommit = False
     return cursor
