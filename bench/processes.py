@@ -308,14 +308,14 @@ class CpuMeter:
         than the emulator and the idle server), PostgreSQL, and the idle server."""
         own = os.getpid()
 
-        def others() -> set[int]:
-            running = set(_tree(emulator_pid))
+        def raw_workers() -> list[int]:
+            others = set(_tree(emulator_pid))
             if server_pid is not None:
-                running.update(_tree(server_pid))  # py-spy too, when profiling
-            return running
+                others.update(_tree(server_pid))  # py-spy too, when profiling
+            return [p for p in _tree(own) if p != own and p not in others]
 
         parties: dict[str, Callable[[], list[int]]] = {
-            "raw workers": lambda: [p for p in _tree(own) if p != own and p not in others()],
+            "raw workers": raw_workers,
             "postgres (this database)": lambda: _postgres_backends(database) if database else [],
         }
         if server_pid is not None:

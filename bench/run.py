@@ -273,7 +273,12 @@ class Round:
 
     @property
     def ratio(self) -> float:
-        return self.api_settles_per_s / self.raw.settles_per_s if self.raw.settles_per_s else 0
+        return _ratio(self.api_settles_per_s, self.raw.settles_per_s)
+
+
+def _ratio(api_settles_per_s: float, raw_settles_per_s: float) -> float:
+    """API ÷ raw settles per second; NaN (null in the JSON) without a raw rate."""
+    return api_settles_per_s / raw_settles_per_s if raw_settles_per_s else math.nan
 
 
 def _settle_round(
@@ -421,7 +426,7 @@ def _summary(
     p99["settle_run_cash_settle"] = settle_latency.get("p99_ms", math.nan)
     paced_latency = latency_table(paced[0]) if paced else {}
     paced_p99 = {e: paced_latency[e]["p99_ms"] for e in ENDPOINTS if e in paced_latency}
-    ratio = api_settles / raw_settles if raw_settles else math.nan
+    ratio = _ratio(api_settles, raw_settles)
     goal_p99 = ["seat", "add_line", "send", "cash_settle"]
     pg = kind == "postgresql"
     return {
