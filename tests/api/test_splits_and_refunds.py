@@ -82,6 +82,45 @@ def test_ringing_another_item_drops_a_split_that_no_longer_adds_up(server: Termi
     assert after["split"] is None
 
 
+def test_a_new_split_after_seats_were_paid_shows_what_is_still_owed_as_unpaid(
+    server: Terminal,
+) -> None:
+    check = party_of_three(server)
+    by_seat = split(server, check["id"], kind="by_seat").json()["split"]["parts"]
+    for part in by_seat[:2]:  # seats 1 and 2, the expensive ones
+        paid = server.pay(check["id"], part["amount_cents"], split_part=part["part"])
+        assert paid.status_code == 201, paid.text
+    assert split(server, check["id"], kind="none").json()["split"] is None
+    left = server.check(check["id"])["balance_cents"]
+
+    evenly = split(server, check["id"], kind="evenly", ways=2).json()
+    parts = evenly["split"]["parts"]
+    assert [p["paid"] for p in parts] == [False, False]
+    assert [p["paid_cents"] for p in parts] == [0, 0]
+    assert sum(p["left_cents"] for p in parts) == left == evenly["balance_cents"]
+
+    first = server.pay(check["id"], parts[0]["amount_cents"], split_part=1)
+    assert first.status_code == 201, first.text
+    after = first.json()["check"]
+    assert [p["paid"] for p in after["split"]["parts"]] == [True, False]
+    assert after["split"]["parts"][1]["left_cents"] == after["balance_cents"]
+    assert server.table("T9")["status"] == "occupied"
+    last = server.pay(check["id"], parts[1]["amount_cents"], split_part=2)
+    assert last.json()["check"]["status"] == "closed"
+    assert last.json()["table"]["status"] == "available"
+
+
+def test_an_amount_paid_outside_a_split_ends_it(server: Terminal) -> None:
+    check = party_of_three(server)
+    split(server, check["id"], kind="evenly", ways=3)
+    paid = server.pay(check["id"], 500)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["check"]["split"] is None
+    stale = server.pay(check["id"], 100, split_part=1)
+    assert stale.status_code == 422
+    assert stale.json()["error"]["code"] == "no_split"
+
+
 def test_a_manager_refunds_part_of_a_card_payment_once_however_often_asked(
     server: Terminal, manager: Terminal, emulator_url: str
 ) -> None:

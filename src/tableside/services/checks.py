@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from tableside.domain import check as rules
+from tableside.domain import split as split_rules
 from tableside.domain.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from tableside.domain.payment import PaymentStatus, payable_cents
 from tableside.domain.staff import MANAGER_ROLES
@@ -219,23 +220,22 @@ def payment_view(payment: PaymentLike) -> PaymentView:
 
 
 def _split_view(check: CheckHead, payments: Sequence[PaymentLike]) -> SplitView | None:
-    plan = check.split_plan
-    if not plan:
+    parts = split_rules.standing(check.split_plan, payments)
+    if parts is None:
         return None
-    paid_by_part: dict[int, int] = defaultdict(int)
-    for payment in payments:
-        if payment.status == PaymentStatus.CAPTURED and payment.split_part is not None:
-            paid_by_part[payment.split_part] += payment.amount_cents
+    assert check.split_plan is not None
     return SplitView(
-        kind=plan["kind"],
+        kind=check.split_plan["kind"],
         parts=[
             SplitPartView(
-                part=i + 1,
-                label=label,
-                amount_cents=amount,
-                paid=paid_by_part[i + 1] >= amount,
+                part=part.part,
+                label=part.label,
+                amount_cents=part.amount_cents,
+                paid_cents=part.paid_cents,
+                left_cents=part.payable_cents,
+                paid=part.paid,
             )
-            for i, (label, amount) in enumerate(zip(plan["labels"], plan["amounts"], strict=True))
+            for part in parts
         ],
     )
 

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from tableside.domain import check as rules
+from tableside.domain import split as split_rules
 from tableside.domain.errors import Conflict, InvalidRequest
 from tableside.domain.payment import (
     PaymentStatus,
@@ -542,21 +543,18 @@ def _validate_split_part(
 ) -> None:
     if request.split_part is None:
         return
-    plan = check.split_plan
-    if not plan:
-        raise InvalidRequest("This check has no split; pay without split_part.", code="no_split")
-    amounts: list[int] = plan["amounts"]
-    if not 1 <= request.split_part <= len(amounts):
-        raise InvalidRequest(f"This split has parts 1 to {len(amounts)}.", code="bad_split_part")
-    taken = sum(
-        p.amount_cents
-        for p in payments
-        if p.split_part == request.split_part
-        and p.status in (PaymentStatus.CAPTURED, PaymentStatus.PENDING)
-    )
-    left = amounts[request.split_part - 1] - taken
+    parts = split_rules.standing(check.split_plan, payments)
+    if parts is None:
+        raise InvalidRequest(
+            "This check has no split (a payment outside it ended it); pay without split_part"
+            " or split again.",
+            code="no_split",
+        )
+    if not 1 <= request.split_part <= len(parts):
+        raise InvalidRequest(f"This split has parts 1 to {len(parts)}.", code="bad_split_part")
+    left = parts[request.split_part - 1].payable_cents
     if request.amount_cents > left:
         raise InvalidRequest(
-            f"Part {request.split_part} has {max(left, 0)} cents left to pay.",
+            f"Part {request.split_part} has {left} cents left to pay.",
             code="amount_exceeds_split_part",
         )

@@ -1,7 +1,8 @@
 """Split plans: by seat, evenly N ways, or custom amounts — parts that always add up.
 
 A plan splits what is left to pay when it is made; payments name the part they pay
-(``split_part``). Changing the check's lines or discounts drops the plan (it no longer adds
+(``split_part``), and only payments made against the plan count towards its parts (see
+``domain.split``). Changing the check's lines or discounts drops the plan (it no longer adds
 up), and the screen makes a new one.
 """
 
@@ -15,6 +16,7 @@ from tableside.domain import check as rules
 from tableside.domain.errors import Conflict, InvalidRequest
 from tableside.domain.money import split_evenly
 from tableside.domain.payment import PaymentStatus, payable_cents
+from tableside.domain.split import new_plan
 from tableside.services import checks as check_service
 from tableside.services.principal import Principal
 from tableside.services.views import CheckView
@@ -52,11 +54,7 @@ def split(
         if ways is None or not 2 <= ways <= MAX_PARTS:
             raise InvalidRequest(f"Split evenly 2 to {MAX_PARTS} ways.", code="bad_split")
         parts = split_evenly(left, ways)
-        plan = {
-            "kind": kind,
-            "amounts": parts,
-            "labels": [f"Guest {i + 1}" for i in range(ways)],
-        }
+        plan = new_plan(kind, parts, [f"Guest {i + 1}" for i in range(ways)], payments)
     elif kind == "custom":
         if not amounts or len(amounts) > MAX_PARTS or any(a <= 0 for a in amounts):
             raise InvalidRequest("Give 1 to 50 amounts, each more than zero.", code="bad_split")
@@ -65,11 +63,7 @@ def split(
                 f"The parts add up to {sum(amounts)} cents but {left} cents are left to pay.",
                 code="split_does_not_add_up",
             )
-        plan = {
-            "kind": kind,
-            "amounts": list(amounts),
-            "labels": [f"Part {i + 1}" for i in range(len(amounts))],
-        }
+        plan = new_plan(kind, amounts, [f"Part {i + 1}" for i in range(len(amounts))], payments)
     else:  # by seat
         if any(p.status == PaymentStatus.CAPTURED for p in payments):
             raise Conflict(
@@ -78,11 +72,12 @@ def split(
             )
         lines, discounts = check_service.line_amounts_of(rows)
         shares = rules.seat_shares(lines, discounts, check.tax_rate_bp)
-        plan = {
-            "kind": kind,
-            "amounts": list(shares.values()),
-            "labels": [f"Seat {s}" if s else "Shared" for s in shares],
-        }
+        plan = new_plan(
+            kind,
+            list(shares.values()),
+            [f"Seat {s}" if s else "Shared" for s in shares],
+            payments,
+        )
     uow.checks.set_split_plan(check.id, plan)
     uow.audit("check.split", "check", check.id, kind=kind, plan=plan)
     return check_service.announce(

@@ -132,6 +132,8 @@ class SplitPartView(BaseModel):
     part: int
     label: str
     amount_cents: int
+    paid_cents: int  # captured against this part of this plan
+    left_cents: int  # what may still be charged to it (unpaid, less payments in progress)
     paid: bool
 
 

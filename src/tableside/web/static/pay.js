@@ -55,14 +55,9 @@
 
   // --- what is being paid ----------------------------------------------------------------------
 
-  const counts = (p) => p.status === "captured" || p.status === "pending";
-
-  function partLeft(part) {
-    const taken = check.payments
-      .filter((p) => p.split_part === part.part && counts(p))
-      .reduce((sum, p) => sum + p.amount_cents, 0);
-    return Math.max(0, part.amount_cents - taken);
-  }
+  // What a part may still be charged, as the server counts it: only payments made against
+  // this split count towards its parts.
+  const partLeft = (part) => part.left_cents;
 
   function selectedPart() {
     if (!check.split) return null;
@@ -179,6 +174,7 @@
     }
     $("#split-panel").hidden = form.scope !== "split";
     $("#other-panel").hidden = form.scope !== "other";
+    $("#outside-split").hidden = !check.split;
     renderSplit();
     for (const button of $("#tender").children) {
       button.classList.toggle("current", button.dataset.tender === form.tender);
