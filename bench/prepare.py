@@ -27,14 +27,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
-from tableside.domain import check as rules
-from tableside.services.auth import installation_key, pin_lookup
-from tableside.services.seed import seed_demo
-from tableside.store import migrate
-from tableside.store import models as m
-from tableside.store.database import make_engine
-from tableside.store.models import new_id, utcnow
-from tableside.store.unit_of_work import Database
+from tableside.checks import rules
+from tableside.core import migrate
+from tableside.core import models as m
+from tableside.core.database import make_engine
+from tableside.core.models import new_id, utcnow
+from tableside.core.unit_of_work import Database
+from tableside.demo import seed_demo
+from tableside.floor.repository import Tables
+from tableside.restaurants.repository import Restaurants
+from tableside.staff.service import installation_key, pin_lookup
 
 PG_ADMIN_URL = os.environ.get(
     "TABLESIDE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -144,11 +146,11 @@ def prepare(
 def _floor(db: Database, wanted: int) -> tuple[str, list[str]]:
     """Top restaurant ``demo`` up to ``wanted`` tables; every table's id, in floor order."""
     with db.unit() as uow:
-        restaurant = uow.restaurants.by_slug("demo")
+        restaurant = Restaurants.of(uow).by_slug("demo")
         assert restaurant is not None
         uow.scope_to(restaurant.id)
-        tables = [table for table, _, _ in uow.tables.floor()]
-        sections = uow.tables.sections()
+        tables = [table for table, _, _ in Tables.of(uow).floor()]
+        sections = Tables.of(uow).sections()
         start = len(tables)
         for i in range(start, wanted):
             table = m.DiningTable(

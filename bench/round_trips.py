@@ -27,14 +27,17 @@ from pathlib import Path
 
 from prepare import BENCH_PIN, BENCH_SLUG, fresh_database, prepare
 
-from tableside.api.app import create_app
-from tableside.api.deps import Token
+from tableside.app import create_app
+from tableside.checks import service as checks
 from tableside.config import Settings
-from tableside.domain.payment import Tender
-from tableside.services import auth, checks, kitchen
-from tableside.services.principal import act_as
-from tableside.services.settlement import PaymentRequest
-from tableside.store.unit_of_work import Database
+from tableside.core.access import act_as
+from tableside.core.unit_of_work import Database
+from tableside.kitchen import service as kitchen
+from tableside.menu.repository import Menu
+from tableside.payments.rules import Tender
+from tableside.payments.settlement import PaymentRequest
+from tableside.staff import service as auth
+from tableside.staff.dependencies import Token
 
 SYSCALLS = ("recvfrom", "sendto", "poll")
 
@@ -89,7 +92,7 @@ def main() -> int:
         caller = Token(db, login.token)
         with db.reader() as uow:
             act_as(uow, caller)
-            item_id = uow.menu.items()[0].id
+            item_id = Menu.of(uow).items()[0].id
         open_checks = prepared.api_checks
         settlement = app.state.settlement
 

@@ -41,10 +41,10 @@ from processes import free_port, wait_until_up
 from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
 
-from tableside.services.seed import seed_demo
-from tableside.store import migrate
-from tableside.store.database import make_engine
-from tableside.store.unit_of_work import Database
+from tableside.core import migrate
+from tableside.core.database import make_engine
+from tableside.core.unit_of_work import Database
+from tableside.demo import seed_demo
 
 GOAL_P99_MS = 100.0
 ROUND_TIMEOUT_S = 5.0
@@ -78,7 +78,7 @@ def subprocess_on_port(
 
 def emulator(data_dir: Path) -> contextlib.AbstractContextManager[str]:
     port = free_port()
-    args = [sys.executable, "-m", "tableside.payments.emulator", "--port", str(port)]
+    args = [sys.executable, "-m", "processor_emulator", "--port", str(port)]
     args += ["--ledger", str(data_dir / "ledger.db")]
     return subprocess_on_port(
         args, f"http://127.0.0.1:{port}/healthz", dict(os.environ), data_dir / "emulator.log"
@@ -87,7 +87,7 @@ def emulator(data_dir: Path) -> contextlib.AbstractContextManager[str]:
 
 def server(env: dict[str, str], log: Path) -> contextlib.AbstractContextManager[str]:
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "tableside.api.asgi:app_from_env", "--factory"]
+    args = [sys.executable, "-m", "uvicorn", "tableside.asgi:app_from_env", "--factory"]
     args += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     return subprocess_on_port(args, f"http://127.0.0.1:{port}/healthz", env, log)
 

@@ -19,10 +19,10 @@ from harness import RUNNING, LiveServer, settings_for, start_emulator
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from tableside.services.seed import seed_demo
-from tableside.store import migrate
-from tableside.store.database import make_engine
-from tableside.store.unit_of_work import Database
+from tableside.core import migrate
+from tableside.core.database import make_engine
+from tableside.core.unit_of_work import Database
+from tableside.demo import seed_demo
 
 PG_ADMIN_URL = os.environ.get(
     "TABLESIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import uvicorn
 
-from tableside.api.app import create_app
+from tableside.app import create_app
 from tableside.config import Settings
-from tableside.services.recovery import RecoveryReport
+from tableside.payments.recovery import RecoveryReport
 
 
 def free_port() -> int:
@@ -127,9 +127,7 @@ class Spawned:
 def start_emulator(ledger: Path, port: int | None = None) -> Spawned:
     """The card-processor emulator as a real subprocess, keeping its charges in ``ledger``."""
     port = port or free_port()
-    return Spawned(
-        ["tableside.payments.emulator", "--port", str(port), "--ledger", str(ledger)], port
-    )
+    return Spawned(["processor_emulator", "--port", str(port), "--ledger", str(ledger)], port)
 
 
 def start_server(env: dict[str, str]) -> Spawned:
@@ -138,7 +136,7 @@ def start_server(env: dict[str, str]) -> Spawned:
     return Spawned(
         [
             "uvicorn",
-            "tableside.api.asgi:app_from_env",
+            "tableside.asgi:app_from_env",
             "--factory",
             "--host",
             "127.0.0.1",

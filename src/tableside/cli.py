@@ -15,20 +15,20 @@ from tableside.config import DEFAULT_EMULATOR_PORT, ConfigError, Settings
 # here: `tableside serve --workers N` stays a small supervisor (each worker imports the app
 # itself), instead of keeping ~60 MB of imports it never uses.
 if TYPE_CHECKING:
+    from tableside.core.unit_of_work import Database
     from tableside.payments.stripe_card import StripeCardProcessor
-    from tableside.store.unit_of_work import Database
 
 
 def _database(settings: Settings) -> Database:
-    from tableside.store.database import make_engine
-    from tableside.store.unit_of_work import Database
+    from tableside.core.database import make_engine
+    from tableside.core.unit_of_work import Database
 
     return Database(make_engine(settings.database_url))
 
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
-    from tableside.store import migrate
-    from tableside.store.database import make_engine
+    from tableside.core import migrate
+    from tableside.core.database import make_engine
 
     migrate.upgrade(make_engine(settings.database_url))
     print(f"Schema is up to date on {_safe(settings.database_url)}.")
@@ -36,8 +36,8 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
-    from tableside.services.seed import seed_demo
-    from tableside.store import migrate
+    from tableside.core import migrate
+    from tableside.demo import seed_demo
 
     db = _database(settings)
     migrate.upgrade(db.engine)
@@ -63,7 +63,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     cmd_seed(settings, args)
     emulator = None
     if settings.uses_emulator:
-        from tableside.payments.emulator import start_in_thread
+        from processor_emulator import start_in_thread
 
         emulator = start_in_thread(
             "127.0.0.1", DEFAULT_EMULATOR_PORT, settings.data_dir / "processor-emulator.db"
@@ -82,7 +82,7 @@ def _run_server(args: argparse.Namespace) -> None:
     import uvicorn
 
     uvicorn.run(
-        "tableside.api.asgi:app_from_env",
+        "tableside.asgi:app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
@@ -100,9 +100,9 @@ def _processor(settings: Settings) -> StripeCardProcessor:
 
 def cmd_recover(settings: Settings, _: argparse.Namespace) -> int:
     """Settle every pending card payment once, by asking the processor, and report."""
-    from tableside.services.recovery import Recovery
-    from tableside.services.refunds import Refunds
-    from tableside.services.settlement import Settlement
+    from tableside.payments.recovery import Recovery
+    from tableside.payments.refunds import Refunds
+    from tableside.payments.settlement import Settlement
 
     db = _database(settings)
     processor = _processor(settings)
@@ -129,7 +129,7 @@ def cmd_recover(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Verify the invariants; exit 1 on any violation."""
-    from tableside.services.invariants import verify
+    from tableside.payments.invariants import verify
 
     processor = None if args.no_processor else _processor(settings)
     report = verify(_database(settings), processor)
@@ -144,7 +144,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(settings: Settings, args: argparse.Namespace) -> int:
-    from tableside.payments.emulator import serve
+    from processor_emulator import serve
 
     ledger = args.ledger or settings.data_dir / "processor-emulator.db"
     serve(args.host, args.port, ledger)

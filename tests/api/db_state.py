@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 # Every table a request could change, except sessions (a login makes one) and the
 # throttle of wrong PINs (counting them is the point of a wrong PIN).

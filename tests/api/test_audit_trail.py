@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 def audit_log(db: Database) -> list[dict[str, Any]]:

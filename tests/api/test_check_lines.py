@@ -11,7 +11,7 @@ import pytest
 from db_state import audit_actions, changed_tables, snapshot
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 def test_a_table_of_three_with_a_shared_plate_adds_up(live_server: str, db: Database) -> None:

@@ -18,7 +18,7 @@ from harness import RUNNING, LiveServer, pause_recovery_of_running_servers, sett
 from sqlalchemy.engine import make_url
 from terminal import Terminal
 
-from tableside.store import database
+from tableside.core import database
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import pytest
 from db_state import changed_tables, snapshot, staff_id
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 SERVER, SERVER_2, MANAGER, KITCHEN = "1234", "2345", "9999", "5555"
 PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/healthz")}

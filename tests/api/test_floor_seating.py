@@ -11,7 +11,7 @@ from db_state import audit_actions, changed_tables, snapshot
 from sqlalchemy import text
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 def test_the_demo_floor_has_at_least_twelve_free_tables(live_server: str) -> None:

@@ -13,8 +13,8 @@ from harness import LiveServer, settings_for
 from sqlalchemy import text
 from terminal import Terminal
 
-from tableside.services.auth import hash_token
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
+from tableside.staff.service import hash_token
 
 
 def login(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from db_state import audit_actions, changed_tables, event_types, execute, snapshot
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 def test_the_demo_menu_has_twenty_items_priced_modifiers_and_one_86d(live_server: str) -> None:

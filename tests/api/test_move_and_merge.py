@@ -11,7 +11,7 @@ from db_state import audit_actions, changed_tables, snapshot
 from sqlalchemy import text
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 @pytest.fixture

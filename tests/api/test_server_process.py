@@ -1,4 +1,4 @@
-"""The server process as uvicorn starts it (``tableside.api.asgi:app_from_env``)."""
+"""The server process as uvicorn starts it (``tableside.asgi:app_from_env``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tableside.api.asgi import YOUNG_COLLECTION_AFTER
+from tableside.asgi import YOUNG_COLLECTION_AFTER
 
 _START_A_WORKER = """
 import gc, json
-from tableside.api.asgi import app_from_env
+from tableside.asgi import app_from_env
 app_from_env()
 print(json.dumps([gc.get_freeze_count(), gc.get_threshold()[0], gc.isenabled()]))
 """

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from terminal import Terminal, new_key
 
-from tableside.services.checkpoints import run_at
+from tableside.core.checkpoints import run_at
 
 
 class InjectedFailure(RuntimeError):

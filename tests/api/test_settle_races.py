@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from terminal import Terminal, new_key
 
-from tableside.services.checkpoints import run_at
+from tableside.core.checkpoints import run_at
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from db_state import audit_actions, changed_tables, snapshot
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 @pytest.fixture

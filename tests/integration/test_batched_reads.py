@@ -13,13 +13,20 @@ from psycopg.pq import Trace, TransactionStatus
 from sqlalchemy import Table, insert, text, update
 from test_store_invariants import cash_payment, principal, table_ids
 
-from tableside.domain.errors import Conflict
-from tableside.services import auth, checks, floor, kitchen
-from tableside.services.principal import Principal
-from tableside.store import models as m
-from tableside.store import repositories as repos
-from tableside.store.database import psycopg_of
-from tableside.store.unit_of_work import BUSY, Database
+from tableside.checks import repository as repos
+from tableside.checks import service as checks
+from tableside.checks.repository import Checks
+from tableside.core import models as m
+from tableside.core.access import Principal
+from tableside.core.database import psycopg_of
+from tableside.core.errors import Conflict
+from tableside.core.unit_of_work import BUSY, Database
+from tableside.floor import service as floor
+from tableside.kitchen import service as kitchen
+from tableside.menu.repository import Menu
+from tableside.staff import repository as staff_queries
+from tableside.staff import service as auth
+from tableside.staff.repository import StaffRepository
 
 _LINES: Table = m.CheckLine.__table__  # type: ignore[assignment]
 _PAYMENTS: Table = m.Payment.__table__  # type: ignore[assignment]
@@ -31,10 +38,10 @@ def _a_busy_check(db: Database, who: Principal) -> str:
     a payment: every kind of row, with datetimes set and unset."""
     with db.unit(who.restaurant_id, who.staff_id) as uow:
         check = floor.seat(uow, who, table_ids(db, who)[2], 3)
-        items = uow.menu.items()
-        groups = {g.menu_item_id: g for g in uow.menu.groups()}
+        items = Menu.of(uow).items()
+        groups = {g.menu_item_id: g for g in Menu.of(uow).groups()}
         with_options = next(item for item in items if item.id in groups)
-        options = uow.menu.options([groups[with_options.id].id])
+        options = Menu.of(uow).options([groups[with_options.id].id])
         chosen = tuple(o.id for o in options[: groups[with_options.id].max_choices])
         plain = next(item for item in items if item.id not in groups and item.available)
         checks.add_line(uow, who, check.id, checks.NewLine(with_options.id, 1, 1, chosen))
@@ -80,7 +87,7 @@ def test_a_checks_rows_read_together_are_the_rows_sqlalchemy_returns(
         connection = uow.connection()
         if not db.is_sqlite:  # timestamps come back in the session's zone
             connection.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
-        lines, modifiers, discounts, payments = uow.checks.contents(check_id)
+        lines, modifiers, discounts, payments = Checks.of(uow).contents(check_id)
         scope = {"restaurant_id": who.restaurant_id, "check_id": check_id}
         expected = [
             [tuple(row) for row in connection.execute(statement, scope)]
@@ -112,7 +119,7 @@ def test_a_check_locked_by_another_terminal_is_a_409_at_once_and_its_rows_are_no
     who = principal(db)
     check_id = _a_busy_check(db, who)
     with db.unit(who.restaurant_id, who.staff_id) as holder:
-        holder.checks.head(check_id, lock=True)
+        Checks.of(holder).head(check_id, lock=True)
         with pytest.raises(Conflict) as refused, db.unit(who.restaurant_id) as other:
             checks.read_check(other, check_id, lock=True)
     assert refused.value.code == BUSY
@@ -143,9 +150,9 @@ def test_a_requests_token_read_alone_is_the_row_sqlalchemy_returns(db: Database,
         connection = uow.connection()
         if not db.is_sqlite:
             connection.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
-        found = uow.staff.token_holder(token_hash)
-        missing = uow.staff.token_holder(auth.hash_token("not a token"))
-        expected = connection.execute(repos._TOKEN_HOLDER, {"token_hash": token_hash}).one()
+        found = StaffRepository.of(uow).token_holder(token_hash)
+        missing = StaffRepository.of(uow).token_holder(auth.hash_token("not a token"))
+        expected = connection.execute(staff_queries._TOKEN_HOLDER, {"token_hash": token_hash}).one()
     assert found == tuple(expected) and missing is None
     revoked_at, expires_at, active, restaurant_id, staff_id, _, _ = found
     assert (restaurant_id, staff_id, active) == (who.restaurant_id, who.staff_id, True)
@@ -169,7 +176,7 @@ def test_a_requests_token_is_read_in_the_round_trip_that_begins_its_transaction(
         assert driver.info.transaction_status == TransactionStatus.IDLE  # nothing sent yet
         driver.pgconn.trace(sink.fileno())
         driver.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
-        holder = uow.staff.token_holder(auth.hash_token("not a token"))
+        holder = StaffRepository.of(uow).token_holder(auth.hash_token("not a token"))
         driver.pgconn.untrace()
         # psycopg's state is its own BEGIN's: in the transaction, not in autocommit.
         assert driver.info.transaction_status == TransactionStatus.INTRANS

@@ -10,9 +10,10 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from test_store_invariants import cash_payment, count, principal, seat, table_ids
 
-from tableside.services.principal import Principal
-from tableside.store import models as m
-from tableside.store.unit_of_work import Database
+from tableside.checks.repository import Checks
+from tableside.core import models as m
+from tableside.core.access import Principal
+from tableside.core.unit_of_work import Database
 
 _CHECKS: Table = m.Check.__table__  # type: ignore[assignment]
 _PAYMENTS: Table = m.Payment.__table__  # type: ignore[assignment]
@@ -39,7 +40,7 @@ def test_a_deferred_write_is_seen_by_the_units_next_core_read_and_orm_query(
 ) -> None:
     with db.unit(who.restaurant_id, who.staff_id) as uow:
         uow.defer(update(_CHECKS).where(_CHECKS.c.id == open_check).values(guests=7), {})
-        assert uow.checks.head(open_check).guests == 7  # a repository's Core read
+        assert Checks.of(uow).head(open_check).guests == 7  # a repository's Core read
         uow.defer(update(_CHECKS).where(_CHECKS.c.id == open_check).values(guests=8), {})
         assert uow.session.scalar(select(m.Check.guests).where(m.Check.id == open_check)) == 8
         uow.defer(update(_CHECKS).where(_CHECKS.c.id == open_check).values(guests=9), {})
@@ -81,7 +82,7 @@ def test_a_constraint_a_deferred_write_breaks_raises_integrity_error_and_keeps_n
     assert count(db, m.OutboxEvent) == events_before
     assert _guests(db, open_check) == 2  # the write before the failing one is gone too
     with db.unit(who.restaurant_id, who.staff_id) as uow:  # the pool's connection is fine
-        assert uow.checks.head(open_check).status == "open"
+        assert Checks.of(uow).head(open_check).status == "open"
 
 
 def test_an_orm_change_made_before_a_deferred_write_reaches_the_database_first(

@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import Connection, Table, insert, text
 from sqlalchemy.sql import ClauseElement
 
-from tableside.store import models as m
-from tableside.store import repositories as repos
-from tableside.store.unit_of_work import Database
+from tableside.checks import repository as repos
+from tableside.core import models as m
+from tableside.core.unit_of_work import Database
+from tableside.payments import repository as payment_queries
 
 HISTORY = ["checks", "check_lines", "line_modifiers", "payments"]
 OLD_CHECKS = 3000  # the established restaurant's history, analyzed
@@ -167,7 +168,7 @@ def test_a_new_restaurants_check_is_read_and_changed_without_walking_its_history
         "their modifiers": (repos._MODIFIER_ROWS, by_check),
         "its discounts": (repos._DISCOUNT_ROWS, by_check),
         "its payments": (repos._PAYMENT_ROWS, by_check),
-        "one payment": (repos._PAYMENT_ROW, {"restaurant_id": restaurant, "id": payment}),
+        "one payment": (payment_queries._PAYMENT_ROW, {"restaurant_id": restaurant, "id": payment}),
         "the check touched": (repos._TOUCH_CHECK, changing),
     }
     thrown = {what: _rows_thrown_away(conn, *plan) for what, plan in plans.items()}

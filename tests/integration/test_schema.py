@@ -6,8 +6,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tableside.store.models import Base
-from tableside.store.unit_of_work import Database
+from tableside.core.models import Base
+from tableside.core.unit_of_work import Database
 
 
 def test_the_migrated_schema_matches_the_models(db: Database) -> None:

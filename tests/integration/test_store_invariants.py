@@ -16,17 +16,22 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from tableside.domain.errors import Conflict
-from tableside.domain.staff import Role
-from tableside.services import checks, floor
-from tableside.services.principal import Principal
-from tableside.store import models as m
-from tableside.store.unit_of_work import Database
+from tableside.checks import service as checks
+from tableside.checks.repository import Checks
+from tableside.core import models as m
+from tableside.core.access import Principal, Role
+from tableside.core.errors import Conflict
+from tableside.core.unit_of_work import Database
+from tableside.floor import service as floor
+from tableside.floor.repository import Tables
+from tableside.menu.repository import Menu
+from tableside.realtime.repository import Events
+from tableside.restaurants.repository import Restaurants
 
 
 def principal(db: Database, slug: str = "demo", name: str = "Sam Rivera") -> Principal:
     with db.reader() as uow:
-        restaurant = uow.restaurants.by_slug(slug)
+        restaurant = Restaurants.of(uow).by_slug(slug)
         assert restaurant is not None
         staff = uow.session.scalars(
             select(m.Staff).where(m.Staff.restaurant_id == restaurant.id, m.Staff.name == name)
@@ -36,7 +41,7 @@ def principal(db: Database, slug: str = "demo", name: str = "Sam Rivera") -> Pri
 
 def table_ids(db: Database, who: Principal) -> list[str]:
     with db.reader(who.restaurant_id) as uow:
-        return [table.id for table, _, _ in uow.tables.floor()]
+        return [table.id for table, _, _ in Tables.of(uow).floor()]
 
 
 def count(db: Database, model: Any, **filters: Any) -> int:
@@ -150,7 +155,7 @@ def test_closed_and_void_checks_do_not_hold_the_table(db: Database) -> None:
         )
         uow.commit()
     with db.reader(who.restaurant_id) as uow:
-        on_floor = {t.id: check_id for t, check_id, _ in uow.tables.floor()}
+        on_floor = {t.id: check_id for t, check_id, _ in Tables.of(uow).floor()}
     assert on_floor[table] is not None
     assert count(db, m.Check, table_id=table) == 4
 
@@ -267,7 +272,7 @@ def emit_events(db: Database, who: Principal, n: int, *, fail: bool) -> None:
 
 def outbox_seqs(db: Database, restaurant_id: str) -> list[int]:
     with db.reader(restaurant_id) as uow:
-        return [event.seq for event in uow.events.after(0, 10_000)]
+        return [event.seq for event in Events.of(uow).after(0, 10_000)]
 
 
 def test_event_numbers_are_gap_free_and_increasing_per_restaurant(db: Database) -> None:
@@ -286,7 +291,7 @@ def test_event_numbers_are_gap_free_and_increasing_per_restaurant(db: Database) 
     assert outbox_seqs(db, demo2.restaurant_id) == list(range(1, expected_demo2 + 1))
     # One unit's events are consecutive: nobody else's event lands in the middle.
     with db.reader(demo.restaurant_id) as uow:
-        numbered = [event.data["i"] for event in uow.events.after(0, 10_000)]
+        numbered = [event.data["i"] for event in Events.of(uow).after(0, 10_000)]
     runs: list[list[int]] = []
     for i in numbered:
         if i == 0:
@@ -300,7 +305,7 @@ def test_the_floor_events_of_a_seat_are_numbered_after_the_ones_before(db: Datab
     emit_events(db, who, 3, fail=False)
     seat(db, who, table_ids(db, who)[0])
     with db.reader(who.restaurant_id) as uow:
-        events = uow.events.after(3, 100)
+        events = Events.of(uow).after(3, 100)
         assert [e.type for e in events] == ["table.updated", "check.updated"]
         assert [e.seq for e in events] == [4, 5]
         assert uow.last_event_seq() == 5
@@ -322,12 +327,12 @@ def open_check(db: Database) -> Iterator[tuple[Principal, OpenCheck]]:
     who = principal(db)
     check_view = seat(db, who, table_ids(db, who)[0])
     with db.reader(who.restaurant_id) as uow:
-        item_id = uow.menu.items()[0].id
+        item_id = Menu.of(uow).items()[0].id
     with db.unit(who.restaurant_id, who.staff_id) as uow:
         checks.add_line(uow, who, check_view.id, checks.NewLine(menu_item_id=item_id))
         uow.commit()
     with db.reader(who.restaurant_id) as uow:
-        line_id = uow.checks.lines([check_view.id])[0].id
+        line_id = Checks.of(uow).lines([check_view.id])[0].id
     yield who, OpenCheck(check_view.id, check_view.table_id, line_id, item_id)
 
 
@@ -454,8 +459,8 @@ def test_the_schema_refuses_negative_money_and_impossible_values(
 ) -> None:
     who, check = open_check
     with db.reader(who.restaurant_id) as uow:
-        category_id = uow.menu.categories()[0].id
-        option_id = uow.menu.options([g.id for g in uow.menu.groups()])[0].id
+        category_id = Menu.of(uow).categories()[0].id
+        option_id = Menu.of(uow).options([g.id for g in Menu.of(uow).groups()])[0].id
     row = _bad_rows(who, check)[what]
     if isinstance(row, m.MenuItem):
         row.category_id = category_id

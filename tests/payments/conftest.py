@@ -68,10 +68,10 @@ class EmulatorProcess:
 
 
 def start_emulator(ledger: Path) -> EmulatorProcess:
-    """Start ``python -m tableside.payments.emulator`` and wait until it answers /healthz."""
+    """Start ``python -m processor_emulator`` and wait until it answers /healthz."""
     for _ in range(3):  # a free port can be taken between choosing and binding it
         port = free_port()
-        command = [sys.executable, "-m", "tableside.payments.emulator", "--port", str(port)]
+        command = [sys.executable, "-m", "processor_emulator", "--port", str(port)]
         process = subprocess.Popen([*command, "--ledger", str(ledger)])
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while process.poll() is None and time.monotonic() < deadline:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tableside.payments.emulator import decode_form, parse_search_query, start_in_thread
+from processor_emulator import decode_form, parse_search_query, start_in_thread
 
 if TYPE_CHECKING:
     from conftest import EmulatorProcess

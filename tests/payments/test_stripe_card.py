@@ -15,12 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tableside.config import Settings
-from tableside.payments.port import (
-    ChargeOutcome,
-    ChargeRequest,
-    ChargeResult,
-    RefundOutcome,
-)
+from tableside.payments.processor import ChargeOutcome, ChargeRequest, ChargeResult, RefundOutcome
 from tableside.payments.stripe_card import (
     ProcessorUnavailableError,
     StripeCardProcessor,

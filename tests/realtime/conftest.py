@@ -8,7 +8,7 @@ import pytest
 from live_feed import FeedServer, feed_settings, wait_for
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 @pytest.fixture(scope="session")

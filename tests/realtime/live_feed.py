@@ -17,10 +17,11 @@ import uvicorn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tableside.api.app import create_app
+from tableside.app import create_app
 from tableside.config import Settings
+from tableside.core.unit_of_work import Database
 from tableside.realtime.hub import Hub
-from tableside.store.unit_of_work import Database
+from tableside.restaurants.repository import Restaurants
 
 WAIT_S = 10.0  # the longest any test waits for something that should take milliseconds
 
@@ -241,7 +242,7 @@ def log_of(http: httpx.Client, after: int = 0) -> list[dict[str, Any]]:
 
 def restaurant_id(db: Database, slug: str) -> str:
     with db.reader() as uow:
-        found = uow.restaurants.by_slug(slug)
+        found = Restaurants.of(uow).by_slug(slug)
         assert found is not None
         return found.id
 

@@ -13,7 +13,7 @@ import pytest
 from live_feed import Feed, FeedServer, emit_burst, feed_settings, restaurant_id, wait_for
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 BURST = 400
 PAD = 4000  # bytes per event: enough to fill a stalled socket's buffers quickly

@@ -19,7 +19,7 @@ from live_feed import (
 )
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 
 def seqs(events: list[dict[str, Any]]) -> list[int]:

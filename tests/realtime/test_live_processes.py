@@ -23,7 +23,7 @@ from live_feed import (
 from sqlalchemy import text
 from terminal import Terminal
 
-from tableside.store.unit_of_work import Database
+from tableside.core.unit_of_work import Database
 
 PAYMENTS = "/api/v1/checks/{check_id}/payments"
 

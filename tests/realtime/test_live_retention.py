@@ -10,10 +10,11 @@ from live_feed import Feed, FeedServer, emit_burst, log_of, restaurant_id
 from terminal import Terminal
 
 from tableside.config import ConfigError
+from tableside.core.models import utcnow
+from tableside.core.unit_of_work import Database
 from tableside.realtime.outbox import prune
+from tableside.realtime.repository import Events
 from tableside.realtime.settings import RealtimeSettings
-from tableside.store.models import utcnow
-from tableside.store.unit_of_work import Database
 
 WEEK = timedelta(days=7)
 
@@ -21,7 +22,7 @@ WEEK = timedelta(days=7)
 def age(db: Database, restaurant: str, upto_seq: int, days: float) -> None:
     """Make events 1..upto_seq look ``days`` old."""
     with db.unit(restaurant) as uow:
-        for row in uow.events.after(0, upto_seq):
+        for row in Events.of(uow).after(0, upto_seq):
             row.at = utcnow() - timedelta(days=days)
         uow.commit()
 

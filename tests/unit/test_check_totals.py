@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tableside.domain.check import (
+from tableside.checks.rules import (
     CheckStatus,
     Discount,
     DiscountKind,
@@ -19,8 +19,8 @@ from tableside.domain.check import (
     require_open,
     seat_shares,
 )
-from tableside.domain.errors import Conflict
-from tableside.domain.money import percent_of
+from tableside.core.errors import Conflict
+from tableside.core.money import percent_of
 
 TAX_BP = 825  # the demo restaurant's 8.25 %
 

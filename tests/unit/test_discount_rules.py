@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tableside.domain.check import (
+from tableside.checks.rules import (
     Discount,
     DiscountKind,
     LineAmount,
@@ -18,7 +18,7 @@ from tableside.domain.check import (
     validate_new_discount,
     validate_seat_and_quantity,
 )
-from tableside.domain.errors import InvalidRequest
+from tableside.core.errors import InvalidRequest
 
 
 def _line(id_: str, price: int, *, voided: bool = False) -> LineAmount:

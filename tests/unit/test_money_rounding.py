@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tableside.domain.money import allocate, format_cents, percent_of, split_evenly
+from tableside.core.money import allocate, format_cents, percent_of, split_evenly
 
 cents = st.integers(min_value=0, max_value=10_000_000)
 rates = st.integers(min_value=0, max_value=10_000)

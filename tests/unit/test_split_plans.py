@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tableside.domain.money import split_evenly
-from tableside.domain.split import new_plan, standing
+from tableside.checks.split_plan import new_plan, standing
+from tableside.core.money import split_evenly
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from tableside.domain.errors import Conflict
-from tableside.domain.ticket import TicketStatus, bump, transition
+from tableside.core.errors import Conflict
+from tableside.kitchen.rules import TicketStatus, bump, transition
 
 NEW, IN_PROGRESS, READY, SERVED = (
     TicketStatus.NEW,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import stripe
 
-from tableside.payments.port import (
+from tableside.payments.processor import (
     ChargeOutcome,
     ChargeRequest,
     ChargeResult,

@@ -23,15 +23,15 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from tableside.api.deps import COOKIE
-from tableside.domain.errors import NotAuthenticated
+from tableside.core.access import Principal
+from tableside.core.errors import NotAuthenticated
+from tableside.core.unit_of_work import Database
 from tableside.realtime import outbox
 from tableside.realtime.hub import Hub, Subscriber
 from tableside.realtime.outbox import ResyncRequired, WireEvent
 from tableside.realtime.protocol import CloseCode, Farewell, message
-from tableside.services import auth
-from tableside.services.principal import Principal
-from tableside.store.unit_of_work import Database
+from tableside.staff import service as auth
+from tableside.staff.dependencies import COOKIE
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,12 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 
+from tableside.core.unit_of_work import Database
 from tableside.realtime import outbox
 from tableside.realtime.outbox import WireEvent
 from tableside.realtime.protocol import CloseCode, Farewell
 from tableside.realtime.settings import RealtimeSettings
 from tableside.realtime.wakeups import PostgresWakeups
-from tableside.store.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 

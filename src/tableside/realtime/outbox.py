@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 
-from tableside.store.models import OutboxCounter, OutboxEvent, utcnow
-from tableside.store.unit_of_work import Database, UnitOfWork
+from tableside.core.models import OutboxCounter, OutboxEvent, utcnow
+from tableside.core.unit_of_work import Database, UnitOfWork
+from tableside.realtime.repository import Events
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def read_page(uow: UnitOfWork, after: int, limit: int) -> Page:
     # rows read afterwards are at least as new as the counter, and a missing ``after + 1``
     # can only mean it was pruned.
     last_seq = uow.last_event_seq()
-    rows = uow.events.after(after, limit + 1)
+    rows = Events.of(uow).after(after, limit + 1)
     first = rows[0].seq if rows else None
     if after > last_seq or (after < last_seq and first != after + 1):
         raise ResyncRequired(after, last_seq, oldest_seq(uow))
@@ -98,7 +99,7 @@ def read_after(
     (pruned meanwhile). The hub reads without it: each connection checks for itself.
     """
     with db.reader(restaurant_id) as uow:
-        rows = uow.events.after(after, limit)
+        rows = Events.of(uow).after(after, limit)
         if contiguous and rows and rows[0].seq != after + 1:
             raise ResyncRequired(after, uow.last_event_seq(), oldest_seq(uow))
         return [wire(r) for r in rows]

@@ -21,13 +21,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from tableside.api.deps import COOKIE, database
-from tableside.api.schemas import ID_PATTERN
-from tableside.domain.errors import NotAuthenticated, NotFound
-from tableside.domain.staff import FLOOR_ROLES, KITCHEN_ROLES, MANAGER_ROLES, Role
-from tableside.services import auth, checks, floor, kitchen, menu, reports
-from tableside.services.principal import Principal
-from tableside.store.unit_of_work import UnitOfWork
+from tableside.checks import service as checks
+from tableside.core.access import FLOOR_ROLES, KITCHEN_ROLES, MANAGER_ROLES, Principal, Role
+from tableside.core.errors import NotAuthenticated, NotFound
+from tableside.core.http import database
+from tableside.core.schemas import ID_PATTERN
+from tableside.core.unit_of_work import UnitOfWork
+from tableside.floor import service as floor
+from tableside.kitchen import service as kitchen
+from tableside.menu import service as menu
+from tableside.reports import service as reports
+from tableside.restaurants import service as restaurants
+from tableside.staff import service as auth
+from tableside.staff.dependencies import COOKIE
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -124,7 +130,7 @@ def _screen(
         with database(request).reader(who.restaurant_id) as uow:
             # The seq first: whatever happens after it reaches the page over the feed.
             last_seq = uow.last_event_seq()
-            restaurant = auth.restaurant_view(uow.restaurants.current())
+            restaurant = auth.restaurant_view(restaurants.current(uow))
             data = load(uow)
     except NotFound as missing:
         return _render(
@@ -205,7 +211,7 @@ def kitchen_screen(request: Request) -> Response:
 @router.get("/manager", response_class=HTMLResponse)
 def manager_screen(request: Request) -> Response:
     def load(uow: UnitOfWork) -> dict[str, Any]:
-        today = reports.today_in(uow.restaurants.current())
+        today = reports.today_in(restaurants.current(uow))
         return {
             "menu": _json(menu.menu(uow)),
             "report": _json(reports.day_report(uow, today)),

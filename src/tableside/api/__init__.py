@@ -1,1 +1,0 @@
-"""HTTP: FastAPI routers, request schemas, authentication, one error mapping."""

@@ -1,0 +1,76 @@
+"""A check: reading it, ringing lines, voids, discounts and comps, and splitting it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from tableside.checks import service as checks
+from tableside.checks import splits
+from tableside.checks.rules import DiscountKind
+from tableside.checks.schemas import AddLineRequest, CheckView, DiscountRequest, VoidLineRequest
+from tableside.core.http import read, write
+from tableside.core.schemas import MAX_CENTS, Body, PathId
+from tableside.staff.dependencies import AnyStaff, FloorStaff
+
+router = APIRouter(prefix="/api/v1", tags=["checks"])
+
+Cents = Annotated[int, Field(strict=True, le=MAX_CENTS)]
+
+
+class SplitBody(Body):
+    kind: Literal["by_seat", "evenly", "custom", "none"]
+    ways: int | None = Field(default=None, ge=2, le=50)
+    amounts: list[Annotated[int, Field(strict=True, le=MAX_CENTS)]] | None = Field(
+        default=None, max_length=50
+    )
+
+
+@router.get("/checks/{check_id}", response_model=CheckView)
+async def get_check(check_id: PathId, caller: AnyStaff) -> CheckView:
+    return await read(caller, lambda uow, who: checks.get_check(uow, check_id))
+
+
+@router.post("/checks/{check_id}/lines", response_model=CheckView, status_code=201)
+async def add_line(check_id: PathId, body: AddLineRequest, caller: FloorStaff) -> CheckView:
+    new = checks.NewLine(
+        menu_item_id=body.menu_item_id,
+        seat=body.seat,
+        quantity=body.quantity,
+        modifier_option_ids=tuple(body.modifier_option_ids),
+        note=body.note,
+    )
+    return await write(caller, lambda uow, who: checks.add_line(uow, who, check_id, new))
+
+
+@router.post("/checks/{check_id}/lines/{line_id}/void", response_model=CheckView)
+async def void_line(
+    check_id: PathId, line_id: PathId, body: VoidLineRequest, caller: FloorStaff
+) -> CheckView:
+    """Void a line. Before it was sent: any server. After: a manager, with a reason."""
+    return await write(
+        caller, lambda uow, who: checks.void_line(uow, who, check_id, line_id, body.reason)
+    )
+
+
+@router.post("/checks/{check_id}/discounts", response_model=CheckView, status_code=201)
+async def add_discount(check_id: PathId, body: DiscountRequest, caller: FloorStaff) -> CheckView:
+    """A manager's discount or comp, on the check or on one line (a server is told a manager
+    must do it)."""
+    return await write(
+        caller,
+        lambda uow, who: checks.add_discount(
+            uow, who, check_id, DiscountKind(body.kind), body.value, body.reason, body.line_id
+        ),
+    )
+
+
+@router.put("/checks/{check_id}/split", response_model=CheckView)
+async def split(check_id: PathId, body: SplitBody, caller: FloorStaff) -> CheckView:
+    """Split what is left to pay: by seat, evenly N ways, or custom amounts (``none`` clears)."""
+    return await write(
+        caller,
+        lambda uow, who: splits.split(uow, who, check_id, body.kind, body.ways, body.amounts),
+    )

@@ -1,0 +1,209 @@
+"""The check: lines by seat, discounts, tax and what is left to pay.
+
+Totals are computed, never stored, from the lines, discounts and captured payments, so a
+check cannot disagree with itself. See ``money`` for the single rounding rule.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tableside.core.errors import Conflict, InvalidRequest
+from tableside.core.money import allocate, format_cents, percent_of
+
+SHARED_SEAT = 0
+MAX_SEAT = 99
+MAX_QUANTITY = 100
+
+
+class CheckStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    VOID = "void"
+
+
+class DiscountKind(enum.StrEnum):
+    AMOUNT = "amount"
+    PERCENT = "percent"
+
+
+@dataclass(frozen=True)
+class LineAmount:
+    """What a rung line costs: a snapshot of menu prices taken when it was rung."""
+
+    id: str
+    seat: int
+    quantity: int
+    unit_price_cents: int
+    modifiers_cents: int  # sum of the chosen options' prices, per unit
+    voided: bool = False
+
+    @property
+    def total_cents(self) -> int:
+        return 0 if self.voided else self.quantity * (self.unit_price_cents + self.modifiers_cents)
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A discount or comp: on one line (``line_id``) or on the whole check."""
+
+    id: str
+    kind: DiscountKind
+    value: int  # cents for AMOUNT, basis points for PERCENT (10000 = comp in full)
+    line_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckTotals:
+    subtotal_cents: int
+    discount_cents: int
+    tax_cents: int
+    total_cents: int
+    paid_cents: int
+    tip_cents: int
+    balance_cents: int
+
+
+def validate_discount(kind: DiscountKind, value: int) -> None:
+    if kind is DiscountKind.PERCENT and not 0 < value <= 10_000:
+        raise InvalidRequest("A percent discount is between 0.01 % and 100 % (1 to 10000 bp).")
+    if kind is DiscountKind.AMOUNT and value <= 0:
+        raise InvalidRequest("A discount amount must be more than zero cents.")
+
+
+def validate_seat_and_quantity(seat: int, quantity: int) -> None:
+    if not SHARED_SEAT <= seat <= MAX_SEAT:
+        raise InvalidRequest(f"Seat must be between 0 (shared) and {MAX_SEAT}.")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidRequest(f"Quantity must be between 1 and {MAX_QUANTITY}.")
+
+
+def _discount_amount(discount: Discount, base_cents: int) -> int:
+    if discount.kind is DiscountKind.PERCENT:
+        return min(base_cents, percent_of(base_cents, discount.value))
+    return min(base_cents, discount.value)
+
+
+def line_net_amounts(lines: Sequence[LineAmount], discounts: Sequence[Discount]) -> dict[str, int]:
+    """Each line's amount after its own discounts (never below zero)."""
+    net = {line.id: line.total_cents for line in lines}
+    for discount in discounts:
+        if discount.line_id is not None and discount.line_id in net:
+            net[discount.line_id] -= _discount_amount(discount, net[discount.line_id])
+    return net
+
+
+def check_discount_amounts(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount]
+) -> dict[str, int]:
+    """What each check discount (``line_id is None``) takes off, in the order given.
+
+    Check discounts apply after line discounts, each to what the ones before it left.
+    """
+    remaining = sum(line_net_amounts(lines, discounts).values())
+    taken: dict[str, int] = {}
+    for discount in discounts:
+        if discount.line_id is None:
+            taken[discount.id] = _discount_amount(discount, remaining)
+            remaining -= taken[discount.id]
+    return taken
+
+
+def discountable_cents(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], line_id: str | None = None
+) -> int:
+    """What a new discount could still take off: the line's amount after its own discounts,
+    or (for a check discount) what is left of the check after every discount so far."""
+    net = line_net_amounts(lines, discounts)
+    if line_id is not None:
+        return net.get(line_id, 0)
+    return sum(net.values()) - sum(check_discount_amounts(lines, discounts).values())
+
+
+def validate_new_discount(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], new: Discount
+) -> None:
+    """A discount takes off at most what is left of its line or check, and never nothing.
+
+    Amount discounts take exactly their value; percentages apply to what is left.
+    """
+    validate_discount(new.kind, new.value)
+    left = discountable_cents(lines, discounts, new.line_id)
+    what = "this line" if new.line_id is not None else "this check"
+    if left == 0:
+        raise InvalidRequest(
+            f"There is nothing left to discount on {what}.", code="discount_exceeds_amount"
+        )
+    if _discount_amount(new, left) == 0:
+        raise InvalidRequest(
+            f"This discount rounds to nothing on {what} ({format_cents(left)} left).",
+            code="discount_too_small",
+        )
+    if new.kind is DiscountKind.AMOUNT and new.value > left:
+        raise InvalidRequest(
+            f"The discount ({format_cents(new.value)}) is more than what is left on {what}"
+            f" ({format_cents(left)}).",
+            code="discount_exceeds_amount",
+        )
+
+
+def compute_totals(
+    lines: Sequence[LineAmount],
+    discounts: Sequence[Discount],
+    tax_rate_bp: int,
+    captured: Sequence[tuple[int, int]] = (),
+) -> CheckTotals:
+    """Totals of a check. ``captured`` is (amount, tip) of each captured payment.
+
+    Line discounts apply first, to their line; check discounts then apply in order to what
+    is left. Tax is the rate on the discounted subtotal, rounded half up once.
+    ``subtotal − discount + tax = total`` and ``balance = total − paid``; tips are never
+    part of the balance. Voided lines count zero and no discount goes below zero.
+    """
+    subtotal = sum(line.total_cents for line in lines)
+    after_lines = sum(line_net_amounts(lines, discounts).values())
+    remaining = after_lines - sum(check_discount_amounts(lines, discounts).values())
+    tax = percent_of(remaining, tax_rate_bp)
+    total = remaining + tax
+    paid = sum(amount for amount, _ in captured)
+    tips = sum(tip for _, tip in captured)
+    return CheckTotals(
+        subtotal_cents=subtotal,
+        discount_cents=subtotal - remaining,
+        tax_cents=tax,
+        total_cents=total,
+        paid_cents=paid,
+        tip_cents=tips,
+        balance_cents=total - paid,
+    )
+
+
+def seat_shares(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], tax_rate_bp: int
+) -> dict[int, int]:
+    """What each seat owes of the check's total; the shares add up to the total exactly.
+
+    Shared-seat (0) lines are spread evenly over the seats that ordered; check discounts
+    and tax are spread in proportion to each seat's amount (largest remainder).
+    """
+    totals = compute_totals(lines, discounts, tax_rate_bp)
+    net = line_net_amounts(lines, discounts)
+    by_seat: dict[int, int] = {}
+    for line in lines:
+        if not line.voided:
+            by_seat[line.seat] = by_seat.get(line.seat, 0) + net[line.id]
+    shared = by_seat.pop(SHARED_SEAT, 0)
+    seats = sorted(by_seat) or [SHARED_SEAT]
+    for seat, part in zip(seats, allocate(shared, [1] * len(seats)), strict=True):
+        by_seat[seat] = by_seat.get(seat, 0) + part
+    parts = allocate(totals.total_cents, [by_seat[seat] for seat in seats])
+    return dict(zip(seats, parts, strict=True))
+
+
+def require_open(status: CheckStatus) -> None:
+    if status is not CheckStatus.OPEN:
+        raise Conflict(
+            f"This check is {status.value}; it can no longer be changed.", code="check_not_open"
+        )

@@ -1,0 +1,117 @@
+"""A check as terminals see it (lines, discounts, payments, totals, split) and its requests.
+
+Read models are built from rows and never written back; request bodies are bounded, so bad
+input is a 422 before any use case runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tableside.core.schemas import MAX_CENTS, Body, Id, Text
+
+
+class LineModifierView(BaseModel):
+    id: str
+    name: str
+    price_cents: int
+
+
+class LineView(BaseModel):
+    id: str
+    seat: int
+    menu_item_id: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+    modifiers: list[LineModifierView]
+    note: str
+    total_cents: int
+    sent: bool
+    ticket_id: str | None
+    voided: bool
+    void_reason: str | None
+
+
+class DiscountView(BaseModel):
+    id: str
+    line_id: str | None
+    kind: str
+    value: int
+    reason: str
+
+
+class PaymentView(BaseModel):
+    id: str
+    status: str
+    tender: str
+    amount_cents: int
+    tip_cents: int
+    change_cents: int
+    refunded_cents: int
+    split_part: int | None
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+class SplitPartView(BaseModel):
+    part: int
+    label: str
+    amount_cents: int
+    paid_cents: int  # captured against this part of this plan
+    left_cents: int  # what may still be charged to it (unpaid, less payments in progress)
+    paid: bool
+
+
+class SplitView(BaseModel):
+    kind: str  # "by_seat", "evenly", "custom"
+    parts: list[SplitPartView]
+
+
+class CheckView(BaseModel):
+    id: str
+    number: int
+    table_id: str
+    table_label: str
+    status: str
+    guests: int
+    opened_at: datetime
+    closed_at: datetime | None
+    lines: list[LineView]
+    discounts: list[DiscountView]
+    subtotal_cents: int
+    discount_cents: int
+    tax_cents: int
+    total_cents: int
+    tip_cents: int
+    paid_cents: int
+    balance_cents: int
+    payable_cents: int  # the balance less what pending payments reserve
+    payments: list[PaymentView]
+    split: SplitView | None
+
+
+class AddLineRequest(Body):
+    menu_item_id: Id
+    seat: int = Field(default=1, ge=0, le=99, description="0 is the shared seat")
+    quantity: int = Field(default=1, ge=1, le=100)
+    modifier_option_ids: list[Id] = Field(default_factory=list, max_length=20)
+    note: Text = Field(default="", max_length=500, description="Allergies and requests")
+
+
+class VoidLineRequest(Body):
+    reason: Text = Field(default="", max_length=200)
+
+
+class DiscountRequest(Body):
+    kind: Literal["amount", "percent"]
+    value: int = Field(
+        gt=0,
+        le=MAX_CENTS,
+        description="cents for amount; basis points for percent (10000 = comp)",
+    )
+    reason: Text = Field(min_length=1, max_length=200)
+    line_id: Id | None = None

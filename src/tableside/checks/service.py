@@ -1,0 +1,626 @@
+"""Checks: ring lines by seat, void, discount and comp, fire to the kitchen, read totals.
+
+Guarantees: prices come from the menu on the server, snapshotted when a line is rung (menu
+changes never touch rung lines); only an open check changes; every change is audited and
+announced in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from tableside.checks import rules
+from tableside.checks import split_plan as split_rules
+from tableside.checks.repository import Checks
+from tableside.checks.schemas import (
+    CheckView,
+    DiscountView,
+    LineModifierView,
+    LineView,
+    PaymentView,
+    SplitPartView,
+    SplitView,
+)
+from tableside.core import batched
+from tableside.core import models as m
+from tableside.core.access import MANAGER_ROLES, Principal
+from tableside.core.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from tableside.core.models import new_id, utcnow
+from tableside.core.rows import (
+    CheckHead,
+    DiscountRow,
+    LineRow,
+    MenuItemRow,
+    ModifierChoice,
+    ModifierRow,
+)
+from tableside.core.unit_of_work import UnitOfWork
+from tableside.menu import service as menu
+from tableside.payments.rules import PaymentStatus, payable_cents
+from tableside.restaurants import service as restaurants
+
+
+@dataclass(frozen=True)
+class NewLine:
+    menu_item_id: str
+    seat: int = 1
+    quantity: int = 1
+    modifier_option_ids: tuple[str, ...] = ()
+    note: str = ""
+
+
+class CheckLike(Protocol):
+    """The check whose rows and totals are read: an ORM ``Check`` or a Core ``CheckHead``."""
+
+    @property
+    def id(self) -> str: ...
+
+
+class PaymentLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def tender(self) -> str: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def tip_cents(self) -> int: ...
+    @property
+    def change_cents(self) -> int: ...
+    @property
+    def refunded_cents(self) -> int: ...
+    @property
+    def split_part(self) -> int | None: ...
+    @property
+    def failure_code(self) -> str | None: ...
+    @property
+    def failure_message(self) -> str | None: ...
+
+
+@dataclass
+class CheckRows:
+    """A check's lines, modifiers, discounts and payments as read once in a unit (as plain
+    Core rows: store/rows.py).
+
+    Only for a caller that holds the check's row lock and changes none of them except its
+    own payment in ``payments`` (a settle appends it, or applies its outcome): then nothing
+    else can change them either, and the totals and the view need not read them again."""
+
+    lines: Sequence[LineRow]
+    modifiers: Sequence[ModifierRow]
+    discounts: Sequence[DiscountRow]
+    payments: list[PaymentLike]
+
+
+def check_rows(uow: UnitOfWork, check: CheckLike) -> CheckRows:
+    lines, modifiers, discounts, payments = Checks.of(uow).contents(check.id)
+    return CheckRows(lines, modifiers, discounts, list(payments))
+
+
+def read_check(
+    uow: UnitOfWork,
+    check_id: str,
+    *,
+    lock: bool = False,
+    wait: bool = False,
+    also: Sequence[batched.Read] = (),
+) -> tuple[CheckHead, CheckRows, list[batched.Rows]]:
+    """The check (locked if asked: see ``Checks.head``), its rows and the ``also`` reads,
+    all read in one round trip."""
+    head, (lines, modifiers, discounts, payments), extra = Checks.of(uow).read(
+        check_id, lock=lock, wait=wait, also=also
+    )
+    return head, CheckRows(lines, modifiers, discounts, list(payments)), extra
+
+
+def check_totals(
+    uow: UnitOfWork, check: CheckLike, rows: CheckRows | None = None
+) -> tuple[rules.CheckTotals, int]:
+    """The check's totals and what pending payments reserve of its balance."""
+    rows = rows or check_rows(uow, check)
+    return _totals(rows, _line_amounts(rows.lines, rows.modifiers), _tax_rate_bp(uow, check))
+
+
+def _totals(
+    rows: CheckRows, amounts: list[rules.LineAmount], tax_rate_bp: int
+) -> tuple[rules.CheckTotals, int]:
+    totals = rules.compute_totals(
+        amounts,
+        _discounts(rows.discounts),
+        tax_rate_bp,
+        [
+            (p.amount_cents, p.tip_cents)
+            for p in rows.payments
+            if p.status == PaymentStatus.CAPTURED
+        ],
+    )
+    reserved = sum(p.amount_cents for p in rows.payments if p.status == PaymentStatus.PENDING)
+    return totals, reserved
+
+
+def _tax_rate_bp(uow: UnitOfWork, check: CheckLike) -> int:
+    return check.tax_rate_bp if isinstance(check, CheckHead) else restaurants.tax_rate_bp(uow)
+
+
+def view(uow: UnitOfWork, check: CheckHead, rows: CheckRows | None = None) -> CheckView:
+    """The check as terminals see it: totals computed from its rows, never stored."""
+    rows = rows or check_rows(uow, check)
+    amounts = _line_amounts(rows.lines, rows.modifiers)
+    totals, reserved = _totals(rows, amounts, check.tax_rate_bp)
+    mods_by_line: dict[str, list[ModifierRow]] = defaultdict(list)
+    for modifier in rows.modifiers:
+        mods_by_line[modifier.line_id].append(modifier)
+    amount_by_id = {amount.id: amount for amount in amounts}
+    return CheckView(
+        id=check.id,
+        number=check.number,
+        table_id=check.table_id,
+        table_label=check.table_label,
+        status=check.status,
+        guests=check.guests,
+        opened_at=check.opened_at,
+        closed_at=check.closed_at,
+        lines=[
+            LineView(
+                id=line.id,
+                seat=line.seat,
+                menu_item_id=line.menu_item_id,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                modifiers=[
+                    LineModifierView(id=mod.option_id, name=mod.name, price_cents=mod.price_cents)
+                    for mod in mods_by_line[line.id]
+                ],
+                note=line.note,
+                total_cents=amount_by_id[line.id].total_cents,
+                sent=line.sent_at is not None,
+                ticket_id=line.ticket_id,
+                voided=line.voided_at is not None,
+                void_reason=line.void_reason,
+            )
+            for line in rows.lines
+        ],
+        discounts=[
+            DiscountView(id=d.id, line_id=d.line_id, kind=d.kind, value=d.value, reason=d.reason)
+            for d in rows.discounts
+        ],
+        subtotal_cents=totals.subtotal_cents,
+        discount_cents=totals.discount_cents,
+        tax_cents=totals.tax_cents,
+        total_cents=totals.total_cents,
+        tip_cents=totals.tip_cents,
+        paid_cents=totals.paid_cents,
+        balance_cents=totals.balance_cents,
+        payable_cents=payable_cents(totals.balance_cents, reserved)
+        if check.status == rules.CheckStatus.OPEN
+        else 0,
+        payments=[payment_view(p) for p in rows.payments],
+        split=_split_view(check, rows.payments),
+    )
+
+
+def payment_view(payment: PaymentLike) -> PaymentView:
+    """A payment attempt as terminals see it."""
+    return PaymentView(
+        id=payment.id,
+        status=payment.status,
+        tender=payment.tender,
+        amount_cents=payment.amount_cents,
+        tip_cents=payment.tip_cents,
+        change_cents=payment.change_cents,
+        refunded_cents=payment.refunded_cents,
+        split_part=payment.split_part,
+        failure_code=payment.failure_code,
+        failure_message=payment.failure_message,
+    )
+
+
+def _split_view(check: CheckHead, payments: Sequence[PaymentLike]) -> SplitView | None:
+    parts = split_rules.standing(check.split_plan, payments)
+    if parts is None:
+        return None
+    assert check.split_plan is not None
+    return SplitView(
+        kind=check.split_plan["kind"],
+        parts=[
+            SplitPartView(
+                part=part.part,
+                label=part.label,
+                amount_cents=part.amount_cents,
+                paid_cents=part.paid_cents,
+                left_cents=part.payable_cents,
+                paid=part.paid,
+            )
+            for part in parts
+        ],
+    )
+
+
+def _line_amounts(
+    lines: Sequence[LineRow], modifiers: Sequence[ModifierRow]
+) -> list[rules.LineAmount]:
+    per_unit: dict[str, int] = defaultdict(int)
+    for modifier in modifiers:
+        per_unit[modifier.line_id] += modifier.price_cents
+    return [
+        rules.LineAmount(
+            id=line.id,
+            seat=line.seat,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
+            modifiers_cents=per_unit[line.id],
+            voided=line.voided_at is not None,
+        )
+        for line in lines
+    ]
+
+
+def _discounts(rows: Sequence[DiscountRow]) -> list[rules.Discount]:
+    return [
+        rules.Discount(id=d.id, kind=rules.DiscountKind(d.kind), value=d.value, line_id=d.line_id)
+        for d in rows
+    ]
+
+
+def line_amounts_of(rows: CheckRows) -> tuple[list[rules.LineAmount], list[rules.Discount]]:
+    """The check's lines and discounts as the domain's totals take them."""
+    return _line_amounts(rows.lines, rows.modifiers), _discounts(rows.discounts)
+
+
+def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
+    """One check of the caller's restaurant (404 for any other)."""
+    head, rows, _ = read_check(uow, check_id)
+    return view(uow, head, rows)
+
+
+def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> CheckView:
+    """Ring a menu item onto a seat at the menu's current prices (modifier upcharges included)."""
+    rules.validate_seat_and_quantity(new.seat, new.quantity)
+    if len(new.note) > 500:
+        raise InvalidRequest("A note can be at most 500 characters.")
+    # Read once under the check's lock, with the menu item and its choices: the view below
+    # is these rows plus the new line.
+    check, rows, (item_rows, choice_rows) = read_check(
+        uow, check_id, lock=True, also=menu.item_reads(uow, new.menu_item_id)
+    )
+    rules.require_open(rules.CheckStatus(check.status))
+    item = _orderable_item(uow, new.menu_item_id, item_rows)
+    options = _chosen_options(item, menu.choices_found(choice_rows), new.modifier_option_ids)
+    now = utcnow()
+    line = LineRow(
+        id=new_id("ln"),
+        seat=new.seat,
+        menu_item_id=item.id,
+        name=item.name,
+        quantity=new.quantity,
+        unit_price_cents=item.price_cents,
+        note=new.note.strip(),
+        ticket_id=None,
+        sent_at=None,
+        voided_at=None,
+        void_reason=None,
+        position=max((x.position for x in rows.lines), default=0) + 1,
+    )
+    modifiers = [ModifierRow(line.id, o.option_id, o.name, o.price_cents) for o in options]
+    Checks.of(uow).insert_line(line, check_id=check.id, created_by=who.staff_id, at=now)
+    Checks.of(uow).insert_modifiers(modifiers, [new_id("lm") for _ in modifiers])
+    Checks.of(uow).set_split_plan(check.id, None)  # the parts no longer add up
+    uow.audit(
+        "line.added",
+        "check",
+        check.id,
+        line_id=line.id,
+        item=item.name,
+        seat=new.seat,
+        quantity=new.quantity,
+    )
+    rows = CheckRows(
+        [*rows.lines, line], [*rows.modifiers, *modifiers], rows.discounts, rows.payments
+    )
+    return announce(uow, view(uow, replace(check, split_plan=None), rows))
+
+
+def _orderable_item(uow: UnitOfWork, item_id: str, rows: batched.Rows) -> MenuItemRow:
+    try:
+        item = menu.item_found(item_id, rows)
+    except NotFound as error:
+        raise InvalidRequest(f"There is no menu item {item_id!r}.", code="unknown_item") from error
+    if not item.available:
+        raise InvalidRequest(f"{item.name} is 86'd (not available right now).", code="item_86d")
+    return item
+
+
+@dataclass(frozen=True)
+class _Option:
+    option_id: str
+    group_id: str
+    name: str
+    price_cents: int
+
+
+def _chosen_options(
+    item: MenuItemRow, choices: Sequence[ModifierChoice], option_ids: Sequence[str]
+) -> list[_Option]:
+    if len(set(option_ids)) != len(option_ids):
+        raise InvalidRequest("A modifier option was chosen twice.", code="bad_modifiers")
+    groups = {c.group_id: c for c in choices}  # in menu order
+    by_id = {
+        c.option_id: _Option(
+            c.option_id, c.group_id, c.option_name or "", c.option_price_cents or 0
+        )
+        for c in choices
+        if c.option_id is not None
+    }
+    unknown = [oid for oid in option_ids if oid not in by_id]
+    if unknown:
+        raise InvalidRequest(
+            f"{item.name} has no modifier option {unknown[0]!r}.", code="bad_modifiers"
+        )
+    chosen = [by_id[oid] for oid in option_ids]
+    for group in groups.values():
+        count = sum(1 for option in chosen if option.group_id == group.group_id)
+        if not group.min_choices <= count <= group.max_choices:
+            wanted = (
+                f"exactly {group.min_choices}"
+                if group.min_choices == group.max_choices
+                else f"between {group.min_choices} and {group.max_choices}"
+            )
+            raise InvalidRequest(
+                f"{item.name}: choose {wanted} of “{group.group_name}” (you chose {count}).",
+                code="bad_modifiers",
+            )
+    return chosen
+
+
+def void_line(
+    uow: UnitOfWork, who: Principal, check_id: str, line_id: str, reason: str
+) -> CheckView:
+    """Take a line off the check. A line already fired needs a manager and a reason.
+
+    The line stays on the check and on its kitchen ticket, marked voided, and counts zero;
+    a void never takes the total below what has been paid (or is being paid).
+    """
+    check = Checks.of(uow).get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    line = Checks.of(uow).line(check.id, line_id)
+    if line.voided_at is not None:
+        raise InvalidRequest("This line is already voided.", code="already_voided")
+    if line.sent_at is not None:
+        if who.role not in MANAGER_ROLES:
+            raise NotAllowed("Only a manager can void a line the kitchen already has.")
+        if not reason.strip():
+            raise InvalidRequest("Say why this line is voided.", code="reason_required")
+    line.voided_at = utcnow()
+    line.voided_by = who.staff_id
+    line.void_reason = reason.strip() or "removed before sending"
+    uow.session.flush()
+    after, reserved = check_totals(uow, check)
+    if after.balance_cents < reserved:
+        raise Conflict(
+            "Voiding this line would take the check below what has already been paid;"
+            " refund the payment first.",
+            code="void_exceeds_balance",
+        )
+    check.version += 1
+    check.split_plan = None  # the parts no longer add up
+    uow.audit(
+        "line.voided",
+        "check",
+        check.id,
+        line_id=line.id,
+        item=line.name,
+        reason=line.void_reason,
+        sent=line.sent_at is not None,
+    )
+    if line.ticket_id is not None:
+        uow.emit(
+            "ticket.updated",
+            {"ticket_id": line.ticket_id, "check_id": check.id, "line_id": line.id, "voided": True},
+        )
+    return _announce(uow, check)
+
+
+def add_discount(
+    uow: UnitOfWork,
+    who: Principal,
+    check_id: str,
+    kind: rules.DiscountKind,
+    value: int,
+    reason: str,
+    line_id: str | None = None,
+) -> CheckView:
+    """A manager's discount or comp (100 % = comp), on a line or on the whole check.
+
+    An amount takes exactly its value off and never more than is left of its line or check;
+    a percentage applies to what is left. Never below what has been paid. Audited.
+    """
+    who.require(MANAGER_ROLES, "discount or comp")
+    rules.validate_discount(kind, value)
+    if not reason.strip():
+        raise InvalidRequest("Say why this is discounted.", code="reason_required")
+    check = Checks.of(uow).get(check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    if line_id is not None:
+        line = Checks.of(uow).line(check.id, line_id)
+        if line.voided_at is not None:
+            raise InvalidRequest("A voided line cannot be discounted.", code="already_voided")
+    rows = check_rows(uow, check)
+    lines, discounts = line_amounts_of(rows)
+    new = rules.Discount(id=new_id("dc"), kind=kind, value=value, line_id=line_id)
+    rules.validate_new_discount(lines, discounts, new)
+    totals, reserved = check_totals(uow, check, rows)
+    discount = m.CheckDiscount(
+        id=new.id,
+        restaurant_id=who.restaurant_id,
+        check_id=check.id,
+        line_id=line_id,
+        kind=kind.value,
+        value=value,
+        reason=reason.strip(),
+        created_by=who.staff_id,
+        created_at=utcnow(),
+    )
+    uow.session.add(discount)
+    uow.session.flush()
+    after, _ = check_totals(uow, check)
+    if after.balance_cents < reserved:
+        raise InvalidRequest(
+            "This discount would take the check below what has already been paid.",
+            code="discount_exceeds_balance",
+        )
+    check.version += 1
+    check.split_plan = None  # the parts no longer add up
+    uow.audit(
+        "discount.added",
+        "check",
+        check.id,
+        discount_id=discount.id,
+        kind=kind.value,
+        value=value,
+        reason=discount.reason,
+        line_id=line_id,
+        total_before=totals.total_cents,
+        total_after=after.total_cents,
+    )
+    return _announce(uow, check)
+
+
+def _announce(uow: UnitOfWork, check: m.Check) -> CheckView:
+    """Emit ``check.updated`` for a check this unit changed as an ORM entity (the head and
+    rows are read after its changes are written)."""
+    return announce(uow, view(uow, Checks.of(uow).head(check.id)))
+
+
+def announce(uow: UnitOfWork, current: CheckView) -> CheckView:
+    """Emit ``check.updated`` for the check as ``current`` shows it."""
+    uow.emit(
+        "check.updated",
+        {
+            "check_id": current.id,
+            "table_id": current.table_id,
+            "status": current.status,
+            "balance_cents": current.balance_cents,
+            "total_cents": current.total_cents,
+        },
+    )
+    return current
+
+
+# --- what the floor and the kitchen ask of checks -------------------------------------------
+
+
+def has_open_check(uow: UnitOfWork, table_id: str) -> bool:
+    return Checks.of(uow).has_open_check(table_id)
+
+
+def open_check(uow: UnitOfWork, values: dict[str, Any]) -> None:
+    """Insert a new open check (its number already taken). A second open check on the same
+    table breaks the one-open-check-per-table index: ``IntegrityError``."""
+    Checks.of(uow).insert_check(values)
+
+
+def locked(uow: UnitOfWork, check_id: str) -> m.Check:
+    """The check as an entity, held for this transaction (409 if another terminal holds it)."""
+    return Checks.of(uow).get(check_id, lock=True)
+
+
+def open_on_table(uow: UnitOfWork, table_id: str) -> m.Check | None:
+    return Checks.of(uow).open_on_table(table_id)
+
+
+def has_payments(uow: UnitOfWork, check_id: str) -> bool:
+    """Whether money was taken, or is being taken, against the check."""
+    return any(
+        p.status in (PaymentStatus.CAPTURED, PaymentStatus.PENDING)
+        for p in Checks.of(uow).payments(check_id)
+    )
+
+
+def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> None:
+    """Move ``source``'s lines and discounts onto ``into`` and void ``source``.
+
+    Nobody's bill changes: check discounts of both checks are kept as the amounts they take
+    now (a percentage of one table's check is not spread over the other's)."""
+    _freeze_check_discounts(uow, into)
+    _freeze_check_discounts(uow, source)
+    for line in Checks.of(uow).lines([source.id]):
+        line.check_id = into.id
+    for discount in Checks.of(uow).discounts(source.id):
+        discount.check_id = into.id
+    into.guests = min(100, into.guests + source.guests)
+    into.version += 1
+    into.split_plan = None  # the parts no longer add up
+    source.status = rules.CheckStatus.VOID.value
+    source.closed_at = utcnow()
+
+
+def _freeze_check_discounts(uow: UnitOfWork, check: m.Check) -> None:
+    """Turn the check's own discounts into the amounts they take off now.
+
+    A discount that takes nothing any more (the check was comped in full before it) is
+    dropped; both changes are audited.
+    """
+    lines, discounts = line_amounts_of(check_rows(uow, check))
+    taken = rules.check_discount_amounts(lines, discounts)
+    for row in Checks.of(uow).discounts(check.id):
+        if row.line_id is not None:
+            continue
+        amount = taken[row.id]
+        if row.kind == rules.DiscountKind.AMOUNT.value and row.value == amount:
+            continue
+        uow.audit(
+            "discount.fixed_for_merge",
+            "check",
+            check.id,
+            discount_id=row.id,
+            was_kind=row.kind,
+            was_value=row.value,
+            amount=amount,
+        )
+        if amount == 0:
+            uow.session.delete(row)
+        else:
+            row.kind, row.value = rules.DiscountKind.AMOUNT.value, amount
+    uow.session.flush()
+
+
+def mark_sent(
+    uow: UnitOfWork, check_id: str, line_ids: Sequence[str], ticket_id: str, at: datetime
+) -> None:
+    """The lines went to the kitchen on ``ticket_id``: a new version of the check."""
+    Checks.of(uow).mark_sent(line_ids, ticket_id, at)
+    Checks.of(uow).touch(check_id)
+
+
+def line_modifiers(uow: UnitOfWork, line_ids: Sequence[str]) -> Sequence[m.LineModifier]:
+    return Checks.of(uow).modifiers(line_ids)
+
+
+def closed_between(uow: UnitOfWork, start: datetime, end: datetime) -> Sequence[m.Check]:
+    return Checks.of(uow).closed_between(start, end)
+
+
+def lines_of(uow: UnitOfWork, check_ids: Sequence[str]) -> Sequence[m.CheckLine]:
+    return Checks.of(uow).lines(check_ids)
+
+
+def entity(uow: UnitOfWork, check_id: str) -> m.Check:
+    """The check as an entity (not held)."""
+    return Checks.of(uow).get(check_id)
+
+
+def head(uow: UnitOfWork, check_id: str) -> CheckHead:
+    """The check with its table's label and its restaurant's terms, in one statement."""
+    return Checks.of(uow).head(check_id)
+
+
+def close(uow: UnitOfWork, check_id: str, at: datetime) -> None:
+    """Close the check (the settlement that paid its balance does this)."""
+    Checks.of(uow).close(check_id, at)

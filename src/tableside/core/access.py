@@ -1,0 +1,61 @@
+"""Who is asking, and what each role may do.
+
+A ``Principal`` is the authenticated staff member and the restaurant they belong to; every
+unit of work acts as one. Managers can do everything servers can (API.md); the kitchen works
+tickets and 86's items.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from tableside.core.errors import NotAllowed
+
+if TYPE_CHECKING:
+    from tableside.core.unit_of_work import UnitOfWork
+
+
+class Role(enum.StrEnum):
+    SERVER = "server"
+    MANAGER = "manager"
+    KITCHEN = "kitchen"
+
+
+FLOOR_ROLES = frozenset({Role.SERVER, Role.MANAGER})
+KITCHEN_ROLES = frozenset({Role.KITCHEN, Role.MANAGER})
+MANAGER_ROLES = frozenset({Role.MANAGER})
+ANY_ROLE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Principal:
+    restaurant_id: str
+    staff_id: str
+    role: Role
+    name: str
+
+    def require(self, roles: frozenset[Role], doing: str) -> None:
+        if self.role not in roles:
+            allowed = " or ".join(sorted(r.value for r in roles))
+            raise NotAllowed(f"Only {allowed} staff can {doing}.")
+
+    def authenticate(self, uow: UnitOfWork) -> Principal:
+        """Already known (recovery, tests): nothing to check."""
+        return self
+
+
+class Credentials(Protocol):
+    """What a request carries to say who sent it, checked inside the unit of work that
+    serves it (on that unit's own connection): a bearer token, or a known ``Principal``."""
+
+    def authenticate(self, uow: UnitOfWork) -> Principal: ...
+
+
+def act_as(uow: UnitOfWork, credentials: Credentials) -> Principal:
+    """Check ``credentials`` and scope ``uow`` to that staff member's restaurant."""
+    who = credentials.authenticate(uow)
+    uow.scope_to(who.restaurant_id)
+    uow.staff_id = who.staff_id
+    return who

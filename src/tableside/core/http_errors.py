@@ -1,0 +1,108 @@
+"""One mapping from domain errors to HTTP, and one error shape: {"error": {"code", "message"}}.
+
+Database errors answer in that shape too: a lock held by another terminal is a 409 and a
+value the database cannot store (a NUL byte, a number out of range) is a 422. Anything
+unexpected is the 500 of ``middleware.CatchAll``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tableside.core import errors as e
+from tableside.core.unit_of_work import translate_db_error
+
+UNSTORABLE = "A value in the request cannot be stored (a number too large, or a NUL character)."
+RECONNECTED = (
+    "The connection to the database was lost. Try again; a payment retried with the same key "
+    "is never taken twice."
+)
+
+STATUS: dict[type[e.DomainError], int] = {
+    e.NotAuthenticated: 401,
+    e.PaymentDeclined: 402,
+    e.NotAllowed: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.InvalidRequest: 422,
+    e.LockedOut: 429,
+    e.ProcessorFailed: 502,
+    e.ProcessorTimeout: 504,
+}
+
+
+def status_for(error: e.DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(e.DomainError)
+    async def _domain(_: Request, error: e.DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, e.NotAuthenticated) else None
+        return JSONResponse(
+            error_body(error.code, error.message), status_code=status_for(error), headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            error_body("invalid_request", _describe(error.errors()), details=_details(error)),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        message = str(error.detail)
+        if error.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        return JSONResponse(
+            error_body(code, message), status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> JSONResponse:
+        translated = translate_db_error(error)
+        if isinstance(translated, e.DomainError):
+            return await _domain(request, translated)
+        if isinstance(error, DataError):  # PostgreSQL refused a value: bad input
+            return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+        if error.connection_invalidated:  # cut while in use; the pool has replaced it
+            return JSONResponse(error_body("database_unavailable", RECONNECTED), status_code=503)
+        raise error  # a real fault: CatchAll answers 500 and logs it
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, error: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses an integer beyond 64 bits this way (PostgreSQL: DataError).
+        return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+
+
+def _details(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in item.get("loc", ()) if p != "body"),
+            "problem": item.get("msg", ""),
+        }
+        for item in error.errors()
+    ]
+
+
+def _describe(problems: Any) -> str:
+    parts = []
+    for item in list(problems)[:3]:
+        field = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "request body"
+        parts.append(f"{field}: {item.get('msg', 'invalid')}")
+    return "Please fix: " + "; ".join(parts) if parts else "The request is not valid."

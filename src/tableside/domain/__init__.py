@@ -1,1 +1,0 @@
-"""The restaurant's rules in pure Python: no I/O, no framework, no database."""

@@ -1,0 +1,53 @@
+"""The floor plan as terminals see it, and the seat, move and merge requests.
+
+Read models are built from rows and never written back; request bodies are bounded, so bad
+input is a 422 before any use case runs.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from tableside.core.schemas import Body, Id
+
+
+class SectionView(BaseModel):
+    id: str
+    name: str
+
+
+class TableView(BaseModel):
+    id: str
+    label: str
+    capacity: int
+    status: str  # "available" or "occupied" — derived from open checks
+    check_id: str | None
+    guests: int | None
+    section_id: str | None
+    shape: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class TableStatusView(BaseModel):
+    id: str
+    status: str
+
+
+class FloorView(BaseModel):
+    sections: list[SectionView]
+    tables: list[TableView]
+
+
+class SeatRequest(Body):
+    guests: int = Field(ge=1, le=100, examples=[4])
+
+
+class MoveRequest(Body):
+    table_id: Id
+
+
+class MergeRequest(Body):
+    from_check_id: Id

@@ -1,0 +1,204 @@
+"""The floor: seat a party, move a check to another table, merge two tables' checks.
+
+Occupancy is derived, never stored: a table is occupied exactly when it has an open check,
+and the database's partial unique index makes "at most one open check per table" true even
+for two servers tapping the same table at the same instant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+
+from tableside.checks import rules
+from tableside.checks import service as check_service
+from tableside.checks.schemas import CheckView
+from tableside.core import models as m
+from tableside.core.access import Principal
+from tableside.core.counters import increment_counter
+from tableside.core.errors import Conflict, InvalidRequest
+from tableside.core.models import new_id, utcnow
+from tableside.core.rows import CheckHead
+from tableside.core.unit_of_work import UnitOfWork
+from tableside.floor.repository import Tables
+from tableside.floor.schemas import FloorView
+from tableside.kitchen import service as kitchen
+from tableside.restaurants import service as restaurants
+
+AVAILABLE = "available"
+OCCUPIED = "occupied"
+
+
+def floor(uow: UnitOfWork) -> FloorView:
+    """Every table with its derived status: occupied exactly when it has an open check."""
+    tables = Tables.of(uow).floor_plan()
+    for table in tables:
+        table["status"] = OCCUPIED if table["check_id"] else AVAILABLE
+    # One validation of plain rows (pydantic's core), not 200 model constructions in Python.
+    return FloorView.model_validate(
+        {
+            "sections": [{"id": id_, "name": name} for id_, name in Tables.of(uow).sections()],
+            "tables": tables,
+        }
+    )
+
+
+def business_date(timezone: str) -> date:
+    """Today in the restaurant's timezone: the day check numbers count in."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return utcnow().astimezone(zone).date()
+
+
+def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckView:
+    """Open a check on a free table. Two servers seating one table get one check and one 409."""
+    if not 1 <= guests <= 100:
+        raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
+    label = Tables.of(uow).label_of(table_id)
+    if check_service.has_open_check(uow, table_id):
+        raise _occupied(label)
+    terms = restaurants.terms(uow)
+    today = business_date(terms.timezone)
+    number = increment_counter(
+        uow.session,
+        m.CheckNumberCounter,
+        {"restaurant_id": who.restaurant_id, "business_date": today},
+        "last_number",
+    )
+    check = CheckHead(
+        id=new_id("chk"),
+        table_id=table_id,
+        number=number,
+        status=rules.CheckStatus.OPEN.value,
+        guests=guests,
+        opened_at=utcnow(),
+        closed_at=None,
+        split_plan=None,
+        table_label=label,
+        tax_rate_bp=terms.tax_rate_bp,
+        currency=terms.currency,
+    )
+    try:
+        check_service.open_check(
+            uow,
+            {
+                "id": check.id,
+                "table_id": table_id,
+                "business_date": today,
+                "number": number,
+                "status": check.status,
+                "guests": guests,
+                "opened_by": who.staff_id,
+                "opened_at": check.opened_at,
+            },
+        )
+    except IntegrityError as error:
+        # The other server's check won the partial unique index.
+        raise _occupied(label) from error
+    uow.audit("table.seated", "table", table_id, check_id=check.id, guests=guests)
+    _announce_table(uow, table_id, check.id)
+    uow.emit(
+        "check.updated",
+        {
+            "check_id": check.id,
+            "table_id": table_id,
+            "status": "open",
+            "balance_cents": 0,
+            "total_cents": 0,
+        },
+    )
+    # A new check has nothing on it yet: its view needs no read.
+    return check_service.view(uow, check, check_service.CheckRows([], [], [], []))
+
+
+def _occupied(label: str) -> Conflict:
+    return Conflict(f"Table {label} already has an open check.", code="table_occupied")
+
+
+def _announce_table(uow: UnitOfWork, table_id: str, check_id: str | None) -> None:
+    uow.emit(
+        "table.updated",
+        {"table_id": table_id, "status": OCCUPIED if check_id else AVAILABLE, "check_id": check_id},
+    )
+
+
+def release_table(uow: UnitOfWork, table_id: str) -> None:
+    """Announce a table free again: called in the same transaction that closed its check."""
+    _announce_table(uow, table_id, None)
+
+
+def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str) -> CheckView:
+    """Move a party to another free table: one transaction, both tables announced.
+
+    The food follows: tickets the kitchen is still working now name the new table.
+    """
+    check = check_service.locked(uow, check_id)
+    rules.require_open(rules.CheckStatus(check.status))
+    target = Tables.of(uow).get(to_table_id)
+    label = target.label  # a failed flush expires every row; keep what the 409 needs
+    if target.id == check.table_id:
+        raise InvalidRequest("The party is already at that table.", code="same_table")
+    if check_service.open_on_table(uow, target.id) is not None:
+        raise _occupied(label)
+    source_id = check.table_id
+    check.table_id = target.id
+    check.version += 1
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise _occupied(label) from error
+    kitchen.follow_party(uow, check.id, target.id)
+    uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=target.id)
+    _announce_table(uow, source_id, None)
+    _announce_table(uow, target.id, check.id)
+    return check_service._announce(uow, check)
+
+
+def merge_checks(
+    uow: UnitOfWork, who: Principal, into_check_id: str, from_check_id: str
+) -> CheckView:
+    """Bring another table's check onto this one; the other table is freed. One transaction.
+
+    Nobody's bill changes by merging: the lines, line discounts and tickets move as they
+    are, and check discounts of both checks are kept as the amounts they take now (a
+    percentage of one table's check is not spread over the other's). The merged total
+    differs from the two totals' sum by at most the one cent of rounding tax once.
+    """
+    if into_check_id == from_check_id:
+        raise InvalidRequest("A check cannot be merged into itself.", code="same_check")
+    into = check_service.locked(uow, into_check_id)
+    source = check_service.locked(uow, from_check_id)
+    rules.require_open(rules.CheckStatus(into.status))
+    rules.require_open(rules.CheckStatus(source.status))
+    if check_service.has_payments(uow, source.id):
+        raise Conflict(
+            "The other check already has payments; settle or refund them before merging.",
+            code="check_has_payments",
+        )
+    check_service.absorb(uow, into, source)
+    kitchen.move_tickets(uow, source.id, into.id)
+    uow.session.flush()
+    kitchen.follow_party(uow, into.id, into.table_id)
+    uow.audit("check.merged", "check", into.id, merged_check=source.id, freed_table=source.table_id)
+    _announce_table(uow, source.table_id, None)
+    uow.emit(
+        "check.updated",
+        {
+            "check_id": source.id,
+            "table_id": source.table_id,
+            "status": source.status,
+            "balance_cents": 0,
+            "total_cents": 0,
+            "merged_into": into.id,
+        },
+    )
+    return check_service._announce(uow, into)
+
+
+def table_labels(uow: UnitOfWork) -> dict[str, str]:
+    """Each table's label by id."""
+    return Tables.of(uow).labels()

@@ -1,0 +1,3 @@
+"""The kitchen: firing a check's lines as tickets, and tickets through new → in progress →
+ready → served.
+"""

@@ -1,0 +1,39 @@
+"""Firing a check's lines to the kitchen, and the kitchen display's tickets and their status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from tableside.checks.schemas import CheckView
+from tableside.core.http import read, write
+from tableside.core.schemas import PathId
+from tableside.kitchen import service as kitchen
+from tableside.kitchen.rules import TicketStatus
+from tableside.kitchen.schemas import TicketsResponse, TicketStatusRequest, TicketView
+from tableside.staff.dependencies import AnyStaff, FloorStaff
+
+router = APIRouter(prefix="/api/v1", tags=["kitchen"])
+
+
+@router.get("/tickets", response_model=TicketsResponse)
+async def tickets(caller: AnyStaff, include_served: bool = False) -> TicketsResponse:
+    """Tickets the kitchen is working (new, in progress, ready), oldest first."""
+    return TicketsResponse(
+        tickets=await read(caller, lambda uow, who: kitchen.tickets(uow, include_served))
+    )
+
+
+@router.post("/tickets/{ticket_id}/status", response_model=TicketView)
+async def move_ticket(
+    ticket_id: PathId, body: TicketStatusRequest, caller: AnyStaff
+) -> TicketView:
+    """Bump a ticket one step (no status) or move it to a status the state machine allows.
+    The kitchen moves tickets up to ready; a server may only mark a ready ticket served."""
+    target = TicketStatus(body.status) if body.status else None
+    return await write(caller, lambda uow, who: kitchen.move_ticket(uow, who, ticket_id, target))
+
+
+@router.post("/checks/{check_id}/send", response_model=CheckView)
+async def send(check_id: PathId, caller: FloorStaff) -> CheckView:
+    """Fire every unsent line to the kitchen as one ticket."""
+    return await write(caller, lambda uow, who: kitchen.send(uow, who, check_id))

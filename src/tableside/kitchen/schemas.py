@@ -1,0 +1,46 @@
+"""Tickets as the kitchen sees them, and the requests that move them.
+
+Read models are built from rows and never written back; request bodies are bounded, so bad
+input is a 422 before any use case runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tableside.core.schemas import Body
+
+
+class TicketLineView(BaseModel):
+    id: str
+    seat: int
+    name: str
+    quantity: int
+    modifiers: list[str]
+    note: str
+    voided: bool
+
+
+class TicketView(BaseModel):
+    id: str
+    check_id: str
+    check_number: int
+    table_id: str
+    table_label: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    lines: list[TicketLineView]
+
+
+class TicketStatusRequest(Body):
+    status: Literal["in_progress", "ready", "served"] | None = Field(
+        default=None, description="Omit to bump the ticket one step on"
+    )
+
+
+class TicketsResponse(BaseModel):
+    tickets: list[TicketView]

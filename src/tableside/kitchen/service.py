@@ -1,0 +1,167 @@
+"""The kitchen: firing lines as tickets, and working tickets through their state machine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from tableside.checks import rules
+from tableside.checks import service as check_service
+from tableside.checks.schemas import CheckView
+from tableside.core import models as m
+from tableside.core.access import KITCHEN_ROLES, Principal, Role
+from tableside.core.errors import InvalidRequest
+from tableside.core.models import new_id, utcnow
+from tableside.core.unit_of_work import UnitOfWork
+from tableside.kitchen.repository import Tickets
+from tableside.kitchen.rules import TicketStatus, bump, transition
+from tableside.kitchen.schemas import TicketLineView, TicketView
+
+ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
+
+
+def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
+    """Fire every unsent line of the check to the kitchen as one ticket."""
+    check, rows, _ = check_service.read_check(uow, check_id, lock=True)
+    rules.require_open(rules.CheckStatus(check.status))
+    unsent = {line.id for line in rows.lines if line.sent_at is None and line.voided_at is None}
+    if not unsent:
+        raise InvalidRequest("Nothing new to send to the kitchen.", code="nothing_to_send")
+    now = utcnow()
+    ticket_id = new_id("tk")
+    Tickets.of(uow).insert(
+        {
+            "id": ticket_id,
+            "check_id": check.id,
+            "table_id": check.table_id,
+            "status": TicketStatus.NEW.value,
+            "created_by": who.staff_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    check_service.mark_sent(uow, check.id, sorted(unsent), ticket_id, now)
+    uow.audit("check.sent", "check", check.id, ticket_id=ticket_id, lines=len(unsent))
+    uow.emit(
+        "ticket.created",
+        {
+            "ticket_id": ticket_id,
+            "check_id": check.id,
+            "table_id": check.table_id,
+            "lines": len(unsent),
+        },
+    )
+    # The view is the rows read under the lock, with what this unit just wrote.
+    rows.lines = [
+        replace(line, sent_at=now, ticket_id=ticket_id) if line.id in unsent else line
+        for line in rows.lines
+    ]
+    return check_service.announce(uow, check_service.view(uow, check, rows))
+
+
+def tickets(uow: UnitOfWork, include_served: bool = False) -> list[TicketView]:
+    """The tickets the kitchen is working (new, in progress, ready), oldest first."""
+    statuses = [s.value for s in (*ACTIVE, *((TicketStatus.SERVED,) if include_served else ()))]
+    rows = Tickets.of(uow).active(statuses)
+    return _views(uow, rows)
+
+
+def ticket(uow: UnitOfWork, ticket_id: str) -> TicketView:
+    """One ticket with its lines by seat, voided ones marked (404 for another restaurant's)."""
+    return _views(uow, [Tickets.of(uow).get(ticket_id)])[0]
+
+
+def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
+    tickets_ = list(rows)
+    lines = Tickets.of(uow).lines([t.id for t in tickets_])
+    modifiers = check_service.line_modifiers(uow, [line.id for line in lines])
+    mods: dict[str, list[str]] = defaultdict(list)
+    for modifier in modifiers:
+        mods[modifier.line_id].append(modifier.name)
+    by_ticket: dict[str, list[m.CheckLine]] = defaultdict(list)
+    for line in lines:
+        if line.ticket_id is not None:
+            by_ticket[line.ticket_id].append(line)
+    labels = Tickets.of(uow).table_labels(sorted({t.table_id for t in tickets_}))
+    numbers = Tickets.of(uow).check_numbers(sorted({t.check_id for t in tickets_}))
+    return [
+        TicketView(
+            id=t.id,
+            check_id=t.check_id,
+            check_number=numbers[t.check_id],
+            table_id=t.table_id,
+            table_label=labels.get(t.table_id, "?"),
+            status=t.status,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            lines=[
+                TicketLineView(
+                    id=line.id,
+                    seat=line.seat,
+                    name=line.name,
+                    quantity=line.quantity,
+                    modifiers=mods[line.id],
+                    note=line.note,
+                    voided=line.voided_at is not None,
+                )
+                for line in by_ticket[t.id]
+            ],
+        )
+        for t in tickets_
+    ]
+
+
+def move_ticket(
+    uow: UnitOfWork, who: Principal, ticket_id: str, target: TicketStatus | None
+) -> TicketView:
+    """Move a ticket to ``target`` (or one step on: a bump) under the kitchen's state machine.
+
+    The kitchen and managers work every step; servers may only mark a ready ticket served.
+    """
+    row = Tickets.of(uow).get(ticket_id)
+    # Two kitchen screens bumping one ticket take turns; the second sees the first's step.
+    uow.session.refresh(row, with_for_update=True)
+    current = TicketStatus(row.status)
+    new = bump(current) if target is None else transition(current, target)
+    if who.role not in KITCHEN_ROLES and not (
+        who.role is Role.SERVER and new is TicketStatus.SERVED
+    ):
+        who.require(KITCHEN_ROLES, "move tickets through the kitchen")
+    row.status = new.value
+    row.updated_at = utcnow()
+    uow.audit("ticket.status", "ticket", row.id, from_status=current.value, to_status=new.value)
+    uow.emit(
+        "ticket.updated",
+        {
+            "ticket_id": row.id,
+            "check_id": row.check_id,
+            "table_id": row.table_id,
+            "status": new.value,
+        },
+    )
+    uow.session.flush()
+    return ticket(uow, row.id)
+
+
+def follow_party(uow: UnitOfWork, check_id: str, table_id: str) -> None:
+    """Tickets still being worked go to the table where the party now sits."""
+    for ticket in Tickets.of(uow).for_check(check_id):
+        if ticket.status != TicketStatus.SERVED and ticket.table_id != table_id:
+            ticket.table_id = table_id
+            ticket.updated_at = utcnow()
+            uow.emit(
+                "ticket.updated",
+                {
+                    "ticket_id": ticket.id,
+                    "check_id": check_id,
+                    "table_id": table_id,
+                    "status": ticket.status,
+                },
+            )
+
+
+def move_tickets(uow: UnitOfWork, from_check_id: str, to_check_id: str) -> None:
+    """A merged check's tickets belong to the check it was merged into."""
+    for ticket in Tickets.of(uow).for_check(from_check_id):
+        ticket.check_id = to_check_id

@@ -1,0 +1,2 @@
+"""The menu: categories, items, modifier groups and options, and 86 (availability).
+"""

@@ -1,0 +1,2 @@
+"""Reports: the day's numbers.
+"""

@@ -1,0 +1,46 @@
+"""Managers' reports: the day's numbers (services/reports.py says what counts where)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tableside.core.access import Principal
+from tableside.core.http import read
+from tableside.core.unit_of_work import UnitOfWork
+from tableside.reports import service as reports
+from tableside.reports.service import DayReport
+from tableside.restaurants import service as restaurants
+from tableside.staff.dependencies import Manager
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+DayParam = Annotated[
+    str | None,
+    Query(
+        alias="date",
+        max_length=40,
+        description="The business day, YYYY-MM-DD; default: today in the restaurant's timezone",
+        examples=["2025-11-28"],
+    ),
+]
+
+
+@router.get(
+    "/reports/day",
+    response_model=DayReport,
+    responses={
+        403: {"description": "Not a manager"},
+        422: {"description": "Not a day written YYYY-MM-DD"},
+    },
+)
+async def day(caller: Manager, date: DayParam = None) -> DayReport:
+    """Manager: checks closed, covers, sales, discounts, tax, total, tips, takings by tender,
+    refunds, and what is still open or pending — in integer cents, this restaurant only."""
+
+    def _report(uow: UnitOfWork, who: Principal) -> DayReport:
+        today = reports.today_in(restaurants.current(uow))
+        return reports.day_report(uow, reports.parse_day(date, today))
+
+    return await read(caller, _report)

@@ -1,0 +1,2 @@
+"""The restaurant itself: its code, tax rate, currency and time zone.
+"""

@@ -1,0 +1,75 @@
+"""Staff members, their login sessions and the login throttle.
+
+Every query is scoped to the unit's restaurant: a row of another restaurant is
+indistinguishable from one that does not exist (``NotFound``, a 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import (
+    bindparam,
+    select,
+)
+
+from tableside.core import batched
+from tableside.core import models as m
+from tableside.core.repository import Repository
+
+_TOKEN_HOLDER = (
+    select(
+        m.StaffSession.revoked_at,
+        m.StaffSession.expires_at,
+        m.Staff.active,
+        m.Staff.restaurant_id,
+        m.Staff.id,
+        m.Staff.role,
+        m.Staff.name,
+    )
+    .join(m.Staff, m.Staff.id == m.StaffSession.staff_id)
+    .where(m.StaffSession.token_hash == bindparam("token_hash"))
+)
+
+
+class StaffRepository(Repository):
+    def get(self, staff_id: str) -> m.Staff:
+        return self._get(m.Staff, staff_id, "staff member")
+
+    def by_pin_lookup(self, pin_lookup: str) -> m.Staff | None:
+        return self.session.scalar(
+            select(m.Staff).where(
+                m.Staff.restaurant_id == self.restaurant_id, m.Staff.pin_lookup == pin_lookup
+            )
+        )
+
+    def all(self) -> Sequence[m.Staff]:
+        return self.session.scalars(
+            select(m.Staff)
+            .where(m.Staff.restaurant_id == self.restaurant_id)
+            .order_by(m.Staff.name)
+        ).all()
+
+    def session_by_token_hash(self, token_hash: str) -> tuple[m.StaffSession, m.Staff] | None:
+        # Not scoped: the token is what tells us the restaurant.
+        row = self.session.execute(
+            select(m.StaffSession, m.Staff)
+            .join(m.Staff, m.Staff.id == m.StaffSession.staff_id)
+            .where(m.StaffSession.token_hash == token_hash)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def token_holder(self, token_hash: str) -> TokenHolder | None:
+        """A token's session and its staff member as plain columns: read on every request.
+
+        Not scoped: the token is what tells us the restaurant."""
+        found = batched.read_first(self._core(), _TOKEN_HOLDER, {"token_hash": token_hash})
+        return None if found is None else cast(TokenHolder, tuple(found))
+
+    def throttle(self, source: str) -> m.LoginThrottle | None:
+        return self.session.get(m.LoginThrottle, (self.restaurant_id, source))
+
+
+TokenHolder = tuple[datetime | None, datetime, bool, str, str, str, str]

@@ -1,0 +1,95 @@
+"""Login, logout, the current staff member, and managing staff."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from tableside.core.access import Principal, Role
+from tableside.core.errors import DomainError
+from tableside.core.http import database, read, write
+from tableside.core.schemas import PathId
+from tableside.core.unit_of_work import UnitOfWork
+from tableside.staff import service as auth
+from tableside.staff.dependencies import COOKIE, AnyStaff, Manager
+from tableside.staff.schemas import (
+    AddStaffRequest,
+    LoginRequest,
+    LoginResponse,
+    ResetPinRequest,
+    StaffListResponse,
+    StaffView,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post(
+    "/auth/login",
+    response_model=LoginResponse,
+    responses={401: {"description": "Wrong PIN"}, 429: {"description": "Locked out"}},
+)
+def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
+    """Log in with the restaurant's code and a PIN. The token also comes back as a cookie."""
+    settings = request.app.state.settings
+    source = request.client.host if request.client else "unknown"
+    with database(request).unit() as uow:
+        outcome = auth.login(
+            uow,
+            body.restaurant,
+            body.pin,
+            source=source,
+            ttl_s=settings.token_ttl_s,
+            staff_id=body.staff_id,
+        )
+        uow.commit()  # counters of wrong PINs are kept too
+    if isinstance(outcome, DomainError):
+        raise outcome
+    response.set_cookie(
+        COOKIE, outcome.token, max_age=outcome.expires_in_s, httponly=True, samesite="strict"
+    )
+    return LoginResponse(
+        token=outcome.token,
+        expires_in_s=outcome.expires_in_s,
+        staff=outcome.staff,
+        restaurant=outcome.restaurant,
+    )
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(caller: AnyStaff, response: Response) -> Response:
+    """End this session (this token only)."""
+
+    def _logout(uow: UnitOfWork, who: Principal) -> None:
+        auth.logout(uow, caller.value)
+        uow.audit("staff.logout", "staff", who.staff_id)
+
+    await write(caller, _logout)
+    response.delete_cookie(COOKIE)
+    response.status_code = 204
+    return response
+
+
+@router.get("/me", response_model=StaffView)
+async def me(caller: AnyStaff) -> StaffView:
+    return await read(
+        caller, lambda uow, who: StaffView(id=who.staff_id, name=who.name, role=who.role.value)
+    )
+
+
+@router.get("/staff", response_model=StaffListResponse)
+async def list_staff(caller: AnyStaff) -> StaffListResponse:
+    return StaffListResponse(staff=await read(caller, auth.list_staff))
+
+
+@router.post("/staff", response_model=StaffView, status_code=201)
+async def add_staff(body: AddStaffRequest, caller: Manager) -> StaffView:
+    """Manager: add a staff member with a PIN unique in this restaurant."""
+    return await write(
+        caller, lambda uow, who: auth.add_staff(uow, who, body.name, Role(body.role), body.pin)
+    )
+
+
+@router.put("/staff/{staff_id}/pin", response_model=StaffView)
+async def reset_pin(staff_id: PathId, body: ResetPinRequest, caller: Manager) -> StaffView:
+    """Manager: set a new PIN (this also lifts a lockout)."""
+    return await write(caller, lambda uow, who: auth.reset_pin(uow, who, staff_id, body.pin))

@@ -1,0 +1,60 @@
+"""Who works here, as screens and API clients see them, and the login and staff requests.
+
+Read models are built from rows and never written back; request bodies are bounded, so bad
+input is a 422 before any use case runs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tableside.core.schemas import Body, Id, Text
+
+
+class StaffView(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class RestaurantView(BaseModel):
+    id: str
+    slug: str
+    name: str
+    currency: str
+    tax_rate_bp: int
+    timezone: str
+
+
+class LoginRequest(Body):
+    restaurant: Text = Field(min_length=1, max_length=60, examples=["demo"])
+    pin: Text = Field(min_length=1, max_length=16, examples=["1234"])
+    staff_id: Id | None = Field(
+        default=None,
+        max_length=40,
+        description="The staff tile tapped on the terminal; wrong PINs then count against "
+        "this staff member only (five lock them out for five minutes).",
+    )
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_in_s: int
+    staff: StaffView
+    restaurant: RestaurantView
+
+
+class AddStaffRequest(Body):
+    name: Text = Field(min_length=1, max_length=80)
+    role: Literal["server", "manager", "kitchen"]
+    pin: Text = Field(min_length=4, max_length=8)
+
+
+class ResetPinRequest(Body):
+    pin: Text = Field(min_length=4, max_length=8)
+
+
+class StaffListResponse(BaseModel):
+    staff: list[StaffView]

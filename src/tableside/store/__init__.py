@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy mappings, migrations and the unit of work (the transaction)."""
