@@ -87,6 +87,19 @@ def database_url(
         _drop_postgres_database(name)
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database with no schema yet, on each backend in turn (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('empty') / 'tableside.db'}"
+        return
+    name = f"tableside_empty_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    yield _postgres_database(name)
+    _drop_postgres_database(name)
+
+
 @pytest.fixture(scope="session")
 def db(database_url: str) -> Iterator[Database]:
     database = Database(make_engine(database_url))

@@ -71,8 +71,9 @@ _CHECK_HEAD = (
         m.DiningTable.label,
         m.Restaurant.tax_rate_bp,
         m.Restaurant.currency,
+        m.Check.type,
     )
-    .join(m.DiningTable, m.DiningTable.id == m.Check.table_id)
+    .outerjoin(m.DiningTable, m.DiningTable.id == m.Check.table_id)
     .join(m.Restaurant, m.Restaurant.id == m.Check.restaurant_id)
     .where(m.Check.id == bindparam("id"), m.Check.restaurant_id == RESTAURANT)
 )

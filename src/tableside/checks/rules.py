@@ -24,6 +24,15 @@ class CheckStatus(enum.StrEnum):
     VOID = "void"
 
 
+class CheckType(enum.StrEnum):
+    """How the guests are served: at a table, or not (then the check has no table)."""
+
+    DINE_IN = "dine_in"
+    TAKEOUT = "takeout"
+    ONLINE = "online"
+    KIOSK = "kiosk"
+
+
 class DiscountKind(enum.StrEnum):
     AMOUNT = "amount"
     PERCENT = "percent"

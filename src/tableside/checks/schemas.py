@@ -74,8 +74,9 @@ class SplitView(BaseModel):
 class CheckView(BaseModel):
     id: str
     number: int
-    table_id: str
-    table_label: str
+    type: str  # "dine_in", "takeout", "online" or "kiosk"
+    table_id: str | None  # None: a check without a table (takeout, online, kiosk)
+    table_label: str | None
     status: str
     guests: int
     opened_at: datetime

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tableside.checks import rules
 from tableside.checks import split_plan as split_rules
@@ -28,6 +29,7 @@ from tableside.checks.schemas import (
 from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.access import MANAGER_ROLES, Principal
+from tableside.core.counters import increment_counter
 from tableside.core.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from tableside.core.models import new_id, utcnow
 from tableside.core.rows import (
@@ -160,6 +162,7 @@ def view(uow: UnitOfWork, check: CheckHead, rows: CheckRows | None = None) -> Ch
     return CheckView(
         id=check.id,
         number=check.number,
+        type=check.type,
         table_id=check.table_id,
         table_label=check.table_label,
         status=check.status,
@@ -624,3 +627,60 @@ def head(uow: UnitOfWork, check_id: str) -> CheckHead:
 def close(uow: UnitOfWork, check_id: str, at: datetime) -> None:
     """Close the check (the settlement that paid its balance does this)."""
     Checks.of(uow).close(check_id, at)
+
+
+def business_date(timezone: str) -> date:
+    """Today in the restaurant's timezone: the day check numbers count in."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return utcnow().astimezone(zone).date()
+
+
+def open_without_table(
+    uow: UnitOfWork, who: Principal, check_type: rules.CheckType, guests: int = 1
+) -> CheckView:
+    """Open a check that has no table: takeout, online or kiosk. It settles exactly as a
+    dine-in check does; settling it frees no table."""
+    if check_type is rules.CheckType.DINE_IN:
+        raise InvalidRequest("A dine-in check is opened by seating a table.", code="needs_table")
+    if not 1 <= guests <= 100:
+        raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
+    terms = restaurants.terms(uow)
+    today = business_date(terms.timezone)
+    number = increment_counter(
+        uow.session,
+        m.CheckNumberCounter,
+        {"restaurant_id": who.restaurant_id, "business_date": today},
+        "last_number",
+    )
+    check = CheckHead(
+        id=new_id("chk"),
+        table_id=None,
+        number=number,
+        status=rules.CheckStatus.OPEN.value,
+        guests=guests,
+        opened_at=utcnow(),
+        closed_at=None,
+        split_plan=None,
+        table_label=None,
+        tax_rate_bp=terms.tax_rate_bp,
+        currency=terms.currency,
+        type=check_type.value,
+    )
+    Checks.of(uow).insert_check(
+        {
+            "id": check.id,
+            "table_id": None,
+            "type": check.type,
+            "business_date": today,
+            "number": number,
+            "status": check.status,
+            "guests": guests,
+            "opened_by": who.staff_id,
+            "opened_at": check.opened_at,
+        }
+    )
+    uow.audit("check.opened", "check", check.id, type=check.type, guests=guests)
+    return announce(uow, view(uow, check, CheckRows([], [], [], [])))

@@ -245,6 +245,8 @@ class Check(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed', 'void')", name="status"),
         CheckConstraint("guests >= 1 AND guests <= 100", name="guests"),
+        CheckConstraint("type IN ('dine_in', 'takeout', 'online', 'kiosk')", name="type"),
+        CheckConstraint("type <> 'dine_in' OR table_id IS NOT NULL", name="dine_in_has_a_table"),
         # The day first: led by the restaurant, PostgreSQL took this index for checks
         # looked up by id (migration 0004).
         UniqueConstraint(
@@ -270,7 +272,11 @@ class Check(Base):
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk(index=False)
-    table_id: Mapped[str] = mapped_column(String(40), ForeignKey("tables.id"), index=True)
+    # Takeout, online and kiosk checks have no table (migration 0005).
+    table_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("tables.id"), index=True, default=None
+    )
+    type: Mapped[str] = mapped_column(String(10), default="dine_in", server_default="dine_in")
     business_date: Mapped[date] = mapped_column(Date)
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="open")
@@ -356,7 +362,7 @@ class Ticket(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk(index=False)
     check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"))
-    table_id: Mapped[str] = mapped_column(String(40), ForeignKey("tables.id"))
+    table_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("tables.id"))
     status: Mapped[str] = mapped_column(String(12), default="new")
     created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,19 +20,20 @@ from tableside.core import models as m
 
 @dataclass(frozen=True, slots=True)
 class CheckHead:
-    """A check with what its view needs from its restaurant and its table."""
+    """A check with what its view needs from its restaurant and its table (if it has one)."""
 
     id: str
-    table_id: str
+    table_id: str | None
     number: int
     status: str
     guests: int
     opened_at: datetime
     closed_at: datetime | None
     split_plan: dict[str, Any] | None
-    table_label: str
+    table_label: str | None
     tax_rate_bp: int
     currency: str
+    type: str = "dine_in"
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,16 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     return check_service.view(uow, check, check_service.CheckRows([], [], [], []))
 
 
+def _table_of(check: m.Check) -> str:
+    """The table a party sits at; moving and merging are for parties at tables."""
+    if check.table_id is None:
+        raise InvalidRequest(
+            f"Check #{check.number} is {check.type.replace('_', ' ')} and has no table.",
+            code="no_table",
+        )
+    return check.table_id
+
+
 def _occupied(label: str) -> Conflict:
     return Conflict(f"Table {label} already has an open check.", code="table_occupied")
 
@@ -138,13 +148,13 @@ def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str)
     """
     check = check_service.locked(uow, check_id)
     rules.require_open(rules.CheckStatus(check.status))
+    source_id = _table_of(check)
     target = Tables.of(uow).get(to_table_id)
     label = target.label  # a failed flush expires every row; keep what the 409 needs
     if target.id == check.table_id:
         raise InvalidRequest("The party is already at that table.", code="same_table")
     if check_service.open_on_table(uow, target.id) is not None:
         raise _occupied(label)
-    source_id = check.table_id
     check.table_id = target.id
     check.version += 1
     try:
@@ -174,6 +184,7 @@ def merge_checks(
     source = check_service.locked(uow, from_check_id)
     rules.require_open(rules.CheckStatus(into.status))
     rules.require_open(rules.CheckStatus(source.status))
+    into_table, source_table = _table_of(into), _table_of(source)
     if check_service.has_payments(uow, source.id):
         raise Conflict(
             "The other check already has payments; settle or refund them before merging.",
@@ -182,9 +193,9 @@ def merge_checks(
     check_service.absorb(uow, into, source)
     kitchen.move_tickets(uow, source.id, into.id)
     uow.session.flush()
-    kitchen.follow_party(uow, into.id, into.table_id)
-    uow.audit("check.merged", "check", into.id, merged_check=source.id, freed_table=source.table_id)
-    _announce_table(uow, source.table_id, None)
+    kitchen.follow_party(uow, into.id, into_table)
+    uow.audit("check.merged", "check", into.id, merged_check=source.id, freed_table=source_table)
+    _announce_table(uow, source_table, None)
     uow.emit(
         "check.updated",
         {

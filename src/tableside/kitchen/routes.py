@@ -24,9 +24,7 @@ async def tickets(caller: AnyStaff, include_served: bool = False) -> TicketsResp
 
 
 @router.post("/tickets/{ticket_id}/status", response_model=TicketView)
-async def move_ticket(
-    ticket_id: PathId, body: TicketStatusRequest, caller: AnyStaff
-) -> TicketView:
+async def move_ticket(ticket_id: PathId, body: TicketStatusRequest, caller: AnyStaff) -> TicketView:
     """Bump a ticket one step (no status) or move it to a status the state machine allows.
     The kitchen moves tickets up to ready; a server may only mark a ready ticket served."""
     target = TicketStatus(body.status) if body.status else None

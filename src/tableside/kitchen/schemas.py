@@ -28,8 +28,8 @@ class TicketView(BaseModel):
     id: str
     check_id: str
     check_number: int
-    table_id: str
-    table_label: str
+    table_id: str | None  # None: a check without a table (takeout, online, kiosk)
+    table_label: str | None
     status: str
     created_at: datetime
     updated_at: datetime

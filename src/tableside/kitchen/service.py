@@ -83,7 +83,7 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
     for line in lines:
         if line.ticket_id is not None:
             by_ticket[line.ticket_id].append(line)
-    labels = Tickets.of(uow).table_labels(sorted({t.table_id for t in tickets_}))
+    labels = Tickets.of(uow).table_labels(sorted({t.table_id for t in tickets_ if t.table_id}))
     numbers = Tickets.of(uow).check_numbers(sorted({t.check_id for t in tickets_}))
     return [
         TicketView(
@@ -91,7 +91,7 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
             check_id=t.check_id,
             check_number=numbers[t.check_id],
             table_id=t.table_id,
-            table_label=labels.get(t.table_id, "?"),
+            table_label=labels.get(t.table_id, "?") if t.table_id else None,
             status=t.status,
             created_at=t.created_at,
             updated_at=t.updated_at,

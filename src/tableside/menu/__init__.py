@@ -1,2 +1,1 @@
-"""The menu: categories, items, modifier groups and options, and 86 (availability).
-"""
+"""The menu: categories, items, modifier groups and options, and 86 (availability)."""

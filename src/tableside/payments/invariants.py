@@ -36,7 +36,7 @@ def verify(db: Database, processor: CardProcessor | None) -> InvariantReport:
         # 1. At most one open check per table (the index guarantees it; we verify).
         doubles = uow.session.execute(
             select(m.Check.table_id, func.count())
-            .where(m.Check.status == "open")
+            .where(m.Check.status == "open", m.Check.table_id.is_not(None))
             .group_by(m.Check.table_id)
             .having(func.count() > 1)
         ).all()

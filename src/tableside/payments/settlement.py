@@ -467,7 +467,8 @@ def _apply(
             paid_cents=view.paid_cents,
             tip_cents=view.tip_cents,
         )
-        floor_service.release_table(uow, check.table_id)
+        if check.table_id is not None:
+            floor_service.release_table(uow, check.table_id)
         view = view.model_copy(
             update={"status": rules.CheckStatus.CLOSED.value, "closed_at": now, "payable_cents": 0}
         )
@@ -478,7 +479,7 @@ def _apply(
     body = {
         "payment": _payment_body(payment),
         "check": view.model_dump(mode="json"),
-        "table": {"id": check.table_id, "status": table_status},
+        "table": None if check.table_id is None else {"id": check.table_id, "status": table_status},
     }
     return Answer(201, body)
 

@@ -1,2 +1,1 @@
-"""Reports: the day's numbers.
-"""
+"""Reports: the day's numbers."""

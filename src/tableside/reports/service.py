@@ -79,7 +79,7 @@ class ReportPayment(BaseModel):
     id: str
     check_id: str
     check_number: int
-    table_label: str
+    table_label: str | None  # None: a check without a table
     tender: str
     amount_cents: int
     tip_cents: int
@@ -318,7 +318,7 @@ def _payment_rows(uow: UnitOfWork, payments: Sequence[m.Payment]) -> list[Report
                 id=p.id,
                 check_id=p.check_id,
                 check_number=check.number,
-                table_label=labels.get(check.table_id, "?"),
+                table_label=labels.get(check.table_id, "?") if check.table_id else None,
                 tender=p.tender,
                 amount_cents=p.amount_cents,
                 tip_cents=p.tip_cents,

@@ -1,2 +1,1 @@
-"""The restaurant itself: its code, tax rate, currency and time zone.
-"""
+"""The restaurant itself: its code, tax rate, currency and time zone."""
