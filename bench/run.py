@@ -21,7 +21,7 @@ Each run has a warm-up that is not measured. ``ratio`` is (2a) ÷ (2b): the same
 settlement through the whole product and as bare SQL, each averaged over the rounds. The
 rounds alternate so that both sides meet the same machine: on a shared machine whose speed
 drifts by a third over minutes, one API run and one raw run minutes apart made a ratio of
-luck (docs/benchmarks.md, seventh round); each round's own ratio is reported too. The
+luck (docs/benchmarks.md); each round's own ratio is reported too. The
 server's peak RSS (summed over its processes, read from /proc) is sampled throughout (1)
 and (2a). ``--profile`` runs the server under py-spy and writes the hot functions next to
 the raw profile.
@@ -58,7 +58,7 @@ from profile_summary import summarize
 HERE = Path(__file__).parent
 # The deployment docs/benchmarks.md recommends, by database. SQLite has one writer, so one
 # process; PostgreSQL: one worker per core (more only adds context switches on 2 cores).
-# PostgreSQL on the same machine needs a core of its own (docs/benchmarks.md, fourth round).
+# PostgreSQL on the same machine needs a core of its own (docs/benchmarks.md).
 RECOMMENDED_WORKERS = {"postgresql": max(1, (os.cpu_count() or 2) - 1), "sqlite": 1}
 # Enough prepared checks for the raw baseline's warm-up and run at this machine's pace.
 RAW_CHECKS = {"postgresql": 20_000, "sqlite": 60_000}  # a round

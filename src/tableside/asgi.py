@@ -21,9 +21,9 @@ def app_from_env() -> FastAPI:
 
 
 def tune_collector() -> None:
-    """Set CPython's cycle collector for a long-lived server process (docs/benchmarks.md,
-    fix 30). Measured in a worker under the bench's load, this took the collector's time
-    from 3.9 s to 0.1 s per 100 s, and its longest pause from 120 ms to 23 ms.
+    """Set CPython's cycle collector for a long-lived server process. Measured in a worker
+    under the bench's load (docs/benchmarks.md), this takes the collector's time from 3.9 s
+    to 0.1 s per 100 s, and its longest pause from 120 ms to 23 ms.
 
     - What the process imported and built to start lives as long as the process: after
       one collection, it is frozen, so that no full collection walks it again. A full

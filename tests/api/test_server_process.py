@@ -22,7 +22,7 @@ def test_a_server_never_stops_every_request_to_walk_what_it_loaded_at_start_up(
     tmp_path: Path,
 ) -> None:
     """A full collection over the worker's start-up objects held up every request of the
-    process for 65–120 ms, every few seconds under load (docs/benchmarks.md, fix 30)."""
+    process for 65–120 ms, every few seconds under load (docs/benchmarks.md)."""
     env = {
         **os.environ,
         "TABLESIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'tableside.db'}",

@@ -239,7 +239,7 @@ class UnitOfWork:
         The restaurant's counter row stays locked only while PostgreSQL works. Sent as
         separate round trips, the counter was held from the outbox statement until this
         thread next won the GIL to send COMMIT, and every other writer of the restaurant
-        queued behind it (docs/benchmarks.md, third round). The transaction is committed
+        queued behind it (docs/benchmarks.md). The transaction is committed
         here, on the driver's connection; the session's commit that follows finds nothing
         left to do.
         """

@@ -4,7 +4,7 @@ The floor joins every table of a restaurant to its open check. Without a restaur
 the checks' side, PostgreSQL hashed every open check of every restaurant in the database
 (28 000 in the bench, 14 ms a floor); scoped to the restaurant, an index on all of its
 checks would still walk its closed history. This partial index holds only open checks.
-Found by bench/ (docs/benchmarks.md, third round).
+Found by bench/ (docs/benchmarks.md).
 
 Revision ID: 0003
 Revises: 0002

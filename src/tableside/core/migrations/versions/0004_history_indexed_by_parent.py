@@ -15,7 +15,7 @@ idempotency keys) put it second for the same reason; PostgreSQL took
 ``uq_checks_number_per_day`` over the primary key to lock a check. SQLite keeps their
 column order: changing a constraint there rebuilds the table, and its planner takes a
 unique lookup by id first anyway. The day report's scans by time get indexes of their
-own. Found by bench/ (docs/benchmarks.md, fifth round).
+own. Found by bench/ (docs/benchmarks.md).
 
 Revision ID: 0004
 Revises: 0003
