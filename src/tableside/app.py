@@ -52,7 +52,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Requests' work runs on this many threads of this process (anyio's default is 40;
         # beyond a few per core they mostly take turns on the GIL). Payments, which may wait
-        # on the card processor, have threads of their own (api/deps.py, payment_threads).
+        # on the card processor, have threads of their own (core/http.py, payment_threads).
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # Pending payments are settled at start-up and then every few seconds.
         loop = RecoveryLoop(recovery, settings.recovery_interval_s)

@@ -200,7 +200,7 @@ class Checks(Repository):
         also: Sequence[batched.Read] = (),
     ) -> tuple[CheckHead, Contents, list[batched.Rows]]:
         """``head`` and ``contents``, then the ``also`` reads, in one round trip
-        (store/batched.py). With ``lock``, every read after it sees the check as its lock's
+        (core/batched.py). With ``lock``, every read after it sees the check as its lock's
         previous holder committed it."""
         scope = {"restaurant_id": self.restaurant_id, "check_id": check_id}
         found = batched.read_together(

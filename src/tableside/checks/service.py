@@ -88,7 +88,7 @@ class PaymentLike(Protocol):
 @dataclass
 class CheckRows:
     """A check's lines, modifiers, discounts and payments as read once in a unit (as plain
-    Core rows: store/rows.py).
+    Core rows: core/rows.py).
 
     Only for a caller that holds the check's row lock and changes none of them except its
     own payment in ``payments`` (a settle appends it, or applies its outcome): then nothing

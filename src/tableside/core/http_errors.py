@@ -1,7 +1,8 @@
 """One mapping from domain errors to HTTP, and one error shape: {"error": {"code", "message"}}.
 
-Database errors answer in that shape too: a lock held by another terminal is a 409 and a
-value the database cannot store (a NUL byte, a number out of range) is a 422. Anything
+Database errors answer in that shape too: a lock held by another terminal is a 409, a
+value the database cannot store (a NUL byte, a number out of range) is a 422, and a
+database that is restarting, unreachable or cut the connection is a 503 to retry. Anything
 unexpected is the 500 of ``middleware.CatchAll``.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -23,6 +25,13 @@ RECONNECTED = (
     "The connection to the database was lost. Try again; a payment retried with the same key "
     "is never taken twice."
 )
+UNREACHABLE = (
+    "The database cannot be reached right now (it may be restarting). Try again in a moment; "
+    "a payment retried with the same key is never taken twice."
+)
+# PostgreSQL's answers while it shuts down, restarts or refuses connections: class 08
+# (connection exception) and admin_shutdown, crash_shutdown, cannot_connect_now.
+_RESTARTING = frozenset({"57P01", "57P02", "57P03"})
 
 STATUS: dict[type[e.DomainError], int] = {
     e.NotAuthenticated: 401,
@@ -82,12 +91,23 @@ def install(app: FastAPI) -> None:
             return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
         if error.connection_invalidated:  # cut while in use; the pool has replaced it
             return JSONResponse(error_body("database_unavailable", RECONNECTED), status_code=503)
+        if _unreachable(error):
+            return JSONResponse(error_body("database_unavailable", UNREACHABLE), status_code=503)
         raise error  # a real fault: CatchAll answers 500 and logs it
 
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, error: OverflowError) -> JSONResponse:
         # SQLite's driver refuses an integer beyond 64 bits this way (PostgreSQL: DataError).
         return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+
+
+def _unreachable(error: DBAPIError) -> bool:
+    """PostgreSQL is down, restarting or refusing connections: nothing was done, try again."""
+    if not isinstance(error.orig, psycopg.OperationalError):
+        return False
+    sqlstate = error.orig.sqlstate
+    # A refused or failed connection attempt has no SQLSTATE: no server answered.
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _RESTARTING
 
 
 def _details(error: RequestValidationError) -> list[dict[str, Any]]:

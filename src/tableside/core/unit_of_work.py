@@ -10,8 +10,7 @@ including the events, so no terminal hears of a change that did not happen.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -171,7 +170,7 @@ class UnitOfWork:
         return deferred.connection(self.session)
 
     def defer(self, statement: Executable, params: deferred.Params) -> None:
-        """A Core write whose failure may wait for the commit (store/deferred.py)."""
+        """A Core write whose failure may wait for the commit (core/deferred.py)."""
         deferred.defer(self.session, statement, params)
 
     def emit(self, type_: str, data: dict[str, Any]) -> None:
@@ -288,7 +287,7 @@ def translate_db_error(error: DBAPIError | psycopg.Error) -> Exception:
     driver_error = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(error, psycopg.IntegrityError):
         # A deferred write's constraint, reported by the commit's pipeline: the same
-        # IntegrityError its own round trip would have raised (store/deferred.py).
+        # IntegrityError its own round trip would have raised (core/deferred.py).
         return IntegrityError(None, None, error)
     sqlstate = getattr(driver_error, "sqlstate", None)
     if sqlstate == "55P03":  # lock_not_available, from FOR UPDATE NOWAIT
@@ -302,14 +301,3 @@ def translate_db_error(error: DBAPIError | psycopg.Error) -> Exception:
     if "database is locked" in message:
         return Conflict("The restaurant's database is busy. Try again.", code="busy")
     return error
-
-
-@contextmanager
-def translated_db_errors() -> Iterator[None]:
-    try:
-        yield
-    except DBAPIError as error:
-        translated = translate_db_error(error)
-        if translated is error:
-            raise
-        raise translated from error

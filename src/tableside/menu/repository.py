@@ -76,7 +76,7 @@ class Menu(Repository):
 
     def item_reads(self, item_id: str) -> list[batched.Read]:
         """The item's row and its modifier groups with their options (in menu order), read
-        with others: ringing a line reads them with the check (store/batched.py)."""
+        with others: ringing a line reads them with the check (core/batched.py)."""
         scope = {"restaurant_id": self.restaurant_id, "id": item_id, "item_id": item_id}
         return [(_MENU_ITEM_ROW, scope), (_CHOICES, scope)]
 

@@ -1,4 +1,4 @@
-"""Managers' reports: the day's numbers (services/reports.py says what counts where)."""
+"""Managers' reports: the day's numbers (reports/service.py says what counts where)."""
 
 from __future__ import annotations
 
