@@ -14,7 +14,7 @@ from tableside.checks import routes as checks
 from tableside.config import Settings
 from tableside.core import http_errors as errors
 from tableside.core.database import make_engine
-from tableside.core.middleware import CatchAll
+from tableside.core.middleware import CatchAll, RequestGuard
 from tableside.core.unit_of_work import Database
 from tableside.floor import routes as floor
 from tableside.kitchen import routes as kitchen
@@ -76,6 +76,7 @@ def create_app(
     app.state.recovery = recovery
     errors.install(app)
     app.add_middleware(CatchAll)
+    app.add_middleware(RequestGuard)  # outermost: before anything reads the body
     # Most called first: routes are matched in order, every request against each one before.
     for module in (payments, checks, floor, kitchen, menu, events, auth, reports, pages):
         app.include_router(module.router)

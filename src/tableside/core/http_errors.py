@@ -110,13 +110,16 @@ def _unreachable(error: DBAPIError) -> bool:
     return sqlstate is None or sqlstate.startswith("08") or sqlstate in _RESTARTING
 
 
+MAX_DETAILS = 20  # a body with thousands of bad fields is told about the first few
+
+
 def _details(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {
             "field": ".".join(str(p) for p in item.get("loc", ()) if p != "body"),
             "problem": item.get("msg", ""),
         }
-        for item in error.errors()
+        for item in error.errors()[:MAX_DETAILS]
     ]
 
 
