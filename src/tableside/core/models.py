@@ -286,6 +286,8 @@ class Check(Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     split_plan: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # A check merged into another is void; this names the check its lines joined (0006).
+    merged_into: Mapped[str | None] = mapped_column(String(40), ForeignKey("checks.id"))
 
 
 class CheckLine(Base):
@@ -313,6 +315,8 @@ class CheckLine(Base):
     voided_at: Mapped[datetime | None] = mapped_column(default=None)
     void_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     voided_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
+    # The manager whose PIN let a server void a sent line (migration 0006).
+    void_approved_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
     created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -348,6 +352,8 @@ class CheckDiscount(Base):
     value: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    # The manager whose PIN let a server give it (migration 0006).
+    approved_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -430,6 +436,8 @@ class Refund(Base):
     processor_refund_id: Mapped[str | None] = mapped_column(String(100), default=None)
     failure_message: Mapped[str | None] = mapped_column(String(300), default=None)
     created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    # The manager whose PIN let a server make it (migration 0006).
+    approved_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
