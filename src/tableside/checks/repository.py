@@ -72,6 +72,7 @@ _CHECK_HEAD = (
         m.Restaurant.tax_rate_bp,
         m.Restaurant.currency,
         m.Check.type,
+        m.Restaurant.max_tip_bp,
     )
     .outerjoin(m.DiningTable, m.DiningTable.id == m.Check.table_id)
     .join(m.Restaurant, m.Restaurant.id == m.Check.restaurant_id)

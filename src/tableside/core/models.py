@@ -96,6 +96,7 @@ class Restaurant(Base):
     __table_args__ = (
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("max_tip_bp >= 0 AND max_tip_bp <= 100000", name="max_tip"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
@@ -103,6 +104,8 @@ class Restaurant(Base):
     currency: Mapped[str] = mapped_column(String(3))
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(60))
+    # The largest tip without a manager's approval, in basis points of the amount it tips on.
+    max_tip_bp: Mapped[int] = mapped_column(Integer, default=10000, server_default="10000")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

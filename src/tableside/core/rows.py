@@ -34,6 +34,7 @@ class CheckHead:
     tax_rate_bp: int
     currency: str
     type: str = "dine_in"
+    max_tip_bp: int = 10000  # the restaurant's tip limit (basis points of the amount)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from tableside.core.errors import InvalidRequest
+from tableside.core.money import format_cents
 
 
 class Tender(enum.StrEnum):
@@ -46,6 +47,17 @@ def validate_amounts(amount_cents: int, tip_cents: int, payable: int) -> None:
             f"The amount is more than what is still payable on this check ({payable} cents"
             " after payments already in progress).",
             code="amount_exceeds_balance",
+        )
+
+
+def validate_tip(amount_cents: int, tip_cents: int, max_tip_bp: int) -> None:
+    """A tip above the restaurant's limit (a share of the amount it tips on) needs a manager."""
+    if tip_cents * 10_000 > amount_cents * max_tip_bp:
+        raise InvalidRequest(
+            f"A tip of {format_cents(tip_cents)} on {format_cents(amount_cents)} is more than"
+            f" this restaurant allows without a manager ({max_tip_bp / 100:g} % of the amount)."
+            " Check the tip with the guest.",
+            code="tip_too_large",
         )
 
 

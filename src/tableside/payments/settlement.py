@@ -50,6 +50,7 @@ from tableside.payments.rules import (
     cash_change,
     payable_cents,
     validate_amounts,
+    validate_tip,
 )
 
 OPERATION = "payment"
@@ -139,6 +140,7 @@ class Settlement:
             totals, reserved = check_service.check_totals(uow, check, rows)
             payable = payable_cents(totals.balance_cents, reserved)
             validate_amounts(request.amount_cents, request.tip_cents, payable)
+            validate_tip(request.amount_cents, request.tip_cents, check.max_tip_bp)
             _validate_split_part(check, request, rows.payments)
             change = 0
             if request.tender is Tender.CASH:
