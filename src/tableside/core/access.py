@@ -1,8 +1,8 @@
 """Who is asking, and what each role may do.
 
 A ``Principal`` is the authenticated staff member and the restaurant they belong to; every
-unit of work acts as one. Managers can do everything servers can (API.md); the kitchen works
-tickets and 86's items.
+unit of work acts as one. An owner can do everything a manager can, and a manager
+everything a server can (API.md); the kitchen works tickets and 86's items.
 """
 
 from __future__ import annotations
@@ -18,14 +18,17 @@ if TYPE_CHECKING:
 
 
 class Role(enum.StrEnum):
-    SERVER = "server"
+    OWNER = "owner"
     MANAGER = "manager"
+    SERVER = "server"
     KITCHEN = "kitchen"
 
 
-FLOOR_ROLES = frozenset({Role.SERVER, Role.MANAGER})
-KITCHEN_ROLES = frozenset({Role.KITCHEN, Role.MANAGER})
-MANAGER_ROLES = frozenset({Role.MANAGER})
+# An owner may do everything a manager may, plus settings, staff roles and the data export.
+OWNER_ROLES = frozenset({Role.OWNER})
+MANAGER_ROLES = frozenset({Role.OWNER, Role.MANAGER})
+FLOOR_ROLES = frozenset({Role.SERVER, *MANAGER_ROLES})
+KITCHEN_ROLES = frozenset({Role.KITCHEN, *MANAGER_ROLES})
 ANY_ROLE = frozenset(Role)
 
 

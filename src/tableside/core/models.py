@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -96,6 +97,9 @@ class Restaurant(Base):
     __table_args__ = (
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint(
+            "service_charge_bp >= 0 AND service_charge_bp <= 10000", name="service_charge"
+        ),
         CheckConstraint("max_tip_bp >= 0 AND max_tip_bp <= 100000", name="max_tip"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -106,14 +110,36 @@ class Restaurant(Base):
     timezone: Mapped[str] = mapped_column(String(60))
     # The largest tip without a manager's approval, in basis points of the amount it tips on.
     max_tip_bp: Mapped[int] = mapped_column(Integer, default=10000, server_default="10000")
+    # Settings an owner keeps (migration 0008).
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tip_presets_bp: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: [1500, 1800, 2000], server_default="[1500, 1800, 2000]"
+    )
+    service_charge_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    service_charge_min_guests: Mapped[int | None] = mapped_column(Integer, default=None)
+    receipt_header: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    receipt_footer: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaxRate(Base):
+    """A named tax rate of a restaurant (food 10 %, alcohol 20 %), in basis points."""
+
+    __tablename__ = "tax_rates"
+    __table_args__ = (CheckConstraint("rate_bp >= 0 AND rate_bp <= 10000", name="rate"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    name: Mapped[str] = mapped_column(String(60))
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Staff(Base):
     __tablename__ = "staff"
     __table_args__ = (
         UniqueConstraint("restaurant_id", "pin_lookup", name="uq_staff_pin_per_restaurant"),
-        CheckConstraint("role IN ('server', 'manager', 'kitchen')", name="role"),
+        CheckConstraint("role IN ('owner', 'manager', 'server', 'kitchen')", name="role"),
         CheckConstraint("failed_pin_attempts >= 0", name="failed_attempts"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -163,6 +189,7 @@ class Section(Base):
     restaurant_id: Mapped[str] = _restaurant_fk()
     name: Mapped[str] = mapped_column(String(60))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class DiningTable(Base):
@@ -185,6 +212,7 @@ class DiningTable(Base):
     width: Mapped[int] = mapped_column(Integer, default=1)
     height: Mapped[int] = mapped_column(Integer, default=1)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class MenuCategory(Base):
@@ -193,11 +221,15 @@ class MenuCategory(Base):
     restaurant_id: Mapped[str] = _restaurant_fk()
     name: Mapped[str] = mapped_column(String(60))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class MenuItem(Base):
     __tablename__ = "menu_items"
-    __table_args__ = (CheckConstraint("price_cents >= 0", name="price"),)
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price"),
+        CheckConstraint("course >= 1 AND course <= 9", name="course"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
     category_id: Mapped[str] = mapped_column(String(40), ForeignKey("menu_categories.id"))
@@ -205,6 +237,15 @@ class MenuItem(Base):
     price_cents: Mapped[int] = mapped_column(Integer)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # None: the restaurant's default rate (restaurants.tax_rate_bp).
+    tax_rate_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("tax_rates.id"), default=None
+    )
+    station: Mapped[str] = mapped_column(String(40), default="", server_default="")  # kitchen
+    course: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    description: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    allergens: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ModifierGroup(Base):
@@ -219,6 +260,7 @@ class ModifierGroup(Base):
     min_choices: Mapped[int] = mapped_column(Integer, default=0)
     max_choices: Mapped[int] = mapped_column(Integer, default=1)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ModifierOption(Base):
@@ -230,6 +272,7 @@ class ModifierOption(Base):
     name: Mapped[str] = mapped_column(String(60))
     price_cents: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CheckNumberCounter(Base):
@@ -312,6 +355,9 @@ class CheckLine(Base):
     name: Mapped[str] = mapped_column(String(80))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    # The tax rate it was rung at (migration 0008); written for every line rung. None only
+    # on a line written without it (tests, benchmarks): the check's restaurant rate.
+    tax_rate_bp: Mapped[int | None] = mapped_column(Integer, default=None)
     note: Mapped[str] = mapped_column(String(500), default="")
     ticket_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("tickets.id"))
     sent_at: Mapped[datetime | None] = mapped_column(default=None)

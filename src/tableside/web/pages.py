@@ -40,7 +40,12 @@ STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
-HOME = {Role.SERVER: "/floor", Role.MANAGER: "/floor", Role.KITCHEN: "/kitchen"}
+HOME = {
+    Role.OWNER: "/floor",
+    Role.MANAGER: "/floor",
+    Role.SERVER: "/floor",
+    Role.KITCHEN: "/kitchen",
+}
 
 # A new release's scripts and styles load at once: their URLs carry a digest of the files.
 ASSET_VERSION = hashlib.sha256(
