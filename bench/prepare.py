@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from argon2 import PasswordHasher
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
@@ -36,7 +35,7 @@ from tableside.core.unit_of_work import Database
 from tableside.demo import seed_demo
 from tableside.floor.repository import Tables
 from tableside.restaurants.repository import Restaurants
-from tableside.staff.service import installation_key, pin_lookup
+from tableside.staff.service import hash_pin, installation_key, pin_lookup
 
 PG_ADMIN_URL = os.environ.get(
     "TABLESIDE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -193,7 +192,7 @@ def _bench_restaurant(db: Database) -> tuple[str, str, str]:
             name="Bench Server",
             role="server",
             pin_lookup=pin_lookup(installation_key(uow), restaurant.id, BENCH_PIN),
-            pin_hash=PasswordHasher().hash(BENCH_PIN),
+            pin_hash=hash_pin(BENCH_PIN),
             failed_pin_attempts=0,
             active=True,
             created_at=utcnow(),

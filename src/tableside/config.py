@@ -31,6 +31,9 @@ class Settings:
     request_threads: int = 12
     payment_threads: int = 12
     db_pool_size: int | None = None
+    # Threads per server process that check PINs (argon2, a core each while it hashes): a
+    # shift change's logins queue for these, never for the request threads.
+    pin_threads: int = 1
 
     @property
     def pool_size(self) -> int:
@@ -70,6 +73,7 @@ class Settings:
             request_threads=_count(env, "TABLESIDE_REQUEST_THREADS", 12),
             payment_threads=_count(env, "TABLESIDE_PAYMENT_THREADS", 12),
             db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 0) or None,
+            pin_threads=_count(env, "TABLESIDE_PIN_THREADS", 1),
         )
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-
 from tableside.core import models as m
 from tableside.core.models import new_id, utcnow
 from tableside.core.unit_of_work import Database
 from tableside.restaurants import service as restaurants
-from tableside.staff.service import installation_key, pin_lookup
+from tableside.staff.service import hash_pin, installation_key, pin_lookup
 
 STAFF = [
     ("Sam Rivera", "server", "1234"),
@@ -101,7 +99,6 @@ def seed_demo(db: Database) -> list[Seeded]:
 
 
 def _seed_restaurant(db: Database, slug: str, name: str) -> Seeded:
-    hasher = PasswordHasher()
     with db.unit() as uow:
         if restaurants.by_code(uow, slug) is not None:
             return Seeded(slug, created=False)
@@ -126,7 +123,7 @@ def _seed_restaurant(db: Database, slug: str, name: str) -> Seeded:
                     name=staff_name,
                     role=role,
                     pin_lookup=pin_lookup(key, restaurant.id, pin),
-                    pin_hash=hasher.hash(pin),
+                    pin_hash=hash_pin(pin),
                     failed_pin_attempts=0,
                     active=True,
                     created_at=utcnow(),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from tableside.core.access import Principal, Role
 from tableside.core.errors import DomainError
 from tableside.core.http import database, read, write
 from tableside.core.schemas import PathId
-from tableside.core.unit_of_work import UnitOfWork
+from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.staff import service as auth
 from tableside.staff.dependencies import COOKIE, AnyStaff, Manager
 from tableside.staff.schemas import (
@@ -28,20 +30,21 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
     response_model=LoginResponse,
     responses={401: {"description": "Wrong PIN"}, 429: {"description": "Locked out"}},
 )
-def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
+async def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
     """Log in with the restaurant's code and a PIN. The token also comes back as a cookie."""
-    settings = request.app.state.settings
+    db = database(request)
     source = request.client.host if request.client else "unknown"
-    with database(request).unit() as uow:
-        outcome = auth.login(
-            uow,
-            body.restaurant,
-            body.pin,
-            source=source,
-            ttl_s=settings.token_ttl_s,
-            staff_id=body.staff_id,
-        )
-        uow.commit()  # counters of wrong PINs are kept too
+    attempt = await run_in_threadpool(_begin_login, db, body, source)
+    if isinstance(attempt, DomainError):
+        raise attempt
+    # The PIN's hash is checked on threads of its own, holding no connection and no lock:
+    # a shift change's logins wait for each other there, never in front of the floor.
+    check = await to_thread.run_sync(
+        auth.check_pin, attempt, body.pin, limiter=pin_threads(request)
+    )
+    outcome = await run_in_threadpool(
+        _finish_login, db, attempt, check, source, request.app.state.settings.token_ttl_s
+    )
     if isinstance(outcome, DomainError):
         raise outcome
     response.set_cookie(
@@ -53,6 +56,32 @@ def login(body: LoginRequest, request: Request, response: Response) -> LoginResp
         staff=outcome.staff,
         restaurant=outcome.restaurant,
     )
+
+
+def pin_threads(request: Request) -> CapacityLimiter:
+    """The threads of this process that check PINs (``TABLESIDE_PIN_THREADS``; made on
+    first use, in the app's event loop)."""
+    state = request.app.state
+    limiter: CapacityLimiter | None = getattr(state, "pin_threads", None)
+    if limiter is None:
+        limiter = state.pin_threads = CapacityLimiter(state.settings.pin_threads)
+    return limiter
+
+
+def _begin_login(db: Database, body: LoginRequest, source: str) -> auth.LoginAttempt | DomainError:
+    with db.reader() as uow:
+        return auth.begin_login(
+            uow, body.restaurant, body.pin, source=source, staff_id=body.staff_id
+        )
+
+
+def _finish_login(
+    db: Database, attempt: auth.LoginAttempt, check: auth.PinCheck, source: str, ttl_s: int
+) -> auth.LoginResult | DomainError:
+    with db.unit() as uow:
+        outcome = auth.finish_login(uow, attempt, check, source=source, ttl_s=ttl_s)
+        uow.commit()  # counters of wrong PINs are kept too
+    return outcome
 
 
 @router.post("/auth/logout", status_code=204)

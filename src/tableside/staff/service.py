@@ -4,6 +4,13 @@ Guarantees: a wrong PIN counts against one staff member only (the one whose tile
 tapped) or, when no one was named, against the terminal's address — never against the
 whole staff. Tokens are random, stored as their SHA-256 only, and survive restarts until
 they expire or are revoked.
+
+A login is three steps, so that its expensive part holds nothing the floor needs:
+``begin_login`` reads who the PIN and the tile name (no lock); ``check_pin`` checks the
+PIN against that staff member's argon2 hash (CPU only: no connection, no lock, on threads
+of its own, see staff/routes.py); ``finish_login`` locks the staff member's row, looks
+again at what may have changed meanwhile (a lockout, a new PIN), counts a wrong PIN or
+opens the session, and commits.
 """
 
 from __future__ import annotations
@@ -11,24 +18,36 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tableside.core import models as m
 from tableside.core.access import MANAGER_ROLES, Principal, Role
-from tableside.core.errors import InvalidRequest, LockedOut, NotAuthenticated, NotFound
+from tableside.core.errors import (
+    DomainError,
+    InvalidRequest,
+    LockedOut,
+    NotAuthenticated,
+    NotFound,
+)
 from tableside.core.models import new_id, utcnow
-from tableside.core.unit_of_work import UnitOfWork
+from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.restaurants import service as restaurants
 from tableside.staff.repository import StaffRepository, TokenHolder
 from tableside.staff.rules import LOCKOUT_SECONDS, MAX_WRONG_PINS
 from tableside.staff.schemas import RestaurantView, StaffView
 
-_hasher = PasswordHasher()
+# argon2id at OWASP's recommended minimum (19 MiB of memory, 2 passes, 1 lane): about
+# 22 ms of one core per check on a 2-core server, against 150-180 ms for argon2-cffi's
+# default (64 MiB, 3 passes, 4 lanes). A PIN has at most 10^8 values, so no hash cost keeps
+# a stolen PIN hash secret for long; what keeps PINs safe is the database staying private
+# and the lockouts below. A hash made with other settings is replaced at its next login.
+PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # Wrong PINs that named nobody: this many per terminal address per window, then a pause.
 ANONYMOUS_WRONG_PINS = 10
 ANONYMOUS_WINDOW = timedelta(minutes=5)
@@ -42,6 +61,17 @@ def installation_key(uow: UnitOfWork) -> str:
         uow.session.add(row)
         uow.session.flush()
     return row.pin_lookup_key
+
+
+def _known_installation_key(uow: UnitOfWork) -> str | None:
+    """The installation's key if it has one (none yet: nobody has a PIN yet either)."""
+    row = uow.session.get(m.Installation, 1)
+    return None if row is None else row.pin_lookup_key
+
+
+def hash_pin(pin: str) -> str:
+    """A PIN's argon2id hash, as stored (``PIN_HASHER``'s settings)."""
+    return PIN_HASHER.hash(pin)
 
 
 def pin_lookup(key: str, restaurant_id: str, pin: str) -> str:
@@ -70,16 +100,59 @@ class LoginResult:
         self.expires_in_s = expires_in_s
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a login's first step found, without locking anything: the tile tapped (if it is
+    a staff member here), the staff member the PIN belongs to, and the hash to check the PIN
+    against (None: there is nothing to check, the PIN is wrong for this tile)."""
+
+    restaurant: RestaurantView
+    named_id: str | None
+    found_id: str | None
+    pin_hash: str | None
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """Whether the PIN matched its hash, and the PIN hashed anew when its stored hash was
+    made with other settings than ``PIN_HASHER``'s."""
+
+    matches: bool
+    new_hash: str | None = None
+
+
 def login(
-    uow: UnitOfWork,
+    db: Database,
     restaurant_slug: str,
     pin: str,
     *,
     source: str,
     ttl_s: int,
     staff_id: str | None = None,
-) -> LoginResult | NotAuthenticated | LockedOut:
-    """Check a PIN. Returns (not raises) refusals so the caller can commit the counters.
+) -> LoginResult | DomainError:
+    """The three steps of a login, one after the other on this thread (the HTTP route runs
+    ``check_pin`` on threads of its own). Returns, not raises, a refusal."""
+    with db.reader() as uow:
+        attempt = begin_login(uow, restaurant_slug, pin, source=source, staff_id=staff_id)
+    if not isinstance(attempt, LoginAttempt):
+        return attempt
+    check = check_pin(attempt, pin)
+    with db.unit() as uow:
+        outcome = finish_login(uow, attempt, check, source=source, ttl_s=ttl_s)
+        uow.commit()  # counters of wrong PINs are kept too
+    return outcome
+
+
+def begin_login(
+    uow: UnitOfWork,
+    restaurant_slug: str,
+    pin: str,
+    *,
+    source: str,
+    staff_id: str | None = None,
+) -> LoginAttempt | NotAuthenticated | LockedOut:
+    """A login's first step, a read: the restaurant, the tile, whose PIN this is, and the
+    refusals that need no PIN check (an unknown restaurant, a paused terminal, a lockout).
 
     With ``staff_id`` (the tile tapped), a wrong PIN counts against that staff member only,
     and five lock only them out; without it, against this terminal's address.
@@ -90,36 +163,69 @@ def login(
         return NotAuthenticated(f"No restaurant {restaurant_slug!r}. Check the restaurant code.")
     uow.scope_to(restaurant.id)
     now = utcnow()
-    throttle = StaffRepository.of(uow).throttle(source)
-    if (
-        throttle is not None
-        and now - throttle.window_started_at <= ANONYMOUS_WINDOW
-        and throttle.failures >= ANONYMOUS_WRONG_PINS
-    ):
-        return LockedOut("Too many wrong PINs from this terminal. Wait five minutes.")
-
+    if _terminal_paused(StaffRepository.of(uow).throttle(source), now):
+        return _terminal_locked_out()
     named = _named_staff(uow, staff_id)
-    found = StaffRepository.of(uow).by_pin_lookup(
-        pin_lookup(installation_key(uow), restaurant.id, pin)
+    key = _known_installation_key(uow)
+    found = None
+    if key is not None and not (staff_id and named is None):
+        # A tile of no one here (or of another restaurant) is a wrong login whatever the PIN.
+        found = StaffRepository.of(uow).by_pin_lookup(pin_lookup(key, restaurant.id, pin))
+    candidate = named or found
+    if candidate is not None and _locked(candidate, now):
+        return _locked_out(candidate, now)
+    checkable = found is not None and found.active and (named is None or named.id == found.id)
+    return LoginAttempt(
+        restaurant=restaurant_view(restaurant),
+        named_id=named.id if named is not None else None,
+        found_id=found.id if found is not None else None,
+        pin_hash=found.pin_hash if checkable and found is not None else None,
     )
-    if staff_id and named is None:
-        # A tile of no one here (or of another restaurant): a wrong login from this terminal.
-        found = None
+
+
+def check_pin(attempt: LoginAttempt, pin: str) -> PinCheck:
+    """A login's expensive step: argon2 (about 22 ms of a core at ``PIN_HASHER``'s settings;
+    more for a hash made with older ones). Touches no database; argon2 releases the GIL."""
+    if attempt.pin_hash is None:
+        return PinCheck(matches=False)
+    try:
+        PIN_HASHER.verify(attempt.pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return PinCheck(matches=False)
+    renewed = hash_pin(pin) if PIN_HASHER.check_needs_rehash(attempt.pin_hash) else None
+    return PinCheck(matches=True, new_hash=renewed)
+
+
+def _verify(pin_hash: str, pin: str) -> bool:
+    """Whether ``pin`` matches ``pin_hash`` (argon2: see ``check_pin`` for its cost)."""
+    try:
+        return PIN_HASHER.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def finish_login(
+    uow: UnitOfWork, attempt: LoginAttempt, check: PinCheck, *, source: str, ttl_s: int
+) -> LoginResult | NotAuthenticated | LockedOut:
+    """A login's last step, in a writing unit: lock the staff member's row, refuse if they
+    were locked out or given a new PIN since the first step, then count a wrong PIN or
+    open the session. Returns (not raises) refusals so the caller can commit the counters.
+    """
+    uow.scope_to(attempt.restaurant.id)
+    now = utcnow()
+    named = _named_staff(uow, attempt.named_id)
+    found = _named_staff(uow, attempt.found_id) if check.matches else None
     # Attempts on one staff member take turns (their row is locked, in id order), so every
     # wrong PIN fired at once still counts and no login undoes a lockout it did not see.
     for row in sorted({r.id: r for r in (named, found) if r is not None}.values(), key=_id):
         uow.session.refresh(row, with_for_update=True)
     candidate = named or found
-    if candidate is not None and candidate.locked_until and candidate.locked_until > now:
-        minutes = max(1, int((candidate.locked_until - now).total_seconds() // 60) + 1)
-        return LockedOut(
-            f"{candidate.name} is locked after {MAX_WRONG_PINS} wrong PINs. "
-            f"Ask a manager to unlock, or wait {minutes} min."
-        )
+    if candidate is not None and _locked(candidate, now):
+        return _locked_out(candidate, now)
     if (
         found is None
         or not found.active
-        or not _verify(found.pin_hash, pin)
+        or found.pin_hash != attempt.pin_hash  # a new PIN since the first step
         or (named is not None and named.id != found.id)
     ):
         if named is not None:
@@ -129,16 +235,18 @@ def login(
                 named.failed_pin_attempts = 0
                 uow.audit("staff.locked", "staff", named.id, after_wrong_pins=MAX_WRONG_PINS)
         else:
-            _count_wrong_pin_from(uow, restaurant.id, source, now)
+            _count_wrong_pin_from(uow, attempt.restaurant.id, source, now)
         return NotAuthenticated("Wrong PIN. Try again.")
 
     found.failed_pin_attempts = 0
     found.locked_until = None
+    if check.new_hash is not None:
+        found.pin_hash = check.new_hash
     token = secrets.token_urlsafe(32)
     uow.session.add(
         m.StaffSession(
             id=new_id("ses"),
-            restaurant_id=restaurant.id,
+            restaurant_id=attempt.restaurant.id,
             staff_id=found.id,
             token_hash=hash_token(token),
             created_at=now,
@@ -150,8 +258,33 @@ def login(
     return LoginResult(
         token=token,
         staff=StaffView(id=found.id, name=found.name, role=found.role),
-        restaurant=restaurant_view(restaurant),
+        restaurant=attempt.restaurant,
         expires_in_s=ttl_s,
+    )
+
+
+def _terminal_paused(throttle: m.LoginThrottle | None, now: datetime) -> bool:
+    return (
+        throttle is not None
+        and now - throttle.window_started_at <= ANONYMOUS_WINDOW
+        and throttle.failures >= ANONYMOUS_WRONG_PINS
+    )
+
+
+def _terminal_locked_out() -> LockedOut:
+    return LockedOut("Too many wrong PINs from this terminal. Wait five minutes.")
+
+
+def _locked(staff: m.Staff, now: datetime) -> bool:
+    return staff.locked_until is not None and staff.locked_until > now
+
+
+def _locked_out(staff: m.Staff, now: datetime) -> LockedOut:
+    assert staff.locked_until is not None
+    minutes = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
+    return LockedOut(
+        f"{staff.name} is locked after {MAX_WRONG_PINS} wrong PINs. "
+        f"Ask a manager to unlock, or wait {minutes} min."
     )
 
 
@@ -186,13 +319,6 @@ def _named_staff(uow: UnitOfWork, staff_id: str | None) -> m.Staff | None:
         return StaffRepository.of(uow).get(staff_id)
     except NotFound:
         return None
-
-
-def _verify(pin_hash: str, pin: str) -> bool:
-    try:
-        return _hasher.verify(pin_hash, pin)
-    except VerificationError:
-        return False
 
 
 def restaurant_view(restaurant: m.Restaurant) -> RestaurantView:
@@ -250,7 +376,7 @@ def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) 
         name=name,
         role=role.value,
         pin_lookup=lookup,
-        pin_hash=_hasher.hash(pin),
+        pin_hash=hash_pin(pin),
         failed_pin_attempts=0,
         active=True,
         created_at=utcnow(),
@@ -271,7 +397,7 @@ def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> Staff
     if holder is not None and holder.id != staff.id:
         raise InvalidRequest("That PIN is taken; choose another.", code="pin_taken")
     staff.pin_lookup = lookup
-    staff.pin_hash = _hasher.hash(pin)
+    staff.pin_hash = hash_pin(pin)
     staff.failed_pin_attempts = 0
     staff.locked_until = None
     uow.audit("staff.pin_reset", "staff", staff.id)
