@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from tableside.config import DEFAULT_EMULATOR_PORT, ConfigError, Settings
 # here: `tableside serve --workers N` stays a small supervisor (each worker imports the app
 # itself), instead of keeping ~60 MB of imports it never uses.
 if TYPE_CHECKING:
+    from processor_emulator import EmulatorHandle
     from tableside.core.unit_of_work import Database
     from tableside.payments.stripe_card import StripeCardProcessor
 
@@ -59,16 +62,28 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Migrate, seed, start the card-processor emulator (unless one is configured), serve."""
+    if not _can_listen(args.host, args.port):
+        print(
+            f"tableside: {args.host}:{args.port} is taken (another demo?). "
+            f"Serve this one on another port: tableside demo --port {args.port + 1}",
+            file=sys.stderr,
+        )
+        return 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cmd_seed(settings, args)
     emulator = None
     if settings.uses_emulator:
-        from processor_emulator import start_in_thread
-
-        emulator = start_in_thread(
-            "127.0.0.1", DEFAULT_EMULATOR_PORT, settings.data_dir / "processor-emulator.db"
-        )
-        print(f"Card-processor emulator on http://127.0.0.1:{DEFAULT_EMULATOR_PORT}")
+        try:
+            emulator = _start_emulator(settings.data_dir / "processor-emulator.db")
+        except RuntimeError as error:
+            print(f"tableside: {error}", file=sys.stderr)
+            return 1
+        url = f"http://127.0.0.1:{emulator.port}"
+        # The server below, in this process, reads where the processor is from here.
+        os.environ["TABLESIDE_PROCESSOR_URL"] = url
+        taken = emulator.port != DEFAULT_EMULATOR_PORT
+        print(f"Card-processor emulator on {url}"
+              + (f" ({DEFAULT_EMULATOR_PORT} is taken)" if taken else ""))  # fmt: skip
     print(f"Tableside demo on http://{args.host}:{args.port}  (restaurant 'demo', PIN 1234)")
     try:
         _run_server(args)
@@ -76,6 +91,34 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         if emulator is not None:
             emulator.stop()
     return 0
+
+
+def _start_emulator(ledger: Path) -> EmulatorHandle:
+    """The card-processor emulator in a thread of this process: on its usual port when that
+    is free, else on any free port (a second demo on this machine)."""
+    from processor_emulator import start_in_thread
+
+    if _can_listen("127.0.0.1", DEFAULT_EMULATOR_PORT):
+        try:
+            return start_in_thread("127.0.0.1", DEFAULT_EMULATOR_PORT, ledger)
+        except RuntimeError:
+            pass  # taken between the look and the bind
+    return start_in_thread("127.0.0.1", 0, ledger)
+
+
+def _can_listen(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (bound as uvicorn binds)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError:
+        return True  # a host we cannot resolve: the server says so itself
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def _run_server(args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from harness import free_port, wait_until_up
+from terminal import Terminal
 
 from tableside.config import DEFAULT_EMULATOR_PORT
 
@@ -100,3 +101,67 @@ def test_tableside_demo_serves_the_demo_from_a_fresh_data_dir(
         out = run(["seed-demo"], env, tmp_path)
         assert "demo: already there" in out and "demo2: already there" in out, out
         assert database_rows(database) == seeded
+
+
+@pytest.mark.slow
+def test_a_second_demo_on_one_machine_takes_card_payments_through_an_emulator_of_its_own(
+    tmp_path: Path,
+) -> None:
+    # The first demo (or anything else) holds the emulator's usual port.
+    with socket.socket() as first_demo:
+        if port_is_free(DEFAULT_EMULATOR_PORT):
+            first_demo.bind(("127.0.0.1", DEFAULT_EMULATOR_PORT))
+            first_demo.listen()
+        port = free_port()
+        log_path = tmp_path / "demo.log"
+        with log_path.open("w") as log:
+            demo = subprocess.Popen(
+                [str(TABLESIDE), "demo", "--port", str(port)],
+                env=environment(tmp_path / "data"),
+                cwd=tmp_path,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
+                server = Terminal(f"http://127.0.0.1:{port}")
+                check = server.seat("T1")
+                check = server.ring(check["id"], "Crispy calamari")
+                paid = server.pay(check["id"], check["total_cents"], tender="card")
+                assert paid.status_code == 201, paid.text + log_path.read_text()
+                assert paid.json()["payment"]["status"] == "captured"
+                assert paid.json()["check"]["status"] == "closed"
+            finally:
+                demo.send_signal(signal.SIGINT)
+                try:
+                    demo.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    demo.kill()
+                    demo.wait()
+    output = log_path.read_text()
+    assert "Traceback" not in output, output
+    assert f"({DEFAULT_EMULATOR_PORT} is taken)" in output, output
+
+
+@pytest.mark.slow
+def test_a_demo_on_a_port_already_in_use_says_in_one_line_which_port_to_use(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as first_demo:
+        first_demo.bind(("127.0.0.1", 0))
+        first_demo.listen()
+        port = first_demo.getsockname()[1]
+        done = subprocess.run(
+            [str(TABLESIDE), "demo", "--port", str(port)],
+            env=environment(tmp_path / "data"),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip() == (
+        f"tableside: 127.0.0.1:{port} is taken (another demo?). "
+        f"Serve this one on another port: tableside demo --port {port + 1}"
+    )
