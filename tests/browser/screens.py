@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TABLET = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
 PAID = "Paid — table is free"
 
 
@@ -31,10 +32,21 @@ def usd(cents: int) -> str:
 class Tablet:
     """One tablet on the floor: its own browser context (cookies), one page."""
 
-    def __init__(self, browser: Browser, base_url: str, pin: str | None) -> None:
+    def __init__(
+        self,
+        browser: Browser,
+        base_url: str,
+        pin: str | None,
+        viewport: dict[str, int] | None = None,
+    ) -> None:
         self.base_url = base_url
+        size = viewport or TABLET
         self.context = browser.new_context(
-            base_url=base_url, viewport=TABLET, locale="en-US", timezone_id="America/New_York"
+            base_url=base_url,
+            viewport={"width": size["width"], "height": size["height"]},
+            locale="en-US",
+            timezone_id="America/New_York",
+            has_touch=size["width"] < 720,
         )
         if pin is not None:
             token = Terminal(base_url, pin=pin).token

@@ -1,16 +1,20 @@
-/* The check: lines by seat, the menu by category (86'd items greyed out), a dialog for
-   modifiers / quantity / note, send to the kitchen, void, and the totals. Prices shown here
-   are the menu's; what is charged is always what the server computed. */
+/* The check: lines by seat, the menu by category (86'd items greyed out), send to the
+   kitchen, void, and the totals. An item without options rings on one tap; an item with
+   options (or any item's pencil) opens a dialog for modifiers / quantity / note. The line
+   just rung is marked and scrolled into view. Prices shown here are the menu's; what is
+   charged is always what the server computed. */
 "use strict";
 
 (() => {
-  const { page, $, h, api, toast, fmt, coalesce, live } = TS;
+  const { page, $, h, api, toast, fmt, coalesce, live, scrollHints } = TS;
   let check = page.check;
   let menu = page.menu;
   const seatKey = `tableside.seat.${check.id}`;
   let seat = Number(sessionStorage.getItem(seatKey) || 1);
   let extraSeats = 0;
   let category = sessionStorage.getItem("tableside.category") || null;
+  let justRung = new Set(); // ids of the lines the latest ring added
+  const pending = new Map(); // menu item id → taps whose ring is not answered yet
 
   const seatName = (n) => (n === 0 ? "Shared" : `Seat ${n}`);
   const isOpen = () => check.status === "open";
@@ -36,6 +40,17 @@
     renderActions();
     renderSeats();
     renderMenu();
+  }
+
+  /** Scroll the check's list (only it, never the page) so the line just rung shows. */
+  function revealJustRung() {
+    const list = $("#lines");
+    const line = list.querySelector(".line.just-rung");
+    if (!line) return;
+    const shown = list.getBoundingClientRect();
+    const at = line.getBoundingClientRect();
+    if (at.bottom > shown.bottom) list.scrollTop += at.bottom - shown.bottom + 8;
+    if (at.top < shown.top) list.scrollTop -= shown.top - at.top + 8;
   }
 
   function renderLines() {
@@ -67,12 +82,13 @@
 
   function lineRow(line) {
     const state = line.voided ? "voided" : line.sent ? "sent" : "unsent";
+    const rung = justRung.has(line.id) ? "just-rung" : "";
     const modifiers = line.modifiers
       .map((mod) => (mod.price_cents ? `${mod.name} +${fmt(mod.price_cents)}` : mod.name))
       .join(" · ");
     return h(
       "li",
-      { class: `line ${state}`, dataset: { lineId: line.id, state } },
+      { class: `line ${state} ${rung}`, dataset: { lineId: line.id, state } },
       h(
         "div",
         { class: "line-main" },
@@ -170,9 +186,27 @@
 
   // --- the menu -----------------------------------------------------------------------------
 
+  let menuShown = ""; // what the tabs and tiles on screen were drawn from
+
+  /** Redraw the tabs and tiles only when what they show changed: a tile replaced under a
+   *  finger loses that tap, and the screen redraws on every ring. */
   function renderMenu() {
     if (!menu.categories.some((c) => c.id === category)) category = menu.categories[0]?.id;
-    $("#categories").replaceChildren(
+    const items = menu.items.filter((item) => item.category_id === category);
+    const drawn = JSON.stringify([
+      category,
+      isOpen(),
+      menu.categories.map((c) => [c.id, c.name]),
+      items.map((i) => [i.id, i.name, i.price_cents, i.available, i.modifier_groups.length]),
+    ]);
+    if (drawn === menuShown) {
+      for (const item of items) markTaps(item);
+      return;
+    }
+    menuShown = drawn;
+    const tabs = $("#categories");
+    const scrolled = tabs.scrollLeft;
+    tabs.replaceChildren(
       ...menu.categories.map((c) =>
         h("button", {
           type: "button",
@@ -188,26 +222,112 @@
         }),
       ),
     );
-    $("#menu-items").replaceChildren(
-      ...menu.items
-        .filter((item) => item.category_id === category)
-        .map((item) =>
-          h(
-            "button",
-            {
-              type: "button",
-              class: `menu-item ${item.available ? "" : "is-86"}`,
-              disabled: !item.available || !isOpen(),
-              dataset: { itemId: item.id },
-              "aria-label": item.available ? `${item.name}, ${fmt(item.price_cents)}` : `${item.name}, 86'd`,
-              onclick: () => itemDialog(item),
-            },
-            h("span", { class: "name", text: item.name }),
-            h("span", { class: "price", text: item.available ? fmt(item.price_cents) : "86'd" }),
-            item.modifier_groups.length ? h("span", { class: "has-options", text: "options" }) : null,
-          ),
-        ),
+    tabs.scrollLeft = scrolled;
+    const current = tabs.querySelector(".tab.current");
+    if (current) {
+      const row = tabs.getBoundingClientRect();
+      const tab = current.getBoundingClientRect();
+      if (tab.right > row.right) tabs.scrollLeft += tab.right - row.right + 24;
+      if (tab.left < row.left) tabs.scrollLeft -= row.left - tab.left + 24;
+    }
+    $("#menu-items").replaceChildren(...items.map(menuTile));
+  }
+
+  /** Show on an item's tile how many of its taps are still being rung. */
+  function markTaps(item) {
+    const tile = document.querySelector(`.menu-item[data-item-id="${item.id}"]`);
+    if (!tile) return;
+    const waiting = pending.get(item.id) || 0;
+    tile.classList.toggle("ringing", waiting > 0);
+    let badge = $(".taps", tile);
+    if (!waiting) {
+      if (badge) badge.remove();
+      return;
+    }
+    if (!badge) {
+      badge = h("span", { class: "taps" });
+      tile.append(badge);
+    }
+    badge.textContent = `+${waiting}`;
+  }
+
+  function menuTile(item) {
+    const oneTap = item.modifier_groups.length === 0;
+    const waiting = pending.get(item.id) || 0;
+    return h(
+      "div",
+      { class: "menu-cell" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: `menu-item ${item.available ? "" : "is-86"} ${waiting ? "ringing" : ""}`,
+          disabled: !item.available || !isOpen(),
+          dataset: { itemId: item.id },
+          "aria-label": item.available ? `${item.name}, ${fmt(item.price_cents)}` : `${item.name}, 86'd`,
+          onclick: () => (oneTap ? ringNow(item) : itemDialog(item)),
+        },
+        h("span", { class: "name", text: item.name }),
+        h("span", { class: "price", text: item.available ? fmt(item.price_cents) : "86'd" }),
+        oneTap ? null : h("span", { class: "has-options", text: "options" }),
+        waiting ? h("span", { class: "taps", text: `+${waiting}` }) : null,
+      ),
+      oneTap && item.available && isOpen()
+        ? h("button", {
+            type: "button",
+            class: "menu-more",
+            text: "✎",
+            title: "Note or quantity",
+            "aria-label": `${item.name} with a note or quantity`,
+            onclick: () => itemDialog(item),
+          })
+        : null,
     );
+  }
+
+  // --- ringing -------------------------------------------------------------------------------
+
+  let rings = Promise.resolve(); // one ring at a time, in the order tapped
+
+  /** Ring a line onto the current seat. Rings queue: each is sent once the one before has
+   *  its answer, so every tap is one line, in order, and the check shown is the newest. */
+  function ring(item, quantity, optionIds, note) {
+    const onSeat = seat;
+    pending.set(item.id, (pending.get(item.id) || 0) + 1);
+    markTaps(item);
+    const run = rings.then(async () => {
+      const result = await api("POST", `/checks/${check.id}/lines`, {
+        menu_item_id: item.id,
+        seat: onSeat,
+        quantity,
+        modifier_option_ids: optionIds,
+        note,
+      });
+      pending.set(item.id, pending.get(item.id) - 1);
+      if (!pending.get(item.id)) pending.delete(item.id);
+      if (result.ok) {
+        const known = new Set(check.lines.map((line) => line.id));
+        check = result.body;
+        const added = check.lines.filter(
+          (line) => !known.has(line.id) && line.seat === onSeat && line.name === item.name,
+        );
+        if (added.length) justRung = new Set([added[added.length - 1].id]);
+        render();
+        revealJustRung();
+      } else {
+        markTaps(item);
+        if (result.code === "item_86d") reloadMenu();
+      }
+      return result;
+    });
+    rings = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One tap, one portion: no dialog. The line appearing is the confirmation. */
+  async function ringNow(item) {
+    const result = await ring(item, 1, [], "");
+    if (!result.ok) toast(result.message, "bad");
   }
 
   // --- ringing an item: modifiers, quantity, note --------------------------------------------
@@ -303,24 +423,14 @@
     addButton.disabled = true;
     const { item, chosen, quantity } = ringing;
     const optionIds = item.modifier_groups.flatMap((g) => chosen.get(g.id));
-    const result = await api("POST", `/checks/${check.id}/lines`, {
-      menu_item_id: item.id,
-      seat,
-      quantity,
-      modifier_option_ids: optionIds,
-      note: $("#item-note").value.trim(),
-    });
+    const result = await ring(item, quantity, optionIds, $("#item-note").value.trim());
     if (result.ok) {
-      check = result.body;
       itemDialogNode.close();
-      render();
-      toast(`${quantity}× ${item.name} on ${seatName(seat).toLowerCase()}`, "good");
       return;
     }
     $("#item-error").textContent = result.message;
     $("#item-error").hidden = false;
     addButton.disabled = false;
-    if (result.code === "item_86d") reloadMenu();
   });
 
   // --- void ---------------------------------------------------------------------------------
@@ -410,5 +520,7 @@
     },
   });
 
+  scrollHints($("#seats"));
+  scrollHints($("#categories"));
   render();
 })();

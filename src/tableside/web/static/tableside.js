@@ -110,13 +110,41 @@ const TS = (() => {
     return result;
   }
 
+  /** One message at a time: a new one replaces the one showing. A problem ("bad") stays
+   *  longer than a confirmation. */
   function toast(message, kind) {
     const box = $("#toasts");
     if (!box || !message) return;
     const item = h("div", { class: `toast ${kind || ""}`, text: message });
-    box.append(item);
-    setTimeout(() => item.classList.add("leaving"), 3800);
-    setTimeout(() => item.remove(), 4300);
+    box.replaceChildren(item);
+    const stay = kind === "bad" ? 6000 : 3000;
+    setTimeout(() => item.classList.add("leaving"), stay);
+    setTimeout(() => item.remove(), stay + 500);
+  }
+
+  /** A row that scrolls sideways shows that it does. Its ``.scroller`` wrapper gets
+   *  ``data-more`` = "before", "after", "both" or "" (CSS fades that edge and shows the
+   *  wrapper's ``.scroll-prev`` / ``.scroll-next`` arrows), kept true as the row scrolls,
+   *  resizes or is re-rendered. */
+  function scrollHints(row) {
+    const wrap = row.closest(".scroller");
+    if (!wrap) return;
+    const update = () => {
+      const end = row.scrollWidth - row.clientWidth;
+      const before = row.scrollLeft > 2;
+      const after = row.scrollLeft < end - 2;
+      wrap.dataset.more = before && after ? "both" : before ? "before" : after ? "after" : "";
+    };
+    const step = (sign) =>
+      row.scrollBy({ left: sign * Math.max(120, row.clientWidth * 0.7), behavior: "smooth" });
+    const prev = $(".scroll-prev", wrap);
+    const next = $(".scroll-next", wrap);
+    if (prev) prev.addEventListener("click", () => step(-1));
+    if (next) next.addEventListener("click", () => step(1));
+    row.addEventListener("scroll", update, { passive: true });
+    new ResizeObserver(update).observe(row);
+    new MutationObserver(update).observe(row, { childList: true, subtree: true });
+    update();
   }
 
   /** Run ``fn`` now, or once more right after the run in progress: events that arrive in a
@@ -303,5 +331,19 @@ const TS = (() => {
     });
   }
 
-  return { page, fmt, parseMoney, percentOf, h, $, newKey, api, toast, coalesce, live, eightySixList };
+  return {
+    page,
+    fmt,
+    parseMoney,
+    percentOf,
+    h,
+    $,
+    newKey,
+    api,
+    toast,
+    scrollHints,
+    coalesce,
+    live,
+    eightySixList,
+  };
 })();
