@@ -28,6 +28,7 @@ from tableside.payments.stripe_card import StripeCardProcessor
 from tableside.realtime import hub
 from tableside.realtime import routes as events
 from tableside.reports import routes as reports
+from tableside.restaurants import routes as restaurant
 from tableside.staff import routes as auth
 from tableside.web import pages
 
@@ -76,9 +77,21 @@ def create_app(
     app.state.recovery = recovery
     errors.install(app)
     app.add_middleware(CatchAll)
-    app.add_middleware(RequestGuard)  # outermost: before anything reads the body
+    # Outermost: before anything reads the body. A menu file may be larger than a request.
+    app.add_middleware(RequestGuard, limits={"/api/v1/menu/import": 2 * 1024 * 1024})
     # Most called first: routes are matched in order, every request against each one before.
-    for module in (payments, checks, floor, kitchen, menu, events, auth, reports, pages):
+    for module in (
+        payments,
+        checks,
+        floor,
+        kitchen,
+        menu,
+        events,
+        auth,
+        reports,
+        restaurant,
+        pages,
+    ):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")
     hub.attach(app)

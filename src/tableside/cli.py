@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tableside import onboarding
 from tableside.config import DEFAULT_EMULATOR_PORT, ConfigError, Settings
 
 # The app, Alembic and the stripe library are imported by the commands that use them, not
@@ -236,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-processor", action="store_true", help="skip reconciling with the card processor"
     )
     check.set_defaults(func=cmd_check)
+    onboarding.add_commands(sub)
     return parser
 
 

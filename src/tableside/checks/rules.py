@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tableside.core.errors import Conflict, InvalidRequest
-from tableside.core.money import allocate, format_cents, percent_of
+from tableside.core.money import BASIS_POINTS, allocate, format_cents, percent_of
 
 SHARED_SEAT = 0
 MAX_SEAT = 99
@@ -48,6 +48,7 @@ class LineAmount:
     unit_price_cents: int
     modifiers_cents: int  # sum of the chosen options' prices, per unit
     voided: bool = False
+    tax_rate_bp: int | None = None  # the rate it was rung at; None: the check's default rate
 
     @property
     def total_cents(self) -> int:
@@ -158,6 +159,25 @@ def validate_new_discount(
         )
 
 
+def taxable_by_rate(
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], default_rate_bp: int
+) -> dict[int, int]:
+    """What is taxed at each rate: each line's amount after its own discounts and its share of
+    the check discounts (spread in proportion to what each line has left, largest remainder).
+    """
+    net = line_net_amounts(lines, discounts)
+    live = [line for line in lines if net[line.id] > 0]
+    if not live:
+        return {}
+    check_off = sum(check_discount_amounts(lines, discounts).values())
+    shares = allocate(check_off, [net[line.id] for line in live])
+    by_rate: dict[int, int] = {}
+    for line, off in zip(live, shares, strict=True):
+        rate = default_rate_bp if line.tax_rate_bp is None else line.tax_rate_bp
+        by_rate[rate] = by_rate.get(rate, 0) + net[line.id] - off
+    return by_rate
+
+
 def compute_totals(
     lines: Sequence[LineAmount],
     discounts: Sequence[Discount],
@@ -167,14 +187,19 @@ def compute_totals(
     """Totals of a check. ``captured`` is (amount, tip) of each captured payment.
 
     Line discounts apply first, to their line; check discounts then apply in order to what
-    is left. Tax is the rate on the discounted subtotal, rounded half up once.
+    is left. Each line is taxed at the rate it was rung at (``tax_rate_bp``: the default for
+    lines without one): tax is each rate on the discounted amount of its lines, rounded half
+    up once per rate (``taxable_by_rate``).
     ``subtotal − discount + tax = total`` and ``balance = total − paid``; tips are never
     part of the balance. Voided lines count zero and no discount goes below zero.
     """
     subtotal = sum(line.total_cents for line in lines)
     after_lines = sum(line_net_amounts(lines, discounts).values())
     remaining = after_lines - sum(check_discount_amounts(lines, discounts).values())
-    tax = percent_of(remaining, tax_rate_bp)
+    tax = sum(
+        percent_of(amount, rate)
+        for rate, amount in taxable_by_rate(lines, discounts, tax_rate_bp).items()
+    )
     total = remaining + tax
     paid = sum(amount for amount, _ in captured)
     tips = sum(tip for _, tip in captured)
@@ -194,15 +219,19 @@ def seat_shares(
 ) -> dict[int, int]:
     """What each seat owes of the check's total; the shares add up to the total exactly.
 
-    Shared-seat (0) lines are spread evenly over the seats that ordered; check discounts
-    and tax are spread in proportion to each seat's amount (largest remainder).
+    Shared-seat (0) lines are spread evenly over the seats that ordered; the total (after
+    check discounts, with tax) is spread in proportion to what each seat's lines come to
+    with their own tax rates (largest remainder).
     """
     totals = compute_totals(lines, discounts, tax_rate_bp)
     net = line_net_amounts(lines, discounts)
     by_seat: dict[int, int] = {}
     for line in lines:
         if not line.voided:
-            by_seat[line.seat] = by_seat.get(line.seat, 0) + net[line.id]
+            rate = tax_rate_bp if line.tax_rate_bp is None else line.tax_rate_bp
+            # In hundredths of a cent: the line with its tax, before check discounts.
+            weight = net[line.id] * (BASIS_POINTS + rate)
+            by_seat[line.seat] = by_seat.get(line.seat, 0) + weight
     shared = by_seat.pop(SHARED_SEAT, 0)
     seats = sorted(by_seat) or [SHARED_SEAT]
     for seat, part in zip(seats, allocate(shared, [1] * len(seats)), strict=True):

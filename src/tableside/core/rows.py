@@ -51,6 +51,7 @@ class LineRow:
     voided_at: datetime | None
     void_reason: str | None
     position: int
+    tax_rate_bp: int | None = None  # the rate it was rung at (None: the restaurant's rate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class MenuItemRow:
     name: str
     price_cents: int
     available: bool
+    tax_rate_bp: int  # the item's own rate, or the restaurant's default
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,6 +231,7 @@ def _totals(
                 unit_price_cents=line.unit_price_cents,
                 modifiers_cents=modifiers_per_unit[line.id],
                 voided=line.voided_at is not None,
+                tax_rate_bp=line.tax_rate_bp,
             )
         )
     discounts_of: dict[str, list[rules.Discount]] = defaultdict(list)

@@ -1,4 +1,5 @@
-"""The restaurant itself: its code, its terms (tax rate, currency, time zone).
+"""The restaurant itself: its code, its terms (tax rate, currency, time zone), its settings
+and its named tax rates.
 
 Every query is scoped to the unit's restaurant: a row of another restaurant is
 indistinguishable from one that does not exist (``NotFound``, a 404).
@@ -6,17 +7,15 @@ indistinguishable from one that does not exist (``NotFound``, a 404).
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    select,
-)
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tableside.core import models as m
 from tableside.core.errors import NotFound
 from tableside.core.repository import RESTAURANT, Repository
-from tableside.core.rows import (
-    RestaurantTerms,
-)
+from tableside.core.rows import RestaurantTerms
 
 _TAX_RATE = select(m.Restaurant.tax_rate_bp).where(m.Restaurant.id == RESTAURANT)
 
@@ -58,3 +57,16 @@ class Restaurants(Repository):
         if rate is None:
             raise NotFound("This restaurant no longer exists.")
         return int(rate)
+
+    def all(self) -> Sequence[m.Restaurant]:
+        """Every restaurant of this installation (for its operator, not for staff)."""
+        return self.session.scalars(select(m.Restaurant).order_by(m.Restaurant.slug)).all()
+
+    def tax_rates(self, *, archived: bool = False) -> Sequence[m.TaxRate]:
+        stmt = select(m.TaxRate).where(m.TaxRate.restaurant_id == self.restaurant_id)
+        if not archived:
+            stmt = stmt.where(m.TaxRate.archived_at.is_(None))
+        return self.session.scalars(stmt.order_by(m.TaxRate.position, m.TaxRate.name)).all()
+
+    def tax_rate(self, tax_rate_id: str) -> m.TaxRate:
+        return self._get(m.TaxRate, tax_rate_id, "tax rate")

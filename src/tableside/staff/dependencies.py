@@ -5,7 +5,8 @@ A route names its callers by type, so the role check is in its signature::
     async def seat(table_id: PathId, body: SeatRequest, caller: FloorStaff) -> CheckView:
 
 ``AnyStaff`` is any logged-in staff member; ``FloorStaff`` servers and managers;
-``KitchenStaff`` the kitchen and managers; ``Manager`` managers only. The token and the role
+``KitchenStaff`` the kitchen and managers; ``Manager`` managers and owners; ``Owner`` the
+owner only. The token and the role
 are checked inside the request's unit of work, before its use case reads anything.
 """
 
@@ -22,6 +23,7 @@ from tableside.core.access import (
     FLOOR_ROLES,
     KITCHEN_ROLES,
     MANAGER_ROLES,
+    OWNER_ROLES,
     Principal,
     Role,
 )
@@ -73,3 +75,4 @@ AnyStaff = Annotated[Token, Depends(_BearerOrCookie(ANY_ROLE, "do this"))]
 FloorStaff = Annotated[Token, Depends(_BearerOrCookie(FLOOR_ROLES, "work the floor"))]
 KitchenStaff = Annotated[Token, Depends(_BearerOrCookie(KITCHEN_ROLES, "work the kitchen"))]
 Manager = Annotated[Token, Depends(_BearerOrCookie(MANAGER_ROLES, "do a manager's task"))]
+Owner = Annotated[Token, Depends(_BearerOrCookie(OWNER_ROLES, "change the restaurant's setup"))]

@@ -1,0 +1,51 @@
+"""A restaurant's settings and tax rates as staff see them, and the requests that change them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from tableside.core.schemas import Body, Text
+
+
+class TaxRateView(BaseModel):
+    id: str
+    name: str
+    rate_bp: int = Field(description="basis points: 1000 = 10 %")
+    archived: bool
+
+
+class SettingsView(BaseModel):
+    id: str
+    slug: str = Field(description="the restaurant code staff type at login")
+    name: str
+    timezone: str
+    currency: str
+    tax_rate_bp: int = Field(description="the rate of items that name no tax rate")
+    tax_rates: list[TaxRateView]
+    max_tip_bp: int = Field(description="the largest tip without a manager, of the amount")
+    tip_presets_bp: list[int]
+    receipt_header: str
+    receipt_footer: str
+
+
+class SettingsChange(Body):
+    """Only the fields given change."""
+
+    name: Text | None = Field(default=None, min_length=1, max_length=120)
+    timezone: Text | None = Field(default=None, min_length=1, max_length=60)
+    currency: Text | None = Field(default=None, min_length=3, max_length=3)
+    tax_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
+    max_tip_bp: int | None = Field(default=None, ge=0, le=100_000)
+    tip_presets_bp: list[int] | None = Field(default=None, min_length=1, max_length=6)
+    receipt_header: Text | None = Field(default=None, max_length=500)
+    receipt_footer: Text | None = Field(default=None, max_length=500)
+
+
+class TaxRateRequest(Body):
+    name: Text = Field(min_length=1, max_length=60, examples=["Alcohol"])
+    rate_bp: int = Field(ge=0, le=10_000, examples=[2000])
+
+
+class TaxRateChange(Body):
+    name: Text | None = Field(default=None, min_length=1, max_length=60)
+    rate_bp: int | None = Field(default=None, ge=0, le=10_000)
