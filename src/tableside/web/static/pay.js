@@ -7,7 +7,11 @@
    - "Paid — table is free" is shown only for a 201 whose check is closed and whose table is
      available. Anything that is not a final answer (504, 409 payment_in_progress, a lost
      connection, a 5xx) is "Not confirmed yet" with a Retry that reuses the key.
-   - One request at a time: Pay and Retry are disabled while one is out. */
+   - One request at a time: Pay and Retry are disabled while one is out. After 2 s the
+     screen says what it is waiting for; it never offers a second charge meanwhile.
+   - An attempt left "Not confirmed yet" is asked about again, on its key, as soon as the
+     live feed shows its payment is no longer pending: the stored final answer is what
+     the screen then shows, exactly as a tap on Retry would. */
 "use strict";
 
 (() => {
@@ -31,6 +35,8 @@
   let lastFailed = null; // the body of an attempt that ended in a 502 (nothing charged)
   let inFlight = false;
   let outcomeShown = false;
+  let waitTimer = null; // ticks while a request is out
+  const WAIT_NOTICE_MS = 2000;
 
   // --- the attempt awaiting an answer ----------------------------------------------------------
 
@@ -206,9 +212,12 @@
       [form.tender === "card" ? "Charge" : "Collect", due, "total"],
     ];
     if (form.tender === "cash") {
+      const typed = $("#cash-tendered").value.trim() !== "";
       const tendered = tenderedCents(due);
       $("#cash-tendered").placeholder = (due / 100).toFixed(2);
-      if (tendered !== null && tendered >= due) rows.push(["Change", tendered - due, "change"]);
+      if (typed && due > 0 && tendered !== null && tendered >= due) {
+        rows.push(["Change", tendered - due, "change"]);
+      }
       renderQuickCash(due);
     }
     $("#due").replaceChildren(
@@ -219,13 +228,9 @@
     );
     const button = $("#pay-button");
     button.disabled = inFlight || !open || !body;
-    button.textContent = inFlight
-      ? form.tender === "card"
-        ? "Charging…"
-        : "Recording…"
-      : form.tender === "card"
-        ? `Charge ${fmt(due)}`
-        : `Take ${fmt(due)} cash`;
+    if (!inFlight) {
+      button.textContent = form.tender === "card" ? `Charge ${fmt(due)}` : `Take ${fmt(due)} cash`;
+    }
     const error = $("#form-error");
     error.hidden = !problem;
     error.textContent = problem || "";
@@ -341,7 +346,8 @@
 
   const OUTCOME_BUTTONS = ["retry", "again", "form", "next", "floor"];
 
-  function showOutcome(kind, title, message, hint, buttons) {
+  /** ``buttons``: what may come next, the first being the expected next step. */
+  function showOutcome(kind, title, message, hint, buttons, changeCents) {
     outcomeShown = true;
     const box = $("#outcome");
     box.hidden = false;
@@ -349,13 +355,31 @@
     $("#outcome-title").textContent = title;
     $("#outcome-message").textContent = message;
     $("#outcome-hint").textContent = hint || "";
+    const change = $("#outcome-change");
+    change.hidden = !changeCents;
+    change.textContent = changeCents ? `Change ${fmt(changeCents)}` : "";
     for (const name of OUTCOME_BUTTONS) {
       const button = $(`#outcome-${name}`);
       button.hidden = !buttons.includes(name);
       button.disabled = false;
+      const first = buttons[0] === name;
+      button.classList.toggle("primary", first);
+      button.classList.toggle("huge", first);
+      button.classList.toggle("big", !first);
     }
     renderForm();
     box.scrollIntoView({ block: "nearest" });
+  }
+
+  /** A payment was taken: the next one starts from a clean form (no cash handed over, no
+   *  tip, no amount typed — they were the last guest's). */
+  function clearForm() {
+    $("#cash-tendered").value = "";
+    $("#other-amount").value = "";
+    $("#tip-custom").value = "";
+    form.tip = 0;
+    form.part = null;
+    if (form.scope === "other") form.scope = check.split ? "split" : "balance";
   }
 
   function backToForm() {
@@ -389,24 +413,27 @@
     if (result.status === 201) {
       forget();
       check = body.check;
+      clearForm();
       renderSummary();
       const payment = body.payment || {};
-      const change = payment.change_cents ? ` Change due: ${fmt(payment.change_cents)}.` : "";
+      const change = payment.change_cents || 0;
       if (body.check.status === "closed" && body.table && body.table.status === "available") {
         showOutcome(
           "paid",
           "Paid — table is free",
-          `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.${change}`,
+          `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.`,
           "",
           ["floor"],
+          change,
         );
       } else {
         showOutcome(
           "partial",
           `Payment taken — balance now ${fmt(body.check.balance_cents)}`,
-          `${describe(sent.body)} taken.${change}`,
+          `${describe(sent.body)} taken.`,
           "The check stays open until the balance is paid.",
-          ["next"],
+          ["next", "floor"],
+          change,
         );
       }
       return;
@@ -450,6 +477,37 @@
     reloadCheck();
   }
 
+  /** While a request is out: the button counts the seconds, and after two the screen says
+   *  what it waits for and that this payment must not be taken again. */
+  function startWaiting(sent) {
+    const started = Date.now();
+    const card = sent.body.tender === "card";
+    const tick = () => {
+      const seconds = Math.floor((Date.now() - started) / 1000);
+      const label = card ? "Charging…" : "Recording…";
+      $("#pay-button").textContent = seconds >= 1 ? `${label} ${seconds} s` : label;
+      const note = outcomeShown ? $("#retry-wait") : $("#pay-wait");
+      if (Date.now() - started < WAIT_NOTICE_MS) return;
+      note.hidden = false;
+      note.textContent = card
+        ? `Still waiting for the card processor (${seconds} s) — don't charge again; this ` +
+          "payment is safe to retry: it can never charge twice."
+        : `Still waiting for the server (${seconds} s) — don't take this cash again; this ` +
+          "payment is safe to retry: it can never be taken twice.";
+    };
+    tick();
+    waitTimer = setInterval(tick, 250);
+  }
+
+  function stopWaiting() {
+    clearInterval(waitTimer);
+    waitTimer = null;
+    for (const id of ["#pay-wait", "#retry-wait"]) {
+      $(id).hidden = true;
+      $(id).textContent = "";
+    }
+  }
+
   async function send() {
     if (inFlight || !attempt) return;
     inFlight = true;
@@ -457,10 +515,12 @@
     $("#outcome-retry").disabled = true;
     $("#outcome-again").disabled = true;
     renderForm();
+    startWaiting(sent);
     const result = await api("POST", `/checks/${check.id}/payments`, sent.body, {
       headers: { "Idempotency-Key": sent.key },
       keepOn401: true,
     });
+    stopWaiting();
     inFlight = false;
     settle(result, sent);
     renderForm();
@@ -557,7 +617,7 @@
   });
   $("#outcome-form").addEventListener("click", backToForm);
   $("#outcome-next").addEventListener("click", () => {
-    form.part = null;
+    clearForm();
     if (!check.split && form.scope === "split") form.scope = "balance";
     backToForm();
   });
@@ -570,15 +630,18 @@
     check = result.body;
     renderSummary();
     if (!outcomeShown) renderForm();
-    if (attempt && $("#outcome").dataset.kind === "unconfirmed") {
-      const known = check.payments.find((p) => p.id === attempt.payment_id);
-      if (known && known.status !== "pending") {
-        $("#outcome-hint").textContent =
-          `The processor has answered since (${known.status}). Tap Retry to see the outcome; ` +
-          "it can never charge twice.";
-      }
-    }
+    askAgainIfSettled();
   });
+
+  /** The attempt shown "Not confirmed yet" has been settled meanwhile (by recovery or
+   *  another tablet): ask again on its key, which answers with the stored final outcome. */
+  function askAgainIfSettled() {
+    if (!attempt || inFlight || $("#outcome").dataset.kind !== "unconfirmed") return;
+    const known = check.payments.find((p) => p.id === attempt.payment_id);
+    if (!known || known.status === "pending") return;
+    $("#outcome-hint").textContent = "The processor has answered; getting the outcome…";
+    send();
+  }
 
   live({
     after: page.last_seq,
@@ -599,6 +662,7 @@
     showUnconfirmed(
       `A payment started on this tablet (${describe(attempt.body)}) has not been confirmed yet.`,
     );
+    askAgainIfSettled();
   } else if (check.status !== "open") {
     showOutcome(
       "closed",
