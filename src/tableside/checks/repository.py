@@ -94,6 +94,7 @@ _LINE_ROWS = (
         m.CheckLine.voided_at,
         m.CheckLine.void_reason,
         m.CheckLine.position,
+        m.CheckLine.tax_rate_bp,
     )
     .where(m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id == bindparam("check_id"))
     .order_by(m.CheckLine.created_at, m.CheckLine.position)
@@ -246,6 +247,7 @@ class Checks(Repository):
                 "name": line.name,
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,
+                "tax_rate_bp": line.tax_rate_bp,
                 "note": line.note,
                 "created_by": created_by,
                 "created_at": at,

@@ -260,6 +260,7 @@ def _line_amounts(
             unit_price_cents=line.unit_price_cents,
             modifiers_cents=per_unit[line.id],
             voided=line.voided_at is not None,
+            tax_rate_bp=line.tax_rate_bp,
         )
         for line in lines
     ]
@@ -310,6 +311,7 @@ def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> Ch
         voided_at=None,
         void_reason=None,
         position=max((x.position for x in rows.lines), default=0) + 1,
+        tax_rate_bp=item.tax_rate_bp,
     )
     modifiers = [ModifierRow(line.id, o.option_id, o.name, o.price_cents) for o in options]
     Checks.of(uow).insert_line(line, check_id=check.id, created_by=who.staff_id, at=now)

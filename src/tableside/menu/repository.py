@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import (
-    bindparam,
-    select,
-)
+from sqlalchemy import bindparam, func, select
 
 from tableside.core import batched
 from tableside.core import models as m
@@ -22,9 +19,18 @@ from tableside.core.rows import (
     ModifierChoice,
 )
 
-_MENU_ITEM_ROW = select(
-    m.MenuItem.id, m.MenuItem.name, m.MenuItem.price_cents, m.MenuItem.available
-).where(m.MenuItem.restaurant_id == RESTAURANT, m.MenuItem.id == bindparam("id"))
+_MENU_ITEM_ROW = (
+    select(
+        m.MenuItem.id,
+        m.MenuItem.name,
+        m.MenuItem.price_cents,
+        m.MenuItem.available,
+        func.coalesce(m.TaxRate.rate_bp, m.Restaurant.tax_rate_bp),
+    )
+    .join(m.Restaurant, m.Restaurant.id == m.MenuItem.restaurant_id)
+    .outerjoin(m.TaxRate, m.TaxRate.id == m.MenuItem.tax_rate_id)
+    .where(m.MenuItem.restaurant_id == RESTAURANT, m.MenuItem.id == bindparam("id"))
+)
 
 
 _CHOICES = (
