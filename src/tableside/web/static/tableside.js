@@ -321,6 +321,10 @@ const TS = (() => {
     }
   }
 
+  // The screens' links scroll sideways when they outgrow a phone's bar.
+  const topnav = $(".topnav");
+  if (topnav) scrollHints(topnav);
+
   // Every screen but login has the log-out button.
   const logout = $("#logout");
   if (logout) {
