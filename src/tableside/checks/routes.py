@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 
 from tableside.checks import service as checks
@@ -13,7 +13,7 @@ from tableside.checks.rules import DiscountKind
 from tableside.checks.schemas import AddLineRequest, CheckView, DiscountRequest, VoidLineRequest
 from tableside.core.http import read, write
 from tableside.core.schemas import MAX_CENTS, Body, PathId
-from tableside.staff.dependencies import AnyStaff, FloorStaff
+from tableside.staff.dependencies import APPROVAL_RESPONSES, AnyStaff, FloorStaff, approval_of
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
@@ -45,24 +45,46 @@ async def add_line(check_id: PathId, body: AddLineRequest, caller: FloorStaff) -
     return await write(caller, lambda uow, who: checks.add_line(uow, who, check_id, new))
 
 
-@router.post("/checks/{check_id}/lines/{line_id}/void", response_model=CheckView)
+@router.post(
+    "/checks/{check_id}/lines/{line_id}/void",
+    response_model=CheckView,
+    responses=APPROVAL_RESPONSES,
+)
 async def void_line(
-    check_id: PathId, line_id: PathId, body: VoidLineRequest, caller: FloorStaff
+    check_id: PathId, line_id: PathId, body: VoidLineRequest, caller: FloorStaff, request: Request
 ) -> CheckView:
-    """Void a line. Before it was sent: any server. After: a manager, with a reason."""
+    """Void a line. Before it was sent: any server. After: a manager, with a reason — or a
+    server with a manager's PIN in `approval` (the server voids it, the manager approves)."""
+    approval = approval_of(body.approval, request)
     return await write(
-        caller, lambda uow, who: checks.void_line(uow, who, check_id, line_id, body.reason)
+        caller,
+        lambda uow, who: checks.void_line(uow, who, check_id, line_id, body.reason, approval),
     )
 
 
-@router.post("/checks/{check_id}/discounts", response_model=CheckView, status_code=201)
-async def add_discount(check_id: PathId, body: DiscountRequest, caller: FloorStaff) -> CheckView:
-    """A manager's discount or comp, on the check or on one line (a server is told a manager
-    must do it)."""
+@router.post(
+    "/checks/{check_id}/discounts",
+    response_model=CheckView,
+    status_code=201,
+    responses=APPROVAL_RESPONSES,
+)
+async def add_discount(
+    check_id: PathId, body: DiscountRequest, caller: FloorStaff, request: Request
+) -> CheckView:
+    """A discount or comp, on the check or on one line: a manager's, or a server's with a
+    manager's PIN in `approval`."""
+    approval = approval_of(body.approval, request)
     return await write(
         caller,
         lambda uow, who: checks.add_discount(
-            uow, who, check_id, DiscountKind(body.kind), body.value, body.reason, body.line_id
+            uow,
+            who,
+            check_id,
+            DiscountKind(body.kind),
+            body.value,
+            body.reason,
+            body.line_id,
+            approval,
         ),
     )
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tableside.core.schemas import MAX_CENTS, Body, Id, Text
+from tableside.staff.schemas import ManagerApproval
 
 
 class LineModifierView(BaseModel):
@@ -103,8 +104,15 @@ class AddLineRequest(Body):
     note: Text = Field(default="", max_length=500, description="Allergies and requests")
 
 
+APPROVAL = (
+    "A manager's PIN, when a server asks for what only a manager may do (without it: 403 "
+    "manager_approval_required). The server is recorded as asking, the manager as approving."
+)
+
+
 class VoidLineRequest(Body):
-    reason: Text = Field(default="", max_length=200)
+    reason: Text = Field(default="", max_length=200, description="Required once it was sent")
+    approval: ManagerApproval | None = Field(default=None, description=APPROVAL)
 
 
 class DiscountRequest(Body):
@@ -116,3 +124,4 @@ class DiscountRequest(Body):
     )
     reason: Text = Field(min_length=1, max_length=200)
     line_id: Id | None = None
+    approval: ManagerApproval | None = Field(default=None, description=APPROVAL)

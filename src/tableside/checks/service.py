@@ -28,9 +28,9 @@ from tableside.checks.schemas import (
 )
 from tableside.core import batched
 from tableside.core import models as m
-from tableside.core.access import MANAGER_ROLES, Principal
+from tableside.core.access import Principal
 from tableside.core.counters import increment_counter
-from tableside.core.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from tableside.core.errors import Conflict, InvalidRequest, NotFound
 from tableside.core.models import new_id, utcnow
 from tableside.core.rows import (
     CheckHead,
@@ -44,6 +44,8 @@ from tableside.core.unit_of_work import UnitOfWork
 from tableside.menu import service as menu
 from tableside.payments.rules import PaymentStatus, payable_cents
 from tableside.restaurants import service as restaurants
+from tableside.staff import service as staff
+from tableside.staff.schemas import StaffView
 
 
 @dataclass(frozen=True)
@@ -385,25 +387,32 @@ def _chosen_options(
 
 
 def void_line(
-    uow: UnitOfWork, who: Principal, check_id: str, line_id: str, reason: str
+    uow: UnitOfWork,
+    who: Principal,
+    check_id: str,
+    line_id: str,
+    reason: str,
+    approval: staff.Approval | None = None,
 ) -> CheckView:
-    """Take a line off the check. A line already fired needs a manager and a reason.
+    """Take a line off the check. A line already fired needs a reason, and a manager: the
+    caller, or one who approves a server's void with their PIN (both are recorded).
 
     The line stays on the check and on its kitchen ticket, marked voided, and counts zero;
     a void never takes the total below what has been paid (or is being paid).
     """
+    approver = staff.approving_manager(uow, who, approval)  # before anything is written
     check = Checks.of(uow).get(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
     line = Checks.of(uow).line(check.id, line_id)
     if line.voided_at is not None:
         raise InvalidRequest("This line is already voided.", code="already_voided")
     if line.sent_at is not None:
-        if who.role not in MANAGER_ROLES:
-            raise NotAllowed("Only a manager can void a line the kitchen already has.")
         if not reason.strip():
             raise InvalidRequest("Say why this line is voided.", code="reason_required")
+        staff.require_manager(who, approver, "void a line the kitchen already has")
     line.voided_at = utcnow()
     line.voided_by = who.staff_id
+    line.void_approved_by = approver.id if approver else None
     line.void_reason = reason.strip() or "removed before sending"
     uow.session.flush()
     after, reserved = check_totals(uow, check)
@@ -423,6 +432,7 @@ def void_line(
         item=line.name,
         reason=line.void_reason,
         sent=line.sent_at is not None,
+        **_approved(approver),
     )
     if line.ticket_id is not None:
         uow.emit(
@@ -440,16 +450,19 @@ def add_discount(
     value: int,
     reason: str,
     line_id: str | None = None,
+    approval: staff.Approval | None = None,
 ) -> CheckView:
-    """A manager's discount or comp (100 % = comp), on a line or on the whole check.
+    """A manager's discount or comp (100 % = comp), on a line or on the whole check: the
+    caller's, or a server's that a manager approves with their PIN (both are recorded).
 
     An amount takes exactly its value off and never more than is left of its line or check;
     a percentage applies to what is left. Never below what has been paid. Audited.
     """
-    who.require(MANAGER_ROLES, "discount or comp")
+    approver = staff.approving_manager(uow, who, approval)  # before anything is written
     rules.validate_discount(kind, value)
     if not reason.strip():
         raise InvalidRequest("Say why this is discounted.", code="reason_required")
+    staff.require_manager(who, approver, "give a discount or comp")
     check = Checks.of(uow).get(check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
     if line_id is not None:
@@ -470,6 +483,7 @@ def add_discount(
         value=value,
         reason=reason.strip(),
         created_by=who.staff_id,
+        approved_by=approver.id if approver else None,
         created_at=utcnow(),
     )
     uow.session.add(discount)
@@ -493,8 +507,16 @@ def add_discount(
         line_id=line_id,
         total_before=totals.total_cents,
         total_after=after.total_cents,
+        **_approved(approver),
     )
     return _announce(uow, check)
+
+
+def _approved(approver: StaffView | None) -> dict[str, str]:
+    """The audit's record of the manager who approved a server's request, if one did."""
+    if approver is None:
+        return {}
+    return {"approved_by": approver.id, "approved_by_name": approver.name}
 
 
 def _announce(uow: UnitOfWork, check: m.Check) -> CheckView:

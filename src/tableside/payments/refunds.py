@@ -1,4 +1,5 @@
-"""Refunds (manager): all or part of a captured payment, idempotently under a key.
+"""Refunds: all or part of a captured payment, idempotently under a key; a manager's, or a
+server's that a manager approves on the spot with their PIN (both are recorded).
 
 The same three steps as a card payment: record the refund as pending (reserving what it
 takes back), ask the processor with the refund's own idempotency key, record the outcome.
@@ -15,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from tableside.checks import service as check_service
 from tableside.core import idempotency as keys
 from tableside.core import models as m
-from tableside.core.access import MANAGER_ROLES, Principal
+from tableside.core.access import Principal
 from tableside.core.errors import Conflict, InvalidRequest
 from tableside.core.models import new_id, utcnow
 from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.payments.processor import CardProcessor, RefundOutcome, RefundResult
 from tableside.payments.rules import PaymentStatus, RefundStatus, Tender
 from tableside.payments.settlement import Answer
+from tableside.staff import service as staff
 
 OPERATION = "refund"
 
@@ -33,17 +35,32 @@ class Refunds:
         self.lease_s = processor_timeout_s + 5.0
 
     def refund(
-        self, who: Principal, payment_id: str, key: str, amount_cents: int, reason: str
+        self,
+        who: Principal,
+        payment_id: str,
+        key: str,
+        amount_cents: int,
+        reason: str | None,
+        approval: staff.Approval | None = None,
     ) -> Answer:
-        who.require(MANAGER_ROLES, "refund payments")
+        """Refund ``amount_cents`` of a captured payment, once however often ``key`` is sent.
+
+        ``reason``: why, as the day report shows it; one that is sent must say something
+        (``None``, not sent at all, is kept as no reason given).
+        """
         keys.validate_key(key)
+        if reason is not None and not reason.strip():
+            raise InvalidRequest("Say why this payment is refunded.", code="reason_required")
+        if approval is None:  # a server without a manager's PIN: refused before anything
+            staff.require_manager(who, None, "refund a payment")
+        reason = (reason or "").strip()
         print_ = keys.fingerprint(
             OPERATION, payment_id, {"amount_cents": amount_cents, "reason": reason}
         )
         try:
-            claim = self._record(who, payment_id, key, print_, amount_cents, reason)
+            claim = self._record(who, payment_id, key, print_, amount_cents, reason, approval)
         except IntegrityError:
-            claim = self._record(who, payment_id, key, print_, amount_cents, reason)
+            claim = self._record(who, payment_id, key, print_, amount_cents, reason, approval)
         if isinstance(claim, Answer):
             return claim
         refund_id, processor_payment_id, amount = claim
@@ -51,9 +68,18 @@ class Refunds:
         return self.complete(who.restaurant_id, refund_id, result)
 
     def _record(
-        self, who: Principal, payment_id: str, key: str, print_: str, amount: int, reason: str
+        self,
+        who: Principal,
+        payment_id: str,
+        key: str,
+        print_: str,
+        amount: int,
+        reason: str,
+        approval: staff.Approval | None,
     ) -> Answer | tuple[str, str, int]:
         with self.db.unit(who.restaurant_id, who.staff_id) as uow:
+            approver = staff.approving_manager(uow, who, approval)  # before anything is written
+            staff.require_manager(who, approver, "refund a payment")
             used = keys.reuse(uow, key, OPERATION, print_, self.lease_s)
             if isinstance(used, keys.StoredResponse):
                 return Answer(used.status_code, used.body)
@@ -95,8 +121,9 @@ class Refunds:
                 idempotency_key=key,
                 amount_cents=amount,
                 status=RefundStatus.PENDING.value,
-                reason=reason.strip(),
+                reason=reason,
                 created_by=who.staff_id,
+                approved_by=approver.id if approver else None,
                 created_at=utcnow(),
             )
             uow.session.add(refund)
@@ -109,6 +136,11 @@ class Refunds:
                 refund_id=refund.id,
                 amount_cents=amount,
                 reason=refund.reason,
+                **(
+                    {"approved_by": approver.id, "approved_by_name": approver.name}
+                    if approver
+                    else {}
+                ),
             )
             if payment.tender == Tender.CASH:
                 # Cash back from the drawer: one transaction.

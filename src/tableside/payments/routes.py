@@ -14,7 +14,8 @@ from tableside.core.schemas import MAX_CENTS, Body, PathId, Text
 from tableside.payments.refunds import Refunds
 from tableside.payments.rules import Tender
 from tableside.payments.settlement import Answer, PaymentRequest, Settlement
-from tableside.staff.dependencies import FloorStaff, Manager
+from tableside.staff.dependencies import APPROVAL_RESPONSES, FloorStaff, Manager, approval_of
+from tableside.staff.schemas import ManagerApproval
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
@@ -47,7 +48,19 @@ class PaymentBody(Body):
 
 class RefundBody(Body):
     amount_cents: StrictCents
-    reason: Text = Field(default="", max_length=200)
+    reason: Text | None = Field(
+        default=None,
+        max_length=200,
+        description="Why, as the day report lists it; one that is sent must say something "
+        "(422 reason_required). The screens always ask for it.",
+        examples=["steak sent back"],
+    )
+    approval: ManagerApproval | None = Field(
+        default=None,
+        description="A manager's PIN, when a server refunds (without it: 403 "
+        "manager_approval_required). The server is recorded as refunding, the manager as "
+        "approving.",
+    )
 
 
 _BODY = TypeAdapter(dict[str, Any])
@@ -109,20 +122,30 @@ async def pay(
     return _json(answer)
 
 
-@router.post("/payments/{payment_id}/refund", status_code=201)
+@router.post(
+    "/payments/{payment_id}/refund",
+    status_code=201,
+    responses={
+        **APPROVAL_RESPONSES,
+        400: {"description": "No Idempotency-Key header"},
+        422: {"description": "A bad amount, a blank reason, or a key reused with another body"},
+    },
+)
 async def refund(
     payment_id: PathId,
     body: RefundBody,
-    caller: Manager,
+    caller: FloorStaff,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Manager: refund all or part of a captured payment. A replay refunds nothing more."""
+    """Refund all or part of a captured payment: a manager, or a server with a manager's PIN
+    in `approval`. A replay refunds nothing more."""
     refunds: Refunds = request.app.state.refunds
+    approval = approval_of(body.approval, request)
     answer = await call(
         caller,
         lambda who: refunds.refund(
-            who, payment_id, idempotency_key or "", body.amount_cents, body.reason
+            who, payment_id, idempotency_key or "", body.amount_cents, body.reason, approval
         ),
         limiter=payment_threads(request),
     )

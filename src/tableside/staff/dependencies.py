@@ -31,6 +31,7 @@ from tableside.core.errors import NotAuthenticated
 from tableside.core.http import database
 from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.staff import service as auth
+from tableside.staff.schemas import ManagerApproval
 
 COOKIE = "tableside_token"
 
@@ -76,3 +77,22 @@ FloorStaff = Annotated[Token, Depends(_BearerOrCookie(FLOOR_ROLES, "work the flo
 KitchenStaff = Annotated[Token, Depends(_BearerOrCookie(KITCHEN_ROLES, "work the kitchen"))]
 Manager = Annotated[Token, Depends(_BearerOrCookie(MANAGER_ROLES, "do a manager's task"))]
 Owner = Annotated[Token, Depends(_BearerOrCookie(OWNER_ROLES, "change the restaurant's setup"))]
+
+
+def approval_of(given: ManagerApproval | None, request: Request) -> auth.Approval | None:
+    """A manager's PIN sent with a server's request (``approval``), and the terminal it was
+    typed on: wrong PINs count against that terminal, as at login."""
+    if given is None:
+        return None
+    return auth.Approval(given.pin, request.client.host if request.client else "unknown")
+
+
+# What a route that a manager's approval can open answers besides its own outcomes.
+APPROVAL_RESPONSES: dict[int | str, dict[str, str]] = {
+    403: {
+        "description": "manager_approval_required: only a manager may, so send a manager's "
+        "PIN as `approval`; approval_refused: that PIN is not an active manager's (nothing "
+        "changed)"
+    },
+    429: {"description": "Too many wrong PINs from this terminal, or that manager is locked out"},
+}

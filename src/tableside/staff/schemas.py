@@ -39,6 +39,20 @@ class LoginRequest(Body):
     )
 
 
+class ManagerApproval(Body):
+    """A manager's PIN, typed on the asking terminal: a server's request that only a
+    manager may make runs with it, as that server, with the manager recorded as approving."""
+
+    pin: Text = Field(
+        min_length=1,
+        max_length=16,
+        examples=["9999"],
+        description="The PIN of an active manager of this restaurant. A wrong one answers 403 "
+        "approval_refused, changes nothing and counts against this terminal as a wrong "
+        "login PIN does (ten in five minutes pause the terminal: 429).",
+    )
+
+
 class LoginResponse(BaseModel):
     token: str
     expires_in_s: int

@@ -32,6 +32,7 @@ from tableside.core.errors import (
     DomainError,
     InvalidRequest,
     LockedOut,
+    NotAllowed,
     NotAuthenticated,
     NotFound,
 )
@@ -319,6 +320,68 @@ def _named_staff(uow: UnitOfWork, staff_id: str | None) -> m.Staff | None:
         return StaffRepository.of(uow).get(staff_id)
     except NotFound:
         return None
+
+
+# --- a manager's approval, on the spot ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A manager's PIN typed on the terminal of the staff member who asked, and that
+    terminal's address (a wrong PIN counts against it, as a wrong login PIN does)."""
+
+    pin: str
+    source: str
+
+
+def approving_manager(
+    uow: UnitOfWork, who: Principal, approval: Approval | None
+) -> StaffView | None:
+    """The active manager of ``who``'s restaurant whose PIN ``approval`` carries; None
+    without an approval, or when ``who`` is a manager (nobody else need approve).
+
+    The PIN is checked as at login, in this unit: 422 when it is not 4 to 8 digits, 429
+    while this terminal is paused after ten wrong PINs in five minutes (logins and
+    approvals count together) or while that manager is locked out, and 403
+    ``approval_refused`` for a PIN of no active manager. A refused PIN is counted against
+    the terminal and that count is committed before refusing, so call this before the
+    unit writes anything: the action asked for then changes nothing.
+    """
+    if approval is None or who.role in MANAGER_ROLES:
+        return None
+    validate_pin(approval.pin)
+    now = utcnow()
+    if _terminal_paused(StaffRepository.of(uow).throttle(approval.source), now):
+        raise _terminal_locked_out()
+    found = StaffRepository.of(uow).by_pin_lookup(
+        pin_lookup(installation_key(uow), who.restaurant_id, approval.pin)
+    )
+    if found is not None and _locked(found, now):
+        raise _locked_out(found, now)
+    if (
+        found is None
+        or not found.active
+        or Role(found.role) not in MANAGER_ROLES
+        or not _verify(found.pin_hash, approval.pin)
+    ):
+        _count_wrong_pin_from(uow, who.restaurant_id, approval.source, now)
+        uow.commit()  # the count only: nothing else has been written yet
+        raise NotAllowed(
+            "That PIN is not an active manager's. Nothing was changed; "
+            "a manager can enter their PIN again.",
+            code="approval_refused",
+        )
+    return StaffView(id=found.id, name=found.name, role=found.role)
+
+
+def require_manager(who: Principal, approver: StaffView | None, doing: str) -> None:
+    """403 ``manager_approval_required`` unless ``who`` is a manager or a manager approved."""
+    if who.role in MANAGER_ROLES or approver is not None:
+        return
+    raise NotAllowed(
+        f"Only a manager can {doing}: ask a manager to approve it with their PIN.",
+        code="manager_approval_required",
+    )
 
 
 def restaurant_view(restaurant: m.Restaurant) -> RestaurantView:
