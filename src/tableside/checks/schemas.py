@@ -94,6 +94,9 @@ class CheckView(BaseModel):
     payable_cents: int  # the balance less what pending payments reserve
     payments: list[PaymentView]
     split: SplitView | None
+    merged_into: str | None = Field(
+        default=None, description="A void check merged into another: that check's id"
+    )
 
 
 class AddLineRequest(Body):

@@ -281,9 +281,13 @@ def line_amounts_of(rows: CheckRows) -> tuple[list[rules.LineAmount], list[rules
 
 
 def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
-    """One check of the caller's restaurant (404 for any other)."""
+    """One check of the caller's restaurant (404 for any other); a check merged into
+    another names it."""
     head, rows, _ = read_check(uow, check_id)
-    return view(uow, head, rows)
+    current = view(uow, head, rows)
+    if head.status == rules.CheckStatus.VOID:
+        current.merged_into = Checks.of(uow).get(check_id).merged_into
+    return current
 
 
 def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> CheckView:
@@ -570,15 +574,32 @@ def has_payments(uow: UnitOfWork, check_id: str) -> bool:
     )
 
 
-def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> None:
-    """Move ``source``'s lines and discounts onto ``into`` and void ``source``.
+def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> dict[int, int]:
+    """Move ``source``'s lines and discounts onto ``into`` and void ``source``, which then
+    names ``into`` as where it went. Returns the seats renumbered (old number → new).
 
     Nobody's bill changes: check discounts of both checks are kept as the amounts they take
-    now (a percentage of one table's check is not spread over the other's)."""
+    now (a percentage of one table's check is not spread over the other's). Each party
+    keeps seats of its own: ``source``'s seats are numbered after every seat ``into`` has
+    (its guests, or its highest seat rung if higher), in their order; the shared seat (0)
+    stays shared. 409 ``too_many_seats`` if that would number a seat past 99.
+    """
+    staying = Checks.of(uow).lines([into.id])
+    moving = Checks.of(uow).lines([source.id])
+    taken = max([into.guests, *(line.seat for line in staying)])
+    seats = sorted({line.seat for line in moving} - {rules.SHARED_SEAT})
+    if seats and taken + seats[-1] > rules.MAX_SEAT:
+        raise Conflict(
+            f"Merging would number the other party's seats past {rules.MAX_SEAT}; "
+            "move some lines to lower seats first.",
+            code="too_many_seats",
+        )
+    renumbered = {seat: taken + seat for seat in seats}
     _freeze_check_discounts(uow, into)
     _freeze_check_discounts(uow, source)
-    for line in Checks.of(uow).lines([source.id]):
+    for line in moving:
         line.check_id = into.id
+        line.seat = renumbered.get(line.seat, line.seat)
     for discount in Checks.of(uow).discounts(source.id):
         discount.check_id = into.id
     into.guests = min(100, into.guests + source.guests)
@@ -586,6 +607,8 @@ def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> None:
     into.split_plan = None  # the parts no longer add up
     source.status = rules.CheckStatus.VOID.value
     source.closed_at = utcnow()
+    source.merged_into = into.id
+    return renumbered
 
 
 def _freeze_check_discounts(uow: UnitOfWork, check: m.Check) -> None:

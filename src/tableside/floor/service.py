@@ -176,7 +176,9 @@ def merge_checks(
     Nobody's bill changes by merging: the lines, line discounts and tickets move as they
     are, and check discounts of both checks are kept as the amounts they take now (a
     percentage of one table's check is not spread over the other's). The merged total
-    differs from the two totals' sum by at most the one cent of rounding tax once.
+    differs from the two totals' sum by at most the one cent of rounding tax once. Each
+    party keeps seats of its own: the other check's seats are numbered after this one's
+    (audited with the merge), and the other check names this one as where it went.
     """
     if into_check_id == from_check_id:
         raise InvalidRequest("A check cannot be merged into itself.", code="same_check")
@@ -190,11 +192,18 @@ def merge_checks(
             "The other check already has payments; settle or refund them before merging.",
             code="check_has_payments",
         )
-    check_service.absorb(uow, into, source)
+    seats = check_service.absorb(uow, into, source)
     kitchen.move_tickets(uow, source.id, into.id)
     uow.session.flush()
     kitchen.follow_party(uow, into.id, into_table)
-    uow.audit("check.merged", "check", into.id, merged_check=source.id, freed_table=source_table)
+    uow.audit(
+        "check.merged",
+        "check",
+        into.id,
+        merged_check=source.id,
+        freed_table=source_table,
+        seats_renumbered={str(old): new for old, new in seats.items()},
+    )
     _announce_table(uow, source_table, None)
     uow.emit(
         "check.updated",
