@@ -1,4 +1,5 @@
-"""The `tableside` command: demo, serve, migrate, seed-demo, processor-emulator, recover, check."""
+"""The `tableside` command: demo, serve, migrate, seed-demo, processor-emulator, recover, check,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -187,6 +188,18 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from tableside.backup import backup_command
+
+    return backup_command(settings, args.file)
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from tableside.backup import restore_command
+
+    return restore_command(settings, args.file, force=args.force)
+
+
 def cmd_emulator(settings: Settings, args: argparse.Namespace) -> int:
     from processor_emulator import serve
 
@@ -237,6 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-processor", action="store_true", help="skip reconciling with the card processor"
     )
     check.set_defaults(func=cmd_check)
+    backup = sub.add_parser("backup", help="copy the database now, while servers run")
+    backup.add_argument(
+        "file", type=Path, nargs="?", help="a new file (default: data dir's backups/ folder)"
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the database by a backup, then bring its schema up to date"
+    )
+    restore.add_argument("file", type=Path, help="a file made by `tableside backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="restore even though servers have it open"
+    )
+    restore.set_defaults(func=cmd_restore)
     onboarding.add_commands(sub)
     return parser
 

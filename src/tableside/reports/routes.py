@@ -37,7 +37,9 @@ DayParam = Annotated[
 )
 async def day(caller: Manager, date: DayParam = None) -> DayReport:
     """Manager: checks closed, covers, sales, discounts, tax, total, tips, takings by tender,
-    refunds, and what is still open or pending — in integer cents, this restaurant only."""
+    refunds and the total net of them, what is still open or pending, each void, discount,
+    comp and refund with who did it, who approved it and why, and the figures per server —
+    in integer cents, this restaurant only (reports/service.py says what counts where)."""
 
     def _report(uow: UnitOfWork, who: Principal) -> DayReport:
         today = reports.today_in(restaurants.current(uow))

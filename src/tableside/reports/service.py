@@ -12,15 +12,21 @@ What counts where:
   merged into another is void and counts nowhere; its lines count on the check they joined).
 - Tips and the split by tender: payments *captured* during the day, whichever day their
   check closes (a partial payment on a check still open counts the day it was taken).
-- Refunds: refunds that succeeded during the day.
+- Refunds: refunds that succeeded during the day; ``net_cents`` is the total less them.
 - Open checks and pending payments: what this day, or an earlier one, left unsettled and
   is still unsettled now — for today, everything a manager must chase before closing.
+- Voids and discounts (comps are discounts of 100 %), listed one by one with who did them,
+  who approved them and why: those on the checks closed during the day (where their sales
+  count) and on the checks still open.
+- Per server: the checks closed during the day by whoever opened them (seated the table),
+  and the tips of the day's captured payments by the server of their check.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TypeVar
@@ -87,6 +93,71 @@ class ReportPayment(BaseModel):
     settled_at: datetime
 
 
+class ReportVoid(BaseModel):
+    """A line taken off a check: who voided it, the manager who approved it (a server's
+    void of a sent line), and why."""
+
+    check_id: str
+    check_number: int
+    table_label: str | None
+    line_id: str
+    item: str
+    quantity: int
+    amount_cents: int  # what the line would have cost
+    sent: bool  # the kitchen had it
+    reason: str
+    voided_at: datetime
+    voided_by: str | None  # the staff member's name
+    approved_by: str | None  # the approving manager's name, when a server voided it
+
+
+class ReportDiscount(BaseModel):
+    """A discount or comp (``comp``: 100 % off), on one line (``item``) or the whole check."""
+
+    check_id: str
+    check_number: int
+    table_label: str | None
+    line_id: str | None
+    item: str | None  # None: on the whole check
+    kind: str  # "amount" or "percent"
+    value: int  # cents, or basis points
+    comp: bool
+    amount_cents: int  # what it takes off
+    reason: str
+    given_by: str | None
+    approved_by: str | None
+
+
+class ReportRefund(BaseModel):
+    """A refund that succeeded during the day."""
+
+    id: str
+    payment_id: str
+    check_id: str
+    check_number: int
+    table_label: str | None
+    tender: str
+    amount_cents: int
+    reason: str  # "" when none was given
+    refunded_by: str | None
+    approved_by: str | None
+    at: datetime
+
+
+class ServerFigures(BaseModel):
+    """One staff member's tables of the day: the checks they opened that closed during it,
+    and the tips paid on their checks during it."""
+
+    staff_id: str
+    name: str
+    checks_closed: int
+    covers: int
+    sales_cents: int
+    discounts_cents: int
+    total_cents: int
+    tips_cents: int
+
+
 class DayReport(BaseModel):
     date: date
     timezone: str
@@ -102,9 +173,14 @@ class DayReport(BaseModel):
     tips_cents: int  # on payments captured during the day
     by_tender: ByTender
     refunds: RefundTotals
+    net_cents: int  # total − refunds
     open_checks: OpenChecks
     pending_payments: PendingPayments
     payments: list[ReportPayment]  # captured during the day, oldest first
+    voids: list[ReportVoid]  # oldest first
+    discounts: list[ReportDiscount]  # by check, in the order they were given
+    refunds_given: list[ReportRefund]  # oldest first
+    servers: list[ServerFigures]  # by name
 
 
 def parse_day(raw: str | None, today: date) -> date:
@@ -147,9 +223,10 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
     closed = [c for c in check_service.closed_between(uow, start, end) if c.status == "closed"]
-    closed_totals = _totals(uow, closed, restaurant.tax_rate_bp)
     open_checks = _open_checks_opened_before(uow, end)
-    open_totals = _totals(uow, open_checks, restaurant.tax_rate_bp)
+    contents = _contents(uow, [*closed, *open_checks])
+    closed_totals = _totals(contents, closed, restaurant.tax_rate_bp)
+    open_totals = _totals(contents, open_checks, restaurant.tax_rate_bp)
 
     captured = _captured_between(uow, start, end)
     by_tender = {tender: TenderTotals(count=0, amount_cents=0, tip_cents=0) for tender in Tender}
@@ -160,6 +237,16 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
         totals.tip_cents += payment.tip_cents
     refunds = _refunds_between(uow, start, end)
     pending = _pending_created_before(uow, end)
+    names = _staff_names(uow)
+    labels = floor.table_labels(uow)
+    refunded_payments = _payments_by_id(uow, [r.payment_id for r in refunds])
+    checks_by_id = {
+        c.id: c
+        for c in _checks_by_id(uow, [p.check_id for p in [*captured, *refunded_payments.values()]])
+    }
+    checks_by_id.update({c.id: c for c in [*closed, *open_checks]})
+    total_cents = sum(t.total_cents for t in closed_totals.values())
+    refunded_cents = sum(r.amount_cents for r in refunds)
 
     return DayReport(
         date=day,
@@ -172,10 +259,11 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
         sales_cents=sum(t.subtotal_cents for t in closed_totals.values()),
         discounts_cents=sum(t.discount_cents for t in closed_totals.values()),
         tax_cents=sum(t.tax_cents for t in closed_totals.values()),
-        total_cents=sum(t.total_cents for t in closed_totals.values()),
+        total_cents=total_cents,
         tips_cents=sum(p.tip_cents for p in captured),
         by_tender=ByTender(card=by_tender[Tender.CARD], cash=by_tender[Tender.CASH]),
-        refunds=RefundTotals(count=len(refunds), amount_cents=sum(r.amount_cents for r in refunds)),
+        refunds=RefundTotals(count=len(refunds), amount_cents=refunded_cents),
+        net_cents=total_cents - refunded_cents,
         open_checks=OpenChecks(
             count=len(open_checks),
             balance_cents=sum(t.balance_cents for t in open_totals.values()),
@@ -183,17 +271,29 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
         pending_payments=PendingPayments(
             count=len(pending), amount_cents=sum(p.amount_cents for p in pending)
         ),
-        payments=_payment_rows(uow, captured),
+        payments=_payment_rows(checks_by_id, labels, captured),
+        voids=_voids(contents, [*closed, *open_checks], labels, names),
+        discounts=_discounts(contents, [*closed, *open_checks], labels, names),
+        refunds_given=_refund_rows(refunds, refunded_payments, checks_by_id, labels, names),
+        servers=_servers(closed, closed_totals, captured, checks_by_id, names),
     )
 
 
 # --- reading (every query scoped to the unit's restaurant) ----------------------------------
 
 
-def _totals(
-    uow: UnitOfWork, checks: Sequence[m.Check], tax_rate_bp: int
-) -> dict[str, rules.CheckTotals]:
-    """Each check's totals, read in a handful of queries however many checks there are."""
+@dataclass
+class _Contents:
+    """The lines, discounts and captured payments of a set of checks, read together."""
+
+    lines: dict[str, list[m.CheckLine]]  # by check, in order
+    amounts: dict[str, list[rules.LineAmount]]  # by check, as the totals take them
+    discounts: dict[str, list[m.CheckDiscount]]  # by check, in the order given
+    captured: dict[str, list[tuple[int, int]]]  # (amount, tip) by check
+
+
+def _contents(uow: UnitOfWork, checks: Sequence[m.Check]) -> _Contents:
+    """Read in a handful of queries however many checks there are."""
     ids = [c.id for c in checks]
     lines = _chunked(partial(check_service.lines_of, uow), ids)
     modifiers = _chunked(partial(check_service.line_modifiers, uow), [line.id for line in lines])
@@ -221,9 +321,10 @@ def _totals(
     modifiers_per_unit: dict[str, int] = defaultdict(int)
     for modifier in modifiers:
         modifiers_per_unit[modifier.line_id] += modifier.price_cents
-    lines_of: dict[str, list[rules.LineAmount]] = defaultdict(list)
-    for line in lines:
-        lines_of[line.check_id].append(
+    contents = _Contents(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+    for line in sorted(lines, key=lambda line: (line.check_id, line.position, line.id)):
+        contents.lines[line.check_id].append(line)
+        contents.amounts[line.check_id].append(
             rules.LineAmount(
                 id=line.id,
                 seat=line.seat,
@@ -234,22 +335,184 @@ def _totals(
                 tax_rate_bp=line.tax_rate_bp,
             )
         )
-    discounts_of: dict[str, list[rules.Discount]] = defaultdict(list)
     for d in discounts:
-        discounts_of[d.check_id].append(
-            rules.Discount(
-                id=d.id, kind=rules.DiscountKind(d.kind), value=d.value, line_id=d.line_id
+        contents.discounts[d.check_id].append(d)
+    for p in payments:
+        contents.captured[p.check_id].append((p.amount_cents, p.tip_cents))
+    return contents
+
+
+def _domain_discounts(rows: Sequence[m.CheckDiscount]) -> list[rules.Discount]:
+    return [
+        rules.Discount(id=d.id, kind=rules.DiscountKind(d.kind), value=d.value, line_id=d.line_id)
+        for d in rows
+    ]
+
+
+def _totals(
+    contents: _Contents, checks: Sequence[m.Check], tax_rate_bp: int
+) -> dict[str, rules.CheckTotals]:
+    """Each check's totals, by the rule every check and receipt uses."""
+    return {
+        c.id: rules.compute_totals(
+            contents.amounts[c.id],
+            _domain_discounts(contents.discounts[c.id]),
+            tax_rate_bp,
+            contents.captured[c.id],
+        )
+        for c in checks
+    }
+
+
+def _discount_amounts(
+    lines: Sequence[rules.LineAmount], discounts: Sequence[rules.Discount]
+) -> dict[str, int]:
+    """What each discount takes off, as ``compute_totals`` applies them: line discounts in
+    order to what is left of their line, then check discounts to what is left of the check."""
+    taken = dict(rules.check_discount_amounts(lines, discounts))
+    by_id = {line.id: line for line in lines}
+    applied: dict[str, list[rules.Discount]] = defaultdict(list)
+    for discount in discounts:
+        line = by_id.get(discount.line_id or "")
+        if line is None:
+            continue
+        before = rules.line_net_amounts([line], applied[line.id])[line.id]
+        applied[line.id].append(discount)
+        taken[discount.id] = before - rules.line_net_amounts([line], applied[line.id])[line.id]
+    return taken
+
+
+def _label(check: m.Check, labels: dict[str, str]) -> str | None:
+    return labels.get(check.table_id, "?") if check.table_id else None
+
+
+def _voids(
+    contents: _Contents,
+    checks: Sequence[m.Check],
+    labels: dict[str, str],
+    names: dict[str, str],
+) -> list[ReportVoid]:
+    found = []
+    for check in checks:
+        amounts = {a.id: a for a in contents.amounts[check.id]}
+        for line in contents.lines[check.id]:
+            if line.voided_at is None:
+                continue
+            worth = replace(amounts[line.id], voided=False).total_cents
+            found.append(
+                ReportVoid(
+                    check_id=check.id,
+                    check_number=check.number,
+                    table_label=_label(check, labels),
+                    line_id=line.id,
+                    item=line.name,
+                    quantity=line.quantity,
+                    amount_cents=worth,
+                    sent=line.sent_at is not None,
+                    reason=line.void_reason or "",
+                    voided_at=line.voided_at,
+                    voided_by=names.get(line.voided_by or ""),
+                    approved_by=names.get(line.void_approved_by or ""),
+                )
+            )
+    return sorted(found, key=lambda v: (v.voided_at, v.line_id))
+
+
+def _discounts(
+    contents: _Contents,
+    checks: Sequence[m.Check],
+    labels: dict[str, str],
+    names: dict[str, str],
+) -> list[ReportDiscount]:
+    found = []
+    for check in checks:
+        rows = contents.discounts[check.id]
+        if not rows:
+            continue
+        taken = _discount_amounts(contents.amounts[check.id], _domain_discounts(rows))
+        items = {line.id: line.name for line in contents.lines[check.id]}
+        for d in rows:
+            found.append(
+                ReportDiscount(
+                    check_id=check.id,
+                    check_number=check.number,
+                    table_label=_label(check, labels),
+                    line_id=d.line_id,
+                    item=items.get(d.line_id) if d.line_id else None,
+                    kind=d.kind,
+                    value=d.value,
+                    comp=d.kind == rules.DiscountKind.PERCENT and d.value == 10_000,
+                    amount_cents=taken.get(d.id, 0),
+                    reason=d.reason,
+                    given_by=names.get(d.created_by),
+                    approved_by=names.get(d.approved_by or ""),
+                )
+            )
+    return found
+
+
+def _refund_rows(
+    refunds: Sequence[m.Refund],
+    payments: dict[str, m.Payment],
+    checks: dict[str, m.Check],
+    labels: dict[str, str],
+    names: dict[str, str],
+) -> list[ReportRefund]:
+    rows = []
+    for r in sorted(refunds, key=lambda r: (r.created_at, r.id)):
+        payment = payments[r.payment_id]
+        check = checks[payment.check_id]
+        rows.append(
+            ReportRefund(
+                id=r.id,
+                payment_id=payment.id,
+                check_id=check.id,
+                check_number=check.number,
+                table_label=_label(check, labels),
+                tender=payment.tender,
+                amount_cents=r.amount_cents,
+                reason=r.reason,
+                refunded_by=names.get(r.created_by),
+                approved_by=names.get(r.approved_by or ""),
+                at=r.created_at,
             )
         )
-    captured_of: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for p in payments:
-        captured_of[p.check_id].append((p.amount_cents, p.tip_cents))
-    return {
-        check_id: rules.compute_totals(
-            lines_of[check_id], discounts_of[check_id], tax_rate_bp, captured_of[check_id]
-        )
-        for check_id in ids
-    }
+    return rows
+
+
+def _servers(
+    closed: Sequence[m.Check],
+    totals: dict[str, rules.CheckTotals],
+    captured: Sequence[m.Payment],
+    checks: dict[str, m.Check],
+    names: dict[str, str],
+) -> list[ServerFigures]:
+    figures: dict[str, ServerFigures] = {}
+
+    def of(staff_id: str) -> ServerFigures:
+        if staff_id not in figures:
+            figures[staff_id] = ServerFigures(
+                staff_id=staff_id,
+                name=names.get(staff_id, "?"),
+                checks_closed=0,
+                covers=0,
+                sales_cents=0,
+                discounts_cents=0,
+                total_cents=0,
+                tips_cents=0,
+            )
+        return figures[staff_id]
+
+    for check in closed:
+        server, check_totals = of(check.opened_by), totals[check.id]
+        server.checks_closed += 1
+        server.covers += check.guests
+        server.sales_cents += check_totals.subtotal_cents
+        server.discounts_cents += check_totals.discount_cents
+        server.total_cents += check_totals.total_cents
+    for payment in captured:
+        of(checks[payment.check_id].opened_by).tips_cents += payment.tip_cents
+    return sorted(figures.values(), key=lambda f: (f.name, f.staff_id))
 
 
 def _open_checks_opened_before(uow: UnitOfWork, end: datetime) -> Sequence[m.Check]:
@@ -296,20 +559,9 @@ def _pending_created_before(uow: UnitOfWork, end: datetime) -> Sequence[m.Paymen
     ).all()
 
 
-def _payment_rows(uow: UnitOfWork, payments: Sequence[m.Payment]) -> list[ReportPayment]:
-    check_ids = sorted({p.check_id for p in payments})
-    checks = {
-        c.id: c
-        for c in _chunked(
-            lambda chunk: uow.session.scalars(
-                select(m.Check).where(
-                    m.Check.restaurant_id == uow.restaurant, m.Check.id.in_(chunk)
-                )
-            ).all(),
-            check_ids,
-        )
-    }
-    labels = floor.table_labels(uow)
+def _payment_rows(
+    checks: dict[str, m.Check], labels: dict[str, str], payments: Sequence[m.Payment]
+) -> list[ReportPayment]:
     rows = []
     for p in payments:
         check = checks[p.check_id]
@@ -319,7 +571,7 @@ def _payment_rows(uow: UnitOfWork, payments: Sequence[m.Payment]) -> list[Report
                 id=p.id,
                 check_id=p.check_id,
                 check_number=check.number,
-                table_label=labels.get(check.table_id, "?") if check.table_id else None,
+                table_label=_label(check, labels),
                 tender=p.tender,
                 amount_cents=p.amount_cents,
                 tip_cents=p.tip_cents,
@@ -328,6 +580,35 @@ def _payment_rows(uow: UnitOfWork, payments: Sequence[m.Payment]) -> list[Report
             )
         )
     return rows
+
+
+def _checks_by_id(uow: UnitOfWork, ids: Iterable[str]) -> list[m.Check]:
+    return _chunked(
+        lambda chunk: uow.session.scalars(
+            select(m.Check).where(m.Check.restaurant_id == uow.restaurant, m.Check.id.in_(chunk))
+        ).all(),
+        sorted(set(ids)),
+    )
+
+
+def _payments_by_id(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, m.Payment]:
+    found = _chunked(
+        lambda chunk: uow.session.scalars(
+            select(m.Payment).where(
+                m.Payment.restaurant_id == uow.restaurant, m.Payment.id.in_(chunk)
+            )
+        ).all(),
+        sorted(set(ids)),
+    )
+    return {p.id: p for p in found}
+
+
+def _staff_names(uow: UnitOfWork) -> dict[str, str]:
+    """Everyone who ever worked here, by id (those no longer active too: history keeps them)."""
+    rows = uow.session.execute(
+        select(m.Staff.id, m.Staff.name).where(m.Staff.restaurant_id == uow.restaurant)
+    ).all()
+    return {staff_id: name for staff_id, name in rows}
 
 
 Row = TypeVar("Row")
