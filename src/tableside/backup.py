@@ -24,6 +24,7 @@ Stripe key) and the card processor's own records (the emulator's ledger, or Stri
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -346,8 +347,6 @@ def _sqlite_restore(database: Path, archive: Archive, *, force: bool) -> None:
 def _sqlite_in_use(database: Path) -> bool:
     """Whether another process has the (WAL mode) database open: it holds a shared lock
     that an exclusive one, tried for a moment, would conflict with."""
-    import fcntl
-
     try:
         fd = os.open(f"{database}-shm", os.O_RDWR)
     except FileNotFoundError:
