@@ -27,17 +27,12 @@
     const status = $("#check-status");
     status.textContent = check.status;
     status.dataset.status = check.status;
-    const banner = $("#closed-banner");
-    banner.hidden = isOpen();
-    banner.textContent = isOpen()
-      ? ""
-      : check.status === "closed"
-        ? "This check is paid and closed; the table is free."
-        : "This check was merged into another or voided.";
+    renderBanner();
     document.body.classList.toggle("check-closed", !isOpen());
     renderLines();
     renderTotals();
     renderActions();
+    renderTools();
     renderSeats();
     renderMenu();
   }
@@ -105,6 +100,16 @@
           class: `chip ${state}`,
           text: line.voided ? `Void: ${line.void_reason || ""}` : line.sent ? "Sent" : "Not sent",
         }),
+        ...lineDiscounts(line).map((d) => h("span", { class: "chip discount", text: discountText(d) })),
+        !line.voided && isOpen() && !comped(line)
+          ? h("button", {
+              type: "button",
+              class: "btn small ghost comp",
+              text: "Comp",
+              "aria-label": `Comp or discount ${line.name}`,
+              onclick: () => discountDialog(line),
+            })
+          : null,
         !line.voided && isOpen()
           ? h("button", {
               type: "button",
@@ -116,6 +121,59 @@
           : null,
       ),
     );
+  }
+
+  // --- discounts and comps, merges: what the check shows of them ----------------------------
+
+  const lineDiscounts = (line) => check.discounts.filter((d) => d.line_id === line.id);
+  const comped = (line) => lineDiscounts(line).some((d) => d.kind === "percent" && d.value === 10000);
+
+  function discountText(d) {
+    const off =
+      d.kind === "percent"
+        ? d.value === 10000
+          ? "Comp"
+          : `−${(d.value / 100).toLocaleString("en-US")} %`
+        : `−${fmt(d.value)}`;
+    return `${off}: ${d.reason}`;
+  }
+
+  function renderTools() {
+    $("#check-tools").hidden = !isOpen();
+    const checkDiscounts = check.discounts.filter((d) => d.line_id === null);
+    $("#discount-check").textContent = checkDiscounts.length
+      ? `Discount check (${checkDiscounts.map(discountText).join("; ")})`
+      : "Discount check";
+  }
+
+  let mergedInto = null; // {id, label, number} of the check this one was merged into
+
+  function renderBanner() {
+    const banner = $("#closed-banner");
+    banner.hidden = isOpen();
+    if (isOpen()) {
+      banner.replaceChildren();
+    } else if (check.status === "closed") {
+      banner.textContent = "This check is paid and closed; the table is free.";
+    } else if (!check.merged_into) {
+      banner.textContent = "This check was voided.";
+    } else if (!mergedInto || mergedInto.id !== check.merged_into) {
+      banner.textContent = "This check was merged into another check.";
+      findMergedInto(check.merged_into);
+    } else {
+      const where = mergedInto.label ? `table ${mergedInto.label}'s check #${mergedInto.number}` : `check #${mergedInto.number}`;
+      banner.replaceChildren(
+        h("span", { text: `This check was merged into ${where}: its lines are there now. ` }),
+        h("a", { class: "btn primary", href: `/checks/${mergedInto.id}`, text: `Open check #${mergedInto.number}` }),
+      );
+    }
+  }
+
+  async function findMergedInto(id) {
+    const result = await api("GET", `/checks/${id}`);
+    if (!result.ok || check.merged_into !== id) return;
+    mergedInto = { id, label: result.body.table_label, number: result.body.number };
+    renderBanner();
   }
 
   function renderTotals() {
@@ -443,7 +501,7 @@
     voiding = line;
     $("#void-title").textContent = `Void ${line.quantity}× ${line.name}`;
     $("#void-explain").textContent = line.sent
-      ? "The kitchen already has this. A manager voids it, with a reason."
+      ? "The kitchen already has this: say why. A manager approves it (with their PIN) unless you are one."
       : "It has not gone to the kitchen yet; it just comes off the check.";
     $("#void-reason-field").hidden = !line.sent;
     $("#void-reason").value = "";
@@ -459,9 +517,14 @@
     event.preventDefault();
     if (voidConfirm.disabled || !voiding) return;
     voidConfirm.disabled = true;
-    const result = await api("POST", `/checks/${check.id}/lines/${voiding.id}/void`, {
-      reason: $("#void-reason").value.trim(),
-    });
+    const reason = $("#void-reason").value.trim();
+    const result = await TSApproval.withManager((approval) =>
+      api("POST", `/checks/${check.id}/lines/${voiding.id}/void`, { reason, approval }),
+    );
+    if (result === null) {
+      voidConfirm.disabled = false; // the manager's PIN was not given: nothing changed
+      return;
+    }
     if (result.ok) {
       check = result.body;
       voidDialogNode.close();
@@ -472,6 +535,182 @@
     $("#void-error").textContent = result.message;
     $("#void-error").hidden = false;
     voidConfirm.disabled = false;
+  });
+
+  // --- discounts and comps (a server's need a manager's PIN) ------------------------------
+
+  const discountNode = $("#discount-dialog");
+  const discountConfirm = $("#discount-confirm");
+  let discounting = null; // {line} (null line: the whole check)
+  let discountKind = "comp";
+
+  function discountDialog(line) {
+    discounting = { line };
+    $("#discount-title").textContent = line ? `Comp or discount ${line.quantity}× ${line.name}` : "Discount the check";
+    $("#discount-explain").textContent =
+      (line ? `${fmt(line.total_cents)} on ${seatName(line.seat).toLowerCase()}.` : `Subtotal ${fmt(check.subtotal_cents)}.`) +
+      " Say why; a manager approves it (with their PIN) unless you are one.";
+    $("#discount-value").value = "";
+    $("#discount-reason").value = "";
+    $("#discount-error").hidden = true;
+    discountConfirm.disabled = false;
+    chooseKind(line ? "comp" : "percent");
+    discountNode.showModal();
+  }
+
+  function chooseKind(kind) {
+    discountKind = kind;
+    for (const button of document.querySelectorAll("#discount-kind [data-kind]")) {
+      const on = button.dataset.kind === kind;
+      button.classList.toggle("current", on);
+      button.setAttribute("aria-checked", on ? "true" : "false");
+    }
+    $("#discount-value-field").hidden = kind === "comp";
+    $("#discount-value-label").textContent = kind === "amount" ? "Amount off" : "Percent off";
+    $("#discount-value").placeholder = kind === "amount" ? "e.g. 5.00" : "e.g. 10";
+    discountConfirm.textContent = kind === "comp" ? "Comp" : "Discount";
+    if (kind !== "comp") $("#discount-value").focus();
+  }
+
+  /** The request's kind and value, or a message saying what to fix. */
+  function discountValue() {
+    if (discountKind === "comp") return { kind: "percent", value: 10000 };
+    const text = $("#discount-value").value.trim().replace(/%$/, "");
+    if (discountKind === "amount") {
+      const cents = TS.parseMoney(text);
+      return cents ? { kind: "amount", value: cents } : { error: "Enter the amount to take off, e.g. 5.00" };
+    }
+    const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(text);
+    const bp = match ? Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0")) : 0;
+    return bp > 0 && bp <= 10000 ? { kind: "percent", value: bp } : { error: "Enter a percent between 0.01 and 100, e.g. 10" };
+  }
+
+  $("#discount-kind").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-kind]");
+    if (button) chooseKind(button.dataset.kind);
+  });
+  $("#discount-check").addEventListener("click", () => discountDialog(null));
+  $("#discount-cancel").addEventListener("click", () => discountNode.close());
+  $("#discount-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (discountConfirm.disabled || !discounting) return;
+    const error = $("#discount-error");
+    const chosen = discountValue();
+    const reason = $("#discount-reason").value.trim();
+    if (chosen.error || !reason) {
+      error.textContent = chosen.error || "Say why (e.g. hair in it, regulars).";
+      error.hidden = false;
+      return;
+    }
+    discountConfirm.disabled = true;
+    const { line } = discounting;
+    const body = { ...chosen, reason, line_id: line ? line.id : null };
+    const result = await TSApproval.withManager((approval) =>
+      api("POST", `/checks/${check.id}/discounts`, { ...body, approval }),
+    );
+    discountConfirm.disabled = false;
+    if (result === null) return; // no manager's PIN: nothing changed
+    if (result.ok) {
+      check = result.body;
+      discountNode.close();
+      render();
+      toast(`${discountKind === "comp" ? "Comped" : "Discounted"} ${line ? line.name : "the check"}`, "good");
+      return;
+    }
+    error.textContent = result.message;
+    error.hidden = false;
+  });
+
+  // --- merge another table's check onto this one ----------------------------------------
+
+  const mergeNode = $("#merge-dialog");
+  const mergeConfirm = $("#merge-confirm");
+  let merging = null; // the other table's check, once picked
+
+  function seatsTaken(of) {
+    return Math.max(of.guests, ...of.lines.map((line) => line.seat));
+  }
+
+  async function openMerge() {
+    merging = null;
+    showMergeStep();
+    $("#merge-tables").replaceChildren(h("p", { class: "hint", text: "Loading the floor…" }));
+    mergeNode.showModal();
+    const result = await api("GET", "/floor");
+    if (!result.ok) {
+      $("#merge-tables").replaceChildren(h("p", { class: "message error", text: result.message }));
+      return;
+    }
+    const others = result.body.tables.filter((t) => t.check_id && t.check_id !== check.id);
+    $("#merge-tables").replaceChildren(
+      ...(others.length
+        ? others.map((t) =>
+            h("button", {
+              type: "button",
+              class: "btn big merge-table",
+              dataset: { tableId: t.id },
+              text: `${t.label}${t.guests ? ` · ${t.guests} guest${t.guests === 1 ? "" : "s"}` : ""}`,
+              onclick: () => pickMerge(t),
+            }),
+          )
+        : [h("p", { class: "hint", text: "No other table is seated." })]),
+    );
+  }
+
+  async function pickMerge(table) {
+    const result = await api("GET", `/checks/${table.check_id}`);
+    if (!result.ok) {
+      $("#merge-error").textContent = result.message;
+      $("#merge-error").hidden = false;
+      return;
+    }
+    merging = result.body;
+    const taken = seatsTaken(check);
+    const seats = [...new Set(merging.lines.map((line) => line.seat).filter((n) => n > 0))].sort((a, b) => a - b);
+    const moved = seats.length
+      ? ` Its seats become ${seats.map((n) => taken + n).join(", ")} here, after this table's ${taken}` +
+        `${merging.lines.some((line) => line.seat === 0) ? "; shared stays shared" : ""}.`
+      : "";
+    const here = check.table_label ? `table ${check.table_label}` : "this check";
+    $("#merge-confirm-text").textContent =
+      `Bring table ${merging.table_label}'s check #${merging.number} (${merging.guests} guest${merging.guests === 1 ? "" : "s"}, ` +
+      `${fmt(merging.total_cents)}) onto ${here}? Table ${merging.table_label} is freed.${moved} Nobody's bill changes.`;
+    mergeConfirm.textContent = `Merge ${merging.table_label} here`;
+    showMergeStep();
+  }
+
+  function showMergeStep() {
+    const confirming = merging !== null;
+    $("#merge-tables").hidden = confirming;
+    $("#merge-explain").hidden = confirming;
+    $("#merge-confirm-text").hidden = !confirming;
+    $("#merge-back").hidden = !confirming;
+    mergeConfirm.hidden = !confirming;
+    mergeConfirm.disabled = false;
+    $("#merge-error").hidden = true;
+  }
+
+  $("#merge-open").addEventListener("click", openMerge);
+  $("#merge-cancel").addEventListener("click", () => mergeNode.close());
+  $("#merge-back").addEventListener("click", () => {
+    merging = null;
+    showMergeStep();
+  });
+  $("#merge-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!merging || mergeConfirm.disabled) return;
+    mergeConfirm.disabled = true;
+    const result = await api("POST", `/checks/${check.id}/merge`, { from_check_id: merging.id });
+    mergeConfirm.disabled = false;
+    if (result.ok) {
+      check = result.body;
+      mergeNode.close();
+      render();
+      toast(`Table ${merging.table_label} merged here`, "good");
+      return;
+    }
+    $("#merge-error").textContent = result.message;
+    $("#merge-error").hidden = false;
   });
 
   // --- send ---------------------------------------------------------------------------------

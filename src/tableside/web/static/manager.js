@@ -1,4 +1,5 @@
-/* Manager: the day's numbers (live for today), refunds with one Idempotency-Key per refund
+/* Manager: the day's numbers (live for today) with each server's figures and every void,
+   comp and refund (who, who approved, why), refunds with one Idempotency-Key per refund
    attempt (reused by Retry), and the 86 list. */
 "use strict";
 
@@ -29,6 +30,8 @@
       ["Discounts", fmt(report.discounts_cents), "discounts"],
       ["Tax", fmt(report.tax_cents), "tax"],
       ["Total", fmt(report.total_cents), "total"],
+      ["Refunds", fmt(-report.refunds.amount_cents), "refunds"],
+      ["Net of refunds", fmt(report.net_cents), "net"],
       ["Tips", fmt(report.tips_cents), "tips"],
     ];
     $("#stats").replaceChildren(
@@ -81,6 +84,8 @@
         ),
       ),
     );
+    renderServers();
+    renderVoidsCompsRefunds();
     const rows = report.payments.map((p) => {
       const refundable = p.amount_cents + p.tip_cents - p.refunded_cents;
       return h(
@@ -111,6 +116,108 @@
       ...(rows.length
         ? rows
         : [h("tr", {}, h("td", { colspan: "8", class: "empty-hint", text: "No payments this day." }))]),
+    );
+  }
+
+  /** Rows for a table body, or one row saying there are none. */
+  function bodyRows(selector, rows, columns, none) {
+    $(`${selector} tbody`).replaceChildren(
+      ...(rows.length ? rows : [h("tr", {}, h("td", { colspan: String(columns), class: "empty-hint", text: none }))]),
+    );
+  }
+
+  const cells = (...values) => values.map((value) => h("td", { text: value }));
+  const where = (row) => (row.table_label ? `${row.table_label} #${row.check_number}` : `#${row.check_number}`);
+  const nobody = (name) => name || "—";
+
+  function renderServers() {
+    bodyRows(
+      "#servers",
+      report.servers.map((s) =>
+        h(
+          "tr",
+          { dataset: { staffId: s.staff_id } },
+          h("th", { text: s.name }),
+          ...cells(
+            String(s.checks_closed),
+            String(s.covers),
+            fmt(s.sales_cents),
+            fmt(s.discounts_cents),
+            fmt(s.total_cents),
+            fmt(s.tips_cents),
+          ),
+        ),
+      ),
+      7,
+      "No checks closed and no tips this day.",
+    );
+  }
+
+  function discountWhat(d) {
+    if (d.comp) return "Comp";
+    return d.kind === "percent" ? `${(d.value / 100).toLocaleString("en-US")} % off` : `${fmt(d.value)} off`;
+  }
+
+  function renderVoidsCompsRefunds() {
+    bodyRows(
+      "#voids",
+      report.voids.map((v) =>
+        h(
+          "tr",
+          { dataset: { lineId: v.line_id } },
+          ...cells(
+            timeOf(v.voided_at),
+            where(v),
+            `${v.quantity}× ${v.item}${v.sent ? "" : " (not sent)"}`,
+            fmt(v.amount_cents),
+            v.reason,
+            nobody(v.voided_by),
+            nobody(v.approved_by),
+          ),
+        ),
+      ),
+      7,
+      "No voids this day.",
+    );
+    bodyRows(
+      "#discounts",
+      report.discounts.map((d) =>
+        h(
+          "tr",
+          {},
+          ...cells(
+            where(d),
+            d.item || "Whole check",
+            discountWhat(d),
+            fmt(d.amount_cents),
+            d.reason,
+            nobody(d.given_by),
+            nobody(d.approved_by),
+          ),
+        ),
+      ),
+      7,
+      "No comps or discounts this day.",
+    );
+    bodyRows(
+      "#refunds",
+      report.refunds_given.map((r) =>
+        h(
+          "tr",
+          { dataset: { refundId: r.id } },
+          ...cells(
+            timeOf(r.at),
+            where(r),
+            r.tender === "card" ? "Card" : "Cash",
+            fmt(r.amount_cents),
+            r.reason || "(none given)",
+            nobody(r.refunded_by),
+            nobody(r.approved_by),
+          ),
+        ),
+      ),
+      7,
+      "No refunds this day.",
     );
   }
 
@@ -165,7 +272,7 @@
     $("#refund-explain").textContent =
       `${payment.tender === "card" ? "Card" : "Cash"} payment of ${fmt(payment.amount_cents)}` +
       (payment.tip_cents ? ` + ${fmt(payment.tip_cents)} tip` : "") +
-      `; up to ${fmt(refundable)} can be refunded.`;
+      `; up to ${fmt(refundable)} can be refunded. Say why: the day's report lists it.`;
     $("#refund-amount").value = (refundable / 100).toFixed(2);
     $("#refund-reason").value = "";
     const pending = storedAttempt(payment.id);
@@ -192,10 +299,20 @@
     inFlight = true;
     confirm.disabled = true;
     retry.disabled = true;
-    const result = await api("POST", `/payments/${sent.payment_id}/refund`, sent.body, {
-      headers: { "Idempotency-Key": sent.key },
-    });
+    // A server's refund needs a manager's PIN: the pad asks for it, the same key goes again.
+    const result = await TSApproval.withManager((approval) =>
+      api("POST", `/payments/${sent.payment_id}/refund`, { ...sent.body, approval }, {
+        headers: { "Idempotency-Key": sent.key },
+      }),
+    );
     inFlight = false;
+    if (result === null) {
+      localStorage.removeItem(attemptKey(sent.payment_id));
+      confirm.disabled = false;
+      retry.disabled = false;
+      showRefundOutcome("refused", "Not refunded", "A manager did not approve it; nothing was changed.");
+      return;
+    }
     confirm.disabled = false;
     retry.disabled = false;
     const final = result.status !== 0 && result.status < 500 && result.status !== 409;
