@@ -114,7 +114,7 @@ def find(uow: UnitOfWork, key: str) -> KeyRow | None:
     at once instead of racing past a row the first has not committed yet. On PostgreSQL a
     transaction-scoped advisory lock on (restaurant, key) is that meeting point (SQLite
     serializes writers at BEGIN); a caller that already holds a row lock every request
-    with this key takes first reads the key with ``lookup`` instead (a settle: its check).
+    with this key takes first reads the key with ``find_read`` instead (a settle: its check).
     Either way the lookup is a statement of its own, after the lock: its snapshot must
     include what the request that held the lock before us committed.
     """
@@ -123,11 +123,11 @@ def find(uow: UnitOfWork, key: str) -> KeyRow | None:
         held = connection.scalar(_TRY_LOCK, {"scope": f"idempotency:{uow.restaurant}:{key}"})
         if not held:
             raise in_progress()
-    return found(connection.execute(*lookup(uow, key)).all())
+    return found(connection.execute(*find_read(uow, key)).all())
 
 
-def check_same_request(row: KeyRow, operation: str, print_: str) -> None:
-    if row.operation != operation or row.fingerprint != print_:
+def check_same_request(row: KeyRow, operation: str, fingerprint: str) -> None:
+    if row.operation != operation or row.fingerprint != fingerprint:
         raise InvalidRequest(
             "This Idempotency-Key was already used for a different request. "
             "Use a new key for a new payment.",
@@ -152,53 +152,43 @@ class Resume:
     resource_id: str
 
 
-def lookup(uow: UnitOfWork, key: str) -> batched.Read:
+def find_read(uow: UnitOfWork, key: str) -> batched.Read:
     """``find``'s read, for a caller that holds the lock every request with this key takes
     first, to read it in one round trip with its other reads (a settle: the check's)."""
     return _BY_KEY, {"restaurant_id": uow.restaurant, "key": key}
 
 
-def resource_lookup(uow: UnitOfWork, resource_id: str) -> batched.Read:
-    """``for_resource``'s read (locked), to read it with others."""
+def find_for_resource_read(uow: UnitOfWork, resource_id: str) -> batched.Read:
+    """``find_for_resource``'s read (locked), to read it with others."""
     return _BY_RESOURCE_LOCKED, {"restaurant_id": uow.restaurant, "resource_id": resource_id}
 
 
 def found(rows: batched.Rows) -> KeyRow | None:
-    """The key row a ``lookup`` or ``resource_lookup`` read, if any."""
+    """The key row a ``find_read`` or ``find_for_resource_read`` read, if any."""
     return _row(rows[0]) if rows else None
 
 
-def found_for(rows: batched.Rows, resource_id: str) -> KeyRow:
-    """The key row a ``resource_lookup`` read: every attempt is recorded with its key."""
+def found_for_resource(rows: batched.Rows, resource_id: str) -> KeyRow:
+    """The key row a ``find_for_resource_read`` read: every attempt is recorded with its key."""
     row = found(rows)
     if row is None:
         raise RuntimeError(f"no idempotency key recorded for {resource_id}")
     return row
 
 
-def reuse(
-    uow: UnitOfWork,
-    key: str,
-    operation: str,
-    print_: str,
-    lease_s: float,
+def judge(
+    uow: UnitOfWork, existing: KeyRow | None, operation: str, fingerprint: str, lease_s: float
 ) -> StoredResponse | Resume | None:
     """What a key already seen means for this request; None when the key is new.
 
     Its stored final response (replayed as is); or the attempt to finish, with the lapsed
     lease taken over (the caller commits). Raises 422 when the key was used for another
-    request and 409 while its first request still holds the lease.
+    request and 409 while its first request still holds the lease. ``existing``: the key's
+    row, read under the lock every request with this key takes first (``find``).
     """
-    return judge(uow, find(uow, key), operation, print_, lease_s)
-
-
-def judge(
-    uow: UnitOfWork, existing: KeyRow | None, operation: str, print_: str, lease_s: float
-) -> StoredResponse | Resume | None:
-    """``reuse`` for a key row already read under the lock (``lookup``)."""
     if existing is None:
         return None
-    check_same_request(existing, operation, print_)
+    check_same_request(existing, operation, fingerprint)
     replay = stored(existing)
     if replay is not None:
         return replay
@@ -211,7 +201,7 @@ def judge(
 def take_lease(uow: UnitOfWork, row: KeyRow, lease_s: float) -> bool:
     """Hold the key for ``lease_s`` unless another request or recovery holds it now.
 
-    ``row`` must have been read with its row lock in this unit (``find``, ``for_resource``).
+    ``row`` must have been read with its row lock in this unit (``find``, ``find_for_resource``).
     """
     now = utcnow()
     if lease_active(row, now):
@@ -224,7 +214,7 @@ def create(
     uow: UnitOfWork,
     key: str,
     operation: str,
-    print_: str,
+    fingerprint: str,
     resource_id: str,
     lease_s: float,
     *,
@@ -236,7 +226,7 @@ def create(
     row = KeyRow(
         id=new_id("idk"),
         operation=operation,
-        fingerprint=print_,
+        fingerprint=fingerprint,
         resource_id=resource_id,
         response_status=None if response is None else response.status_code,
         response_body=None if response is None else response.body,
@@ -249,7 +239,7 @@ def create(
             "restaurant_id": uow.restaurant,
             "key": key,
             "operation": operation,
-            "fingerprint": print_,
+            "fingerprint": fingerprint,
             "resource_id": resource_id,
             "response_status": row.response_status,
             "response_body": row.response_body,
@@ -260,10 +250,10 @@ def create(
     return row
 
 
-def for_resource(uow: UnitOfWork, resource_id: str) -> KeyRow:
+def find_for_resource(uow: UnitOfWork, resource_id: str) -> KeyRow:
     """The key of ``resource_id`` (an attempt, a refund), its row locked."""
-    return found_for(
-        uow.connection().execute(*resource_lookup(uow, resource_id)).all(), resource_id
+    return found_for_resource(
+        uow.connection().execute(*find_for_resource_read(uow, resource_id)).all(), resource_id
     )
 
 

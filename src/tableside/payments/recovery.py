@@ -145,7 +145,7 @@ class Recovery:
         """Exactly one of recovery and a client retry works on an attempt at a time."""
         try:
             with self.db.unit(restaurant_id) as uow:
-                row = keys.for_resource(uow, payment_id)
+                row = keys.find_for_resource(uow, payment_id)
                 if row.response_status is not None:
                     return False
                 if not keys.take_lease(uow, row, self.settlement.lease_s):

@@ -54,13 +54,13 @@ class Refunds:
         if approval is None:  # a server without a manager's PIN: refused before anything
             staff.require_manager(who, None, "refund a payment")
         reason = (reason or "").strip()
-        print_ = keys.fingerprint(
+        fingerprint = keys.fingerprint(
             OPERATION, payment_id, {"amount_cents": amount_cents, "reason": reason}
         )
         try:
-            claim = self._record(who, payment_id, key, print_, amount_cents, reason, approval)
+            claim = self._record(who, payment_id, key, fingerprint, amount_cents, reason, approval)
         except IntegrityError:
-            claim = self._record(who, payment_id, key, print_, amount_cents, reason, approval)
+            claim = self._record(who, payment_id, key, fingerprint, amount_cents, reason, approval)
         if isinstance(claim, Answer):
             return claim
         refund_id, processor_payment_id, amount = claim
@@ -72,7 +72,7 @@ class Refunds:
         who: Principal,
         payment_id: str,
         key: str,
-        print_: str,
+        fingerprint: str,
         amount: int,
         reason: str,
         approval: staff.Approval | None,
@@ -80,7 +80,7 @@ class Refunds:
         with self.db.unit(who.restaurant_id, who.staff_id) as uow:
             approver = staff.approving_manager(uow, who, approval)  # before anything is written
             staff.require_manager(who, approver, "refund a payment")
-            used = keys.reuse(uow, key, OPERATION, print_, self.lease_s)
+            used = keys.judge(uow, keys.find(uow, key), OPERATION, fingerprint, self.lease_s)
             if isinstance(used, keys.StoredResponse):
                 return Answer(used.status_code, used.body)
             if isinstance(used, keys.Resume):
@@ -128,7 +128,7 @@ class Refunds:
             )
             uow.session.add(refund)
             uow.session.flush()
-            row = keys.create(uow, key, OPERATION, print_, refund.id, self.lease_s)
+            row = keys.create(uow, key, OPERATION, fingerprint, refund.id, self.lease_s)
             uow.audit(
                 "refund.started",
                 "payment",

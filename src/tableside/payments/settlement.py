@@ -93,13 +93,13 @@ class Settlement:
         authenticated in the first transaction (a floor role may take payments)."""
         keys.validate_key(key)
         _validate_shape(request)
-        print_ = keys.fingerprint(OPERATION, check_id, request.as_body())
+        fingerprint = keys.fingerprint(OPERATION, check_id, request.as_body())
         try:
             try:
-                who, claim = self._record_attempt(caller, check_id, key, print_, request)
+                who, claim = self._record_attempt(caller, check_id, key, fingerprint, request)
             except IntegrityError:
                 # The same key was inserted by a concurrent request that committed first.
-                who, claim = self._record_attempt(caller, check_id, key, print_, request)
+                who, claim = self._record_attempt(caller, check_id, key, fingerprint, request)
         except Conflict as busy:
             if busy.code != BUSY:
                 raise
@@ -116,7 +116,12 @@ class Settlement:
     # --- step 1 -----------------------------------------------------------------------------
 
     def _record_attempt(
-        self, caller: Credentials, check_id: str, key: str, print_: str, request: PaymentRequest
+        self,
+        caller: Credentials,
+        check_id: str,
+        key: str,
+        fingerprint: str,
+        request: PaymentRequest,
     ) -> tuple[Principal, Answer | _Pending]:
         """Transaction 1. Returns who asked, and a final Answer or the pending attempt."""
         with self.db.unit() as uow:
@@ -127,9 +132,9 @@ class Settlement:
             # in one round trip. With the check locked, only this unit's new payment
             # changes its rows.
             check, rows, (key_rows,) = check_service.read_check(
-                uow, check_id, lock=True, also=[keys.lookup(uow, key)]
+                uow, check_id, lock=True, also=[keys.find_read(uow, key)]
             )
-            used = keys.judge(uow, keys.found(key_rows), OPERATION, print_, self.lease_s)
+            used = keys.judge(uow, keys.found(key_rows), OPERATION, fingerprint, self.lease_s)
             if isinstance(used, keys.StoredResponse):
                 return who, Answer(used.status_code, used.body)
             if isinstance(used, keys.Resume):
@@ -191,7 +196,7 @@ class Settlement:
                     uow,
                     key,
                     OPERATION,
-                    print_,
+                    fingerprint,
                     payment.id,
                     self.lease_s,
                     response=keys.StoredResponse(answer.status_code, answer.body),
@@ -206,7 +211,7 @@ class Settlement:
                 at=now,
                 settled_at=None,
             )
-            keys.create(uow, key, OPERATION, print_, payment.id, self.lease_s)
+            keys.create(uow, key, OPERATION, fingerprint, payment.id, self.lease_s)
             uow.commit()
             return who, _Pending(
                 payment.id, check.id, _charge_of(who.restaurant_id, payment, check)
@@ -234,7 +239,7 @@ class Settlement:
 
     def _release_lease(self, restaurant_id: str, payment_id: str) -> None:
         with self.db.unit(restaurant_id) as uow:
-            row = keys.for_resource(uow, payment_id)
+            row = keys.find_for_resource(uow, payment_id)
             if row.response_status is None:
                 keys.finish(uow, row, None)
                 uow.commit()
@@ -261,7 +266,7 @@ class Settlement:
                     "(refund a captured one).",
                     code="payment_not_pending",
                 )
-            if not keys.take_lease(uow, keys.for_resource(uow, payment.id), self.lease_s):
+            if not keys.take_lease(uow, keys.find_for_resource(uow, payment.id), self.lease_s):
                 raise keys.in_progress()
             uow.commit()
         result = self.processor.lookup(payment_id)
@@ -301,12 +306,16 @@ class Settlement:
             # the payment (whoever held the lock may have completed it), its key and the
             # check's rows, all in the lock's round trip.
             check, rows, (key_rows,) = check_service.read_check(
-                uow, check_id, lock=True, wait=True, also=[keys.resource_lookup(uow, payment_id)]
+                uow,
+                check_id,
+                lock=True,
+                wait=True,
+                also=[keys.find_for_resource_read(uow, payment_id)],
             )
             payment = next(p for p in rows.payments if p.id == payment_id)
             assert isinstance(payment, PaymentRow)  # read as a plain row
             uow.staff_id = payment.created_by
-            row = keys.found_for(key_rows, payment_id)
+            row = keys.found_for_resource(key_rows, payment_id)
             if payment.status != PaymentStatus.PENDING or result is None:
                 replay = keys.stored(row)
                 if replay is None:
