@@ -161,7 +161,7 @@ class Refunds:
             check = check_service.entity(uow, payment.check_id)
             uow.session.refresh(check, with_for_update=True)
             uow.session.refresh(refund)
-            row = keys.for_resource(uow, refund.id)
+            row = keys.find_for_resource(uow, refund.id)
             if refund.status != RefundStatus.PENDING:
                 stored = keys.stored(row)
                 assert stored is not None
