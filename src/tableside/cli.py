@@ -250,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-processor", action="store_true", help="skip reconciling with the card processor"
     )
     check.set_defaults(func=cmd_check)
+    from tableside import rush  # only its options here; a rush imports what it runs
+
+    rush.add_arguments(
+        sub.add_parser("rush", help="a service night: terminals, faults, kills, then the check")
+    )
     backup = sub.add_parser("backup", help="copy the database now, while servers run")
     backup.add_argument(
         "file", type=Path, nargs="?", help="a new file (default: data dir's backups/ folder)"
