@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+# The card processor's controls, for a test that holds only ``emulator_url`` (the
+# ``emulator`` fixture has them as methods).
+from emulator import charges_for as charges_for
+from emulator import fault as fault
 from playwright.sync_api import Browser, Page, Request, expect
 from terminal import Terminal
 
@@ -84,14 +85,3 @@ class Tablet:
 
     def close(self) -> None:
         self.context.close()
-
-
-def charges_for(emulator_url: str, check_id: str) -> list[dict[str, Any]]:
-    """The real charges the card processor holds for one check."""
-    charges: list[dict[str, Any]] = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-    return [c for c in charges if (c.get("metadata") or {}).get("check_id") == check_id]
-
-
-def fault(emulator_url: str, mode: str, count: int = 1, **extra: Any) -> None:
-    response = httpx.post(f"{emulator_url}/_faults", json={"mode": mode, "count": count, **extra})
-    assert response.status_code == 200, response.text

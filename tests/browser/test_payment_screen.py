@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from emulator import Emulator
 from playwright.sync_api import Page, expect
-from screens import PAID, Tablet, charges_for, fault, usd
+from screens import PAID, Tablet, usd
 from terminal import Terminal
 
 pytestmark = pytest.mark.browser
@@ -34,12 +35,12 @@ def outcome(page: Page) -> str:
 
 
 def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settles_with_one_charge(
-    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+    tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
     check = a_check(live_server, "T4")
     tablet = tablets(pin="1234")
     page = tablet.open(f"/checks/{check['id']}/pay")
-    fault(emulator_url, "timeout_after_charge")
+    emulator.fault("timeout_after_charge")
 
     page.click("#pay-button")
     expect(page.locator("#outcome-title")).to_have_text("Not confirmed yet", timeout=15000)
@@ -47,7 +48,7 @@ def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settl
     expect(page.get_by_text(PAID)).to_have_count(0)
     expect(page.locator("#outcome-retry")).to_be_visible()
     # The money moved at the processor, once; the screen still does not claim it.
-    assert len(charges_for(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
 
     for _ in range(3):  # a retry may meet the background recovery finishing it (409)
         page.click("#outcome-retry")
@@ -58,7 +59,7 @@ def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settl
 
     keys = keys_sent(tablet)
     assert len(keys) >= 2 and len(set(keys)) == 1, keys
-    charges = charges_for(emulator_url, check["id"])
+    charges = emulator.charges_for(check["id"])
     assert [(c["amount"], c["status"]) for c in charges] == [(check["total_cents"], "succeeded")]
     server = Terminal(live_server)
     assert server.check(check["id"])["status"] == "closed"
@@ -66,7 +67,7 @@ def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settl
 
 
 def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
-    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+    tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
     check = a_check(live_server, "T6")
     tablet = tablets(pin="1234")
@@ -84,7 +85,7 @@ def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
     after = server.check(check["id"])
     assert (after["status"], after["balance_cents"]) == ("open", check["total_cents"])
     assert server.table("T6")["status"] == "occupied"
-    assert charges_for(emulator_url, check["id"]) == []
+    assert emulator.charges_for(check["id"]) == []
 
     # A decline is final: the next card is a new attempt with a new key.
     page.click("#outcome-form")
@@ -97,33 +98,33 @@ def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
 
 
 def test_when_the_processor_fails_the_screen_says_nothing_was_charged_and_tries_again_anew(
-    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+    tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
     check = a_check(live_server, "T12")
     tablet = tablets(pin="1234")
     page = tablet.open(f"/checks/{check['id']}/pay")
-    fault(emulator_url, "error_500", count=10)
+    emulator.fault("error_500", count=10)
 
     page.click("#pay-button")
     assert outcome(page) == "failed"
     expect(page.locator("#outcome-title")).to_have_text("Nothing was charged")
     expect(page.get_by_text(PAID)).to_have_count(0)
-    fault(emulator_url, "none")
+    emulator.fault("none")
 
     page.click("#outcome-again")
     expect(page.locator("#outcome-title")).to_have_text(PAID)
     keys = keys_sent(tablet)
     assert len(keys) == 2 and len(set(keys)) == 2, "a 502 is final: Try again is a new attempt"
-    assert len(charges_for(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
 
 
 def test_a_double_tap_on_pay_charges_once(
-    tablets: Callable[..., Tablet], live_server: str, emulator_url: str
+    tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
     check = a_check(live_server, "T7")
     tablet = tablets(pin="1234")
     page = tablet.open(f"/checks/{check['id']}/pay")
-    fault(emulator_url, "slow", delay_ms=1000)
+    emulator.fault("slow", delay_ms=1000)
 
     pay = page.locator("#pay-button")
     pay.evaluate("button => { button.click(); button.click(); }")  # faster than any thumb
@@ -131,7 +132,7 @@ def test_a_double_tap_on_pay_charges_once(
     expect(page.locator("#outcome-title")).to_have_text(PAID)
 
     assert len(tablet.payment_posts()) == 1
-    assert len(charges_for(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
     payments = Terminal(live_server).check(check["id"])["payments"]
     assert [p["status"] for p in payments] == ["captured"]
 

@@ -8,71 +8,51 @@ import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from harness import Spawned, pause_recovery_of_running_servers, start_emulator, start_server
+from emulator import Emulator
+from harness import Spawned, pause_recovery_of_running_servers, server_env, wait_for
 from terminal import Terminal, new_key
 
 
 @pytest.fixture
-def own_emulator(tmp_path: Path) -> Iterator[str]:
+def own_emulator(start_fresh_emulator: Callable[..., Emulator]) -> Emulator:
     """A processor of this test's own, so reconciliation sees only this test's charges."""
-    emulator = start_emulator(tmp_path / "ledger.db")
-    yield emulator.url
-    emulator.kill()
+    return start_fresh_emulator()
 
 
 @pytest.fixture
-def server_env(
+def env(
     database_url: str,
-    own_emulator: str,
+    own_emulator: Emulator,
     tmp_path: Path,
     db: object,
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, str]:
     pause_recovery_of_running_servers(monkeypatch)
-    return {
-        **os.environ,
-        "TABLESIDE_DATABASE_URL": database_url,
-        "TABLESIDE_PROCESSOR_URL": own_emulator,
-        "TABLESIDE_DATA_DIR": str(tmp_path),
-        "TABLESIDE_PROCESSOR_TIMEOUT_S": "3",
-        "TABLESIDE_RECOVERY_INTERVAL_S": "0.5",
-    }
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Spawned]]:
-    started: list[Spawned] = []
-    yield started
-    for process in started:
-        process.stop()
-
-
-def wait_for(predicate: object, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return server_env(
+        database_url,
+        own_emulator.url,
+        tmp_path,
+        TABLESIDE_PROCESSOR_TIMEOUT_S="3",
+        TABLESIDE_RECOVERY_INTERVAL_S="0.5",
+    )
 
 
 def test_a_server_killed_mid_payment_settles_the_table_after_restart_with_one_charge(
-    server_env: dict[str, str], processes: list[Spawned], own_emulator: str
+    env: dict[str, str],
+    own_emulator: Emulator,
+    start_server_process: Callable[..., Spawned],
 ) -> None:
-    emulator_url = own_emulator
-    first = start_server(server_env)
-    processes.append(first)
+    first = start_server_process(**env)
     terminal = Terminal(first.url)
     check = terminal.seat("T7", guests=2)
     check = terminal.ring(check["id"], "Pan-roasted salmon", options=["Fries"])
     # The processor takes the money at once but answers only after 20 s.
-    httpx.post(f"{emulator_url}/_faults", json={"mode": "slow", "count": 1, "delay_ms": 20000})
+    own_emulator.fault("slow", delay_ms=20000)
 
     def pay() -> None:
         with contextlib.suppress(httpx.HTTPError):  # the server dies under this request
@@ -81,31 +61,28 @@ def test_a_server_killed_mid_payment_settles_the_table_after_restart_with_one_ch
     threading.Thread(target=pay, daemon=True).start()
 
     def charged() -> bool:
-        listed = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-        return any(c["metadata"].get("check_id") == check["id"] for c in listed)
+        return bool(own_emulator.charges_for(check["id"]))
 
-    wait_for(charged, 10, "the processor to take the charge")
+    wait_for(charged, 10, "the processor to take the charge", every_s=0.1)
     first.kill()  # between the charge and recording it: the worst moment
 
-    second = start_server(server_env)
-    processes.append(second)
+    second = start_server_process(**env)
     terminal.http.close()
     survivor = Terminal(second.url)  # tokens survive restarts; this logs in afresh anyway
     pending = survivor.check(check["id"])
     assert pending["status"] == "open"
     assert [p["status"] for p in pending["payments"]] == ["pending"]
 
-    wait_for(lambda: survivor.check(check["id"])["status"] == "closed", 30, "recovery")
+    wait_for(lambda: survivor.check(check["id"])["status"] == "closed", 30, "recovery", every_s=0.1)
     settled = survivor.check(check["id"])
     assert [p["status"] for p in settled["payments"]] == ["captured"]
     assert survivor.table("T7")["status"] == "available"
-    listed = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-    assert len([c for c in listed if c["metadata"].get("check_id") == check["id"]]) == 1
+    assert len(own_emulator.charges_for(check["id"])) == 1
 
     # `tableside check` agrees: money and tables are consistent, processor included.
     result = subprocess.run(
         [sys.executable, "-m", "tableside.cli", "check"],
-        env=server_env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -6,15 +6,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
+from emulator import Emulator
 
 from processor_emulator import decode_form, parse_search_query, start_in_thread
-
-if TYPE_CHECKING:
-    from conftest import EmulatorProcess
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +34,7 @@ def charge_form(amount: int = 1500, pm: str = "pm_card_visa", **metadata: str) -
 
 
 def post(
-    emulator: EmulatorProcess,
+    emulator: Emulator,
     path: str,
     form: dict[str, str],
     key: str | None = None,
@@ -46,34 +44,32 @@ def post(
     return emulator.http.post(path, data=form, headers=headers, timeout=timeout)
 
 
-def get(emulator: EmulatorProcess, path: str, **params: Any) -> httpx.Response:
+def get(emulator: Emulator, path: str, **params: Any) -> httpx.Response:
     return emulator.http.get(path, params=params, headers=AUTH)
 
 
-def charges_with_key(emulator: EmulatorProcess, key: str) -> list[dict[str, Any]]:
+def charges_with_key(emulator: Emulator, key: str) -> list[dict[str, Any]]:
     return [c for c in emulator.charges() if c["idempotency_key"] == key]
 
 
 # -- basics --------------------------------------------------------------------------------
 
 
-def test_the_emulator_says_it_is_healthy(emulator: EmulatorProcess) -> None:
+def test_the_emulator_says_it_is_healthy(emulator: Emulator) -> None:
     response = emulator.http.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-def test_api_calls_without_an_api_key_are_refused(emulator: EmulatorProcess) -> None:
+def test_api_calls_without_an_api_key_are_refused(emulator: Emulator) -> None:
     response = emulator.http.post("/v1/payment_intents", data=charge_form())
 
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_an_approved_payment_intent_looks_like_stripes(
-    emulator: EmulatorProcess, new_id: NewId
-) -> None:
+def test_an_approved_payment_intent_looks_like_stripes(emulator: Emulator, new_id: NewId) -> None:
     key = new_id("key")
 
     response = post(emulator, "/v1/payment_intents", charge_form(1999, order="42"), key)
@@ -95,7 +91,7 @@ def test_an_approved_payment_intent_looks_like_stripes(
 
 
 def test_a_declined_card_answers_402_with_the_declined_payment_intent(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
     key = new_id("key")
 
@@ -123,7 +119,7 @@ def test_a_declined_card_answers_402_with_the_declined_payment_intent(
     )
 
 
-def test_bad_input_is_refused_in_stripes_error_shape(emulator: EmulatorProcess) -> None:
+def test_bad_input_is_refused_in_stripes_error_shape(emulator: Emulator) -> None:
     missing = post(emulator, "/v1/payment_intents", {"currency": "usd", "confirm": "true"})
     unknown_card = post(emulator, "/v1/payment_intents", charge_form(pm="pm_nope"))
     unknown_param = post(emulator, "/v1/payment_intents", {**charge_form(), "colour": "red"})
@@ -143,7 +139,7 @@ def test_bad_input_is_refused_in_stripes_error_shape(emulator: EmulatorProcess) 
 
 
 def test_the_same_key_and_params_replay_the_first_answer_and_charge_once(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
     key = new_id("key")
 
@@ -157,7 +153,7 @@ def test_the_same_key_and_params_replay_the_first_answer_and_charge_once(
 
 
 def test_a_key_reused_with_other_params_is_an_idempotency_error(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
     key = new_id("key")
     post(emulator, "/v1/payment_intents", charge_form(1000), key)
@@ -169,9 +165,7 @@ def test_a_key_reused_with_other_params_is_an_idempotency_error(
     assert [c["amount"] for c in charges_with_key(emulator, key)] == [1000]
 
 
-def test_a_refused_request_does_not_use_up_its_key(
-    emulator: EmulatorProcess, new_id: NewId
-) -> None:
+def test_a_refused_request_does_not_use_up_its_key(emulator: Emulator, new_id: NewId) -> None:
     key = new_id("key")
     refused = post(emulator, "/v1/payment_intents", {**charge_form(), "amount": "lots"}, key)
 
@@ -183,9 +177,9 @@ def test_a_refused_request_does_not_use_up_its_key(
 
 
 def test_a_key_whose_first_request_is_still_running_answers_409(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("slow", delay_ms=1000)
+    emulator.fault("slow", delay_ms=1000)
     key = new_id("key")
     first: list[httpx.Response] = []
     running = threading.Thread(
@@ -209,10 +203,8 @@ def test_a_key_whose_first_request_is_still_running_answers_409(
 # -- the fault switch ------------------------------------------------------------------------
 
 
-def test_the_fault_switch_counts_down_and_clears_itself(
-    emulator: EmulatorProcess, new_id: NewId
-) -> None:
-    emulator.set_fault("decline", count=2)
+def test_the_fault_switch_counts_down_and_clears_itself(emulator: Emulator, new_id: NewId) -> None:
+    emulator.fault("decline", count=2)
     assert emulator.faults() == {"mode": "decline", "count": 2, "delay_ms": 3000}
 
     statuses = [
@@ -225,10 +217,10 @@ def test_the_fault_switch_counts_down_and_clears_itself(
 
 
 def test_the_fault_switch_can_be_turned_off_and_refuses_nonsense(
-    emulator: EmulatorProcess,
+    emulator: Emulator,
 ) -> None:
-    emulator.set_fault("error_500", count=5)
-    emulator.set_fault("none")
+    emulator.fault("error_500", count=5)
+    emulator.fault("none")
     nonsense = emulator.http.post("/_faults", json={"mode": "explode"})
     negative = emulator.http.post("/_faults", json={"mode": "slow", "count": -1})
 
@@ -237,8 +229,8 @@ def test_the_fault_switch_can_be_turned_off_and_refuses_nonsense(
     assert "mode must be one of" in nonsense.json()["error"]["message"]
 
 
-def test_reset_clears_an_armed_fault(emulator: EmulatorProcess) -> None:
-    emulator.set_fault("timeout_after_charge", count=3)
+def test_reset_clears_an_armed_fault(emulator: Emulator) -> None:
+    emulator.fault("timeout_after_charge", count=3)
 
     emulator.http.post("/_reset")
 
@@ -246,9 +238,9 @@ def test_reset_clears_an_armed_fault(emulator: EmulatorProcess) -> None:
 
 
 def test_error_500_charges_nothing_and_is_replayed_for_the_same_key(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("error_500")
+    emulator.fault("error_500")
     key = new_id("key")
 
     first = post(emulator, "/v1/payment_intents", charge_form(), key)
@@ -264,9 +256,9 @@ def test_error_500_charges_nothing_and_is_replayed_for_the_same_key(
 
 
 def test_timeout_before_charge_hangs_until_the_client_leaves_and_keeps_the_key_unused(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("timeout_before_charge")
+    emulator.fault("timeout_before_charge")
     key = new_id("key")
 
     with pytest.raises(httpx.ReadTimeout):
@@ -280,9 +272,9 @@ def test_timeout_before_charge_hangs_until_the_client_leaves_and_keeps_the_key_u
 
 
 def test_timeout_after_charge_takes_the_money_and_replays_the_success(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("timeout_after_charge")
+    emulator.fault("timeout_after_charge")
     key = new_id("key")
 
     with pytest.raises(httpx.ReadTimeout):
@@ -297,9 +289,9 @@ def test_timeout_after_charge_takes_the_money_and_replays_the_success(
 
 
 def test_slow_answers_after_the_delay_and_the_charge_stands_if_the_caller_left(
-    emulator: EmulatorProcess, new_id: NewId
+    emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("slow", count=2, delay_ms=600)
+    emulator.fault("slow", count=2, delay_ms=600)
     patient_key, impatient_key = new_id("key"), new_id("key")
 
     started = time.monotonic()
@@ -317,9 +309,9 @@ def test_slow_answers_after_the_delay_and_the_charge_stands_if_the_caller_left(
 
 
 def test_listing_pages_newest_first_with_cursors(
-    start_fresh_emulator: Callable[[Path | None], EmulatorProcess],
+    start_fresh_emulator: Callable[..., Emulator],
 ) -> None:
-    emulator = start_fresh_emulator(None)
+    emulator = start_fresh_emulator()
     ids = [
         post(emulator, "/v1/payment_intents", charge_form(100 + i)).json()["id"] for i in range(5)
     ]
@@ -339,9 +331,7 @@ def test_listing_pages_newest_first_with_cursors(
     assert [pi["id"] for pi in before["data"]] == [ids[3], ids[2]]
 
 
-def test_listing_can_expand_the_charge_to_show_refunds(
-    emulator: EmulatorProcess, new_id: NewId
-) -> None:
+def test_listing_can_expand_the_charge_to_show_refunds(emulator: Emulator, new_id: NewId) -> None:
     intent = post(emulator, "/v1/payment_intents", charge_form(800)).json()
     post(emulator, "/v1/refunds", {"payment_intent": intent["id"], "amount": "300"}, new_id("k"))
 
@@ -353,7 +343,7 @@ def test_listing_can_expand_the_charge_to_show_refunds(
     assert charge["refunded"] is False
 
 
-def test_search_finds_payment_intents_by_metadata(emulator: EmulatorProcess, new_id: NewId) -> None:
+def test_search_finds_payment_intents_by_metadata(emulator: Emulator, new_id: NewId) -> None:
     attempt = new_id()
     declined = post(
         emulator,
@@ -396,7 +386,7 @@ def test_search_finds_payment_intents_by_metadata(emulator: EmulatorProcess, new
     assert nothing["has_more"] is False
 
 
-def test_search_rejects_queries_it_does_not_understand(emulator: EmulatorProcess) -> None:
+def test_search_rejects_queries_it_does_not_understand(emulator: Emulator) -> None:
     response = get(emulator, "/v1/payment_intents/search", query="amount>100")
 
     assert response.status_code == 400
@@ -406,9 +396,7 @@ def test_search_rejects_queries_it_does_not_understand(emulator: EmulatorProcess
 # -- refunds ---------------------------------------------------------------------------------
 
 
-def test_refunds_partial_full_replayed_and_refused(
-    emulator: EmulatorProcess, new_id: NewId
-) -> None:
+def test_refunds_partial_full_replayed_and_refused(emulator: Emulator, new_id: NewId) -> None:
     key = new_id("key")
     intent = post(emulator, "/v1/payment_intents", charge_form(1000), key).json()
     refund_key = new_id("refund")
@@ -446,7 +434,7 @@ def test_refunds_partial_full_replayed_and_refused(
 
 
 def test_a_refund_of_an_unknown_or_declined_payment_is_refused(
-    emulator: EmulatorProcess,
+    emulator: Emulator,
 ) -> None:
     declined = post(emulator, "/v1/payment_intents", charge_form(pm="pm_card_chargeDeclined"))
     declined_id = declined.json()["error"]["payment_intent"]["id"]

@@ -10,9 +10,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
+from emulator import Emulator
 
 from tableside.config import Settings
 from tableside.payments.processor import ChargeOutcome, ChargeRequest, ChargeResult, RefundOutcome
@@ -21,9 +21,6 @@ from tableside.payments.stripe_card import (
     StripeCardProcessor,
     decline_message,
 )
-
-if TYPE_CHECKING:
-    from conftest import EmulatorProcess
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +58,7 @@ def captured(processor: StripeCardProcessor, attempt_id: str, amount_cents: int 
 
 
 def test_an_approved_card_is_charged_once_with_the_attempt_on_it(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
 
@@ -82,7 +79,7 @@ def test_an_approved_card_is_charged_once_with_the_attempt_on_it(
 
 
 def test_a_declined_card_tells_the_server_to_ask_for_another_and_takes_no_money(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
 
@@ -95,7 +92,7 @@ def test_a_declined_card_tells_the_server_to_ask_for_another_and_takes_no_money(
 
 
 def test_a_card_without_enough_funds_is_declined_with_that_reason(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
 
@@ -108,9 +105,9 @@ def test_a_card_without_enough_funds_is_declined_with_that_reason(
 
 
 def test_the_decline_fault_declines_a_good_card(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("decline")
+    emulator.fault("decline")
     attempt = new_id()
 
     result = processor.charge(card(attempt))
@@ -122,7 +119,7 @@ def test_the_decline_fault_declines_a_good_card(
 
 
 def test_an_unknown_card_is_refused_and_nothing_is_charged(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
 
@@ -144,7 +141,7 @@ def test_decline_messages_name_the_reason_in_plain_words() -> None:
 
 
 def test_charging_the_same_attempt_again_charges_the_card_once(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
 
@@ -168,7 +165,7 @@ def test_a_declined_attempt_stays_declined_when_asked_again(
 
 
 def test_resending_an_attempt_with_another_amount_never_charges_again(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
     payment_id = captured(processor, attempt, 1000)
@@ -185,9 +182,9 @@ def test_resending_an_attempt_with_another_amount_never_charges_again(
 
 
 def test_a_processor_error_that_charged_nothing_is_a_final_failure(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("error_500")
+    emulator.fault("error_500")
     attempt = new_id()
 
     result = processor.charge(card(attempt))
@@ -202,9 +199,9 @@ def test_a_processor_error_that_charged_nothing_is_a_final_failure(
 
 
 def test_a_retry_after_the_processor_went_silent_charges_the_card_once(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("timeout_before_charge")
+    emulator.fault("timeout_before_charge")
     attempt = new_id()
 
     result, elapsed = timed(lambda: processor.charge(card(attempt)))
@@ -222,9 +219,9 @@ def test_a_retry_after_the_processor_went_silent_charges_the_card_once(
 
 
 def test_a_charge_whose_answer_was_lost_is_found_and_never_repeated(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("timeout_after_charge")
+    emulator.fault("timeout_after_charge")
     attempt = new_id()
 
     result, elapsed = timed(lambda: processor.charge(card(attempt)))
@@ -245,9 +242,9 @@ def test_a_charge_whose_answer_was_lost_is_found_and_never_repeated(
 
 
 def test_a_slow_processor_keeps_the_charge_after_the_caller_gave_up(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("slow", delay_ms=2500)
+    emulator.fault("slow", delay_ms=2500)
     attempt = new_id()
 
     result, elapsed = timed(lambda: processor.charge(card(attempt)))
@@ -260,9 +257,9 @@ def test_a_slow_processor_keeps_the_charge_after_the_caller_gave_up(
 
 
 def test_a_retry_while_the_processor_is_still_working_waits_then_finds_the_one_charge(
-    emulator: EmulatorProcess, make_processor: MakeProcessor, new_id: NewId
+    emulator: Emulator, make_processor: MakeProcessor, new_id: NewId
 ) -> None:
-    emulator.set_fault("slow", delay_ms=1500)
+    emulator.fault("slow", delay_ms=1500)
     attempt = new_id()
     patient = make_processor(emulator.url, timeout_s=5.0)
     first: list[ChargeResult] = []
@@ -282,9 +279,9 @@ def test_a_retry_while_the_processor_is_still_working_waits_then_finds_the_one_c
 
 
 def test_a_slow_answer_inside_the_timeout_is_an_ordinary_capture(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
-    emulator.set_fault("slow", delay_ms=300)
+    emulator.fault("slow", delay_ms=300)
     attempt = new_id()
 
     result = processor.charge(card(attempt))
@@ -332,7 +329,7 @@ def test_looking_up_a_declined_attempt_reports_the_decline(
 
 
 def test_charges_survive_an_emulator_restart(
-    start_fresh_emulator: Callable[[Path | None], EmulatorProcess],
+    start_fresh_emulator: Callable[..., Emulator],
     make_processor: MakeProcessor,
     tmp_path: Path,
     new_id: NewId,
@@ -353,7 +350,7 @@ def test_charges_survive_an_emulator_restart(
     assert [c["id"] for c in after.charges()] == [payment_id]
 
 
-def test_the_adapter_can_be_built_from_settings(emulator: EmulatorProcess, new_id: NewId) -> None:
+def test_the_adapter_can_be_built_from_settings(emulator: Emulator, new_id: NewId) -> None:
     settings = Settings.from_env(
         {"TABLESIDE_PROCESSOR_URL": emulator.url, "TABLESIDE_PROCESSOR_TIMEOUT_S": "2"}
     )
@@ -368,7 +365,7 @@ def test_the_adapter_can_be_built_from_settings(emulator: EmulatorProcess, new_i
 
 
 def test_a_partial_refund_then_the_rest_refunds_the_whole_charge(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
     payment_id = captured(processor, attempt, 5000)
@@ -387,7 +384,7 @@ def test_a_partial_refund_then_the_rest_refunds_the_whole_charge(
 
 
 def test_asking_for_the_same_refund_again_refunds_nothing_more(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
     payment_id = captured(processor, attempt, 5000)
@@ -402,7 +399,7 @@ def test_asking_for_the_same_refund_again_refunds_nothing_more(
 
 
 def test_refunding_more_than_is_left_is_refused(
-    processor: StripeCardProcessor, emulator: EmulatorProcess, new_id: NewId
+    processor: StripeCardProcessor, emulator: Emulator, new_id: NewId
 ) -> None:
     attempt = new_id()
     payment_id = captured(processor, attempt, 1000)
@@ -429,7 +426,7 @@ def test_a_declined_payment_cannot_be_refunded(
 
 
 def test_the_charge_listing_shows_every_capture_with_its_refunds_across_pages(
-    emulator: EmulatorProcess, make_processor: MakeProcessor, new_id: NewId
+    emulator: Emulator, make_processor: MakeProcessor, new_id: NewId
 ) -> None:
     processor = make_processor(emulator.url, page_size=2)
     attempts = [new_id() for _ in range(3)]

@@ -1,93 +1,21 @@
 """A terminal's live feed as tests drive it (WS /api/v1/ws through the websockets client),
-and a real server in a thread whose hub the tests can look at and configure."""
+and the restaurant's event log as they read and fill it."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import socket
-import threading
 import time
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
+from harness import WAIT_S
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tableside.app import create_app
-from tableside.config import Settings
 from tableside.core.unit_of_work import Database
-from tableside.realtime.hub import Hub
 from tableside.restaurants.repository import Restaurants
-
-WAIT_S = 10.0  # the longest any test waits for something that should take milliseconds
-
-
-def wait_for(condition: Any, timeout_s: float = WAIT_S, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.01)
-
-
-class FeedServer:
-    """uvicorn in a thread, serving ``create_app(settings, db)`` with hub settings changed."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        db: Database | None = None,
-        *,
-        send_buffer: int | None = None,
-        **hub: Any,
-    ) -> None:
-        # Accepted sockets inherit the listening socket's send buffer size.
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if send_buffer is not None:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_app(settings, db=db)
-        self.hub: Hub = self.app.state.hub
-        if hub:
-            self.hub.settings = replace(self.hub.settings, **hub)
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def start(self) -> FeedServer:
-        self._thread.start()
-        wait_for(self._up, what=f"{self.url} to come up")
-        return self
-
-    def _up(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def idle(self) -> bool:
-        return self.hub.connections == 0 and self.hub.subscriber_count() == 0
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> FeedServer:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
 
 class Closed(Exception):
@@ -256,14 +184,3 @@ def emit_burst(
             for i in range(first, min(first + per_commit, count)):
                 uow.emit("test.burst", {"i": i, "pad": "x" * pad})
             uow.commit()
-
-
-def feed_settings(database_url: str, emulator_url: str, data_dir: Path) -> Settings:
-    return Settings.from_env(
-        {
-            "TABLESIDE_DATABASE_URL": database_url,
-            "TABLESIDE_PROCESSOR_URL": emulator_url,
-            "TABLESIDE_DATA_DIR": str(data_dir),
-            "TABLESIDE_PROCESSOR_TIMEOUT_S": "2",
-        }
-    )

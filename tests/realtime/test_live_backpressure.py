@@ -6,11 +6,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from live_feed import Feed, FeedServer, emit_burst, feed_settings, restaurant_id, wait_for
+from harness import LiveServer, wait_for
+from live_feed import Feed, emit_burst, restaurant_id
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
@@ -20,14 +20,10 @@ PAD = 4000  # bytes per event: enough to fill a stalled socket's buffers quickly
 
 
 @pytest.fixture
-def small_queue_server(
-    db: Database, database_url: str, emulator_url: str, tmp_path: Path
-) -> Iterator[FeedServer]:
-    settings = feed_settings(database_url, emulator_url, tmp_path)
+def small_queue_server(db: Database, start_live_server: Callable[..., LiveServer]) -> LiveServer:
     # Small socket buffers, so that a terminal that stops reading stalls its sends after a
     # few kilobytes instead of the megabytes a loopback connection would otherwise absorb.
-    with FeedServer(settings, db, send_buffer=16384, queue_size=16, fanout_page=8) as server:
-        yield server
+    return start_live_server(db=db, send_buffer=16384, queue_size=16, fanout_page=8)
 
 
 def stalling_socket(port: int) -> socket.socket:
@@ -39,7 +35,7 @@ def stalling_socket(port: int) -> socket.socket:
 
 
 def test_a_terminal_that_stops_reading_is_dropped_without_holding_up_the_others(
-    small_queue_server: FeedServer, db: Database
+    small_queue_server: LiveServer, db: Database
 ) -> None:
     server = small_queue_server
     token = Terminal(server.url).token
@@ -85,15 +81,13 @@ def test_a_terminal_that_stops_reading_is_dropped_without_holding_up_the_others(
 
 @pytest.fixture
 def quick_heartbeat_server(
-    db: Database, database_url: str, emulator_url: str, tmp_path: Path
-) -> Iterator[FeedServer]:
-    settings = feed_settings(database_url, emulator_url, tmp_path)
-    with FeedServer(settings, db, heartbeat_s=0.1, client_timeout_s=1.0) as server:
-        yield server
+    db: Database, start_live_server: Callable[..., LiveServer]
+) -> LiveServer:
+    return start_live_server(db=db, heartbeat_s=0.1, client_timeout_s=1.0)
 
 
 def test_heartbeats_keep_an_answering_terminal_and_drop_a_silent_one(
-    quick_heartbeat_server: FeedServer,
+    quick_heartbeat_server: LiveServer,
 ) -> None:
     server = quick_heartbeat_server
     waiter = Terminal(server.url)
@@ -115,7 +109,7 @@ def test_heartbeats_keep_an_answering_terminal_and_drop_a_silent_one(
     answering.close()
 
 
-def test_a_terminal_whose_session_ends_is_closed(quick_heartbeat_server: FeedServer) -> None:
+def test_a_terminal_whose_session_ends_is_closed(quick_heartbeat_server: LiveServer) -> None:
     server = quick_heartbeat_server
     manager = Terminal(server.url, pin="9999")
     # A fresh login of its own, so logging it out does not end other tests' cached session.

@@ -8,15 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from live_feed import (
-    Feed,
-    FeedServer,
-    emit_burst,
-    log_of,
-    restaurant_id,
-    table_freed,
-    wait_for,
-)
+from harness import LiveServer, wait_for
+from live_feed import Feed, emit_burst, log_of, restaurant_id, table_freed
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
@@ -39,9 +32,9 @@ def full_cycle(server: Terminal, label: str) -> dict[str, Any]:
 
 
 def test_a_terminal_sees_a_whole_table_cycle_in_commit_order(
-    feed_server: FeedServer, server: Terminal
+    live_server: str, server: Terminal
 ) -> None:
-    with Feed(feed_server.url, server.token) as feed:
+    with Feed(live_server, server.token) as feed:
         assert feed.wait_ready() == {"type": "ready", "after": 0, "last_seq": 0}
         check = full_cycle(server, "T1")
         committed = log_of(server.http)  # every change of the cycle, as GET /events has it
@@ -62,19 +55,19 @@ def test_a_terminal_sees_a_whole_table_cycle_in_commit_order(
 
 
 def test_a_terminal_that_drops_mid_stream_gets_exactly_what_it_missed_on_reconnect(
-    feed_server: FeedServer, server: Terminal
+    live_server: str, server: Terminal
 ) -> None:
     check = server.seat("T2", guests=3)
     for seat in (1, 2, 3):
         server.ring(check["id"], "Fresh lemonade", seat=seat)
-    feed = Feed(feed_server.url, server.token)
+    feed = Feed(live_server, server.token)
     feed.wait_ready()
     first = feed.events(3)  # more are on their way when the tablet loses its wifi
     feed.drop()
     check = server.send(check["id"])
     assert server.pay(check["id"], check["total_cents"]).status_code == 201
 
-    with Feed(feed_server.url, server.token, after=first[-1]["seq"]) as again:
+    with Feed(live_server, server.token, after=first[-1]["seq"]) as again:
         assert again.wait_ready()["after"] == first[-1]["seq"]
         rest = again.until(table_freed(check["table_id"]))
         server.seat("T3")
@@ -86,12 +79,12 @@ def test_a_terminal_that_drops_mid_stream_gets_exactly_what_it_missed_on_reconne
 
 
 def test_catching_up_while_the_floor_keeps_changing_has_no_gap_and_no_duplicate(
-    feed_server: FeedServer, server: Terminal, db: Database
+    live_server: str, server: Terminal, db: Database
 ) -> None:
     demo = restaurant_id(db, "demo")
     emit_burst(db, demo, 1200, per_commit=40)  # more than two catch-up pages behind
     writing = threading.Thread(target=emit_burst, args=(db, demo, 300), kwargs={"per_commit": 3})
-    with Feed(feed_server.url, server.token) as feed:
+    with Feed(live_server, server.token) as feed:
         feed.wait_ready()
         writing.start()  # commits land while the terminal reads its backlog
         received = feed.events(1500)
@@ -103,10 +96,10 @@ def test_catching_up_while_the_floor_keeps_changing_has_no_gap_and_no_duplicate(
 
 
 def test_a_terminal_of_one_restaurant_never_hears_of_another(
-    feed_server: FeedServer, server: Terminal
+    live_server: str, server: Terminal
 ) -> None:
-    other = Terminal(feed_server.url, "demo2", "1234")
-    with Feed(feed_server.url, other.token) as theirs, Feed(feed_server.url, server.token) as ours:
+    other = Terminal(live_server, "demo2", "1234")
+    with Feed(live_server, other.token) as theirs, Feed(live_server, server.token) as ours:
         theirs.wait_ready()
         ours.wait_ready()
         check = full_cycle(server, "T1")
@@ -122,8 +115,8 @@ def test_a_terminal_of_one_restaurant_never_hears_of_another(
     assert all(their_check["id"] not in str(e) for e in ours_log)
 
 
-def test_a_change_that_rolled_back_sends_nothing(feed_server: FeedServer, server: Terminal) -> None:
-    with Feed(feed_server.url, server.token) as feed:
+def test_a_change_that_rolled_back_sends_nothing(live_server: str, server: Terminal) -> None:
+    with Feed(live_server, server.token) as feed:
         feed.wait_ready()
         check = server.seat("T5")
         seated = feed.events(2)
@@ -139,44 +132,44 @@ def test_a_change_that_rolled_back_sends_nothing(feed_server: FeedServer, server
 
 
 def test_one_commit_is_read_once_per_restaurant_whatever_the_number_of_terminals(
-    feed_server: FeedServer, server: Terminal
+    running_server: LiveServer, server: Terminal
 ) -> None:
-    feeds = [Feed(feed_server.url, server.token) for _ in range(12)]
+    feeds = [Feed(running_server.url, server.token) for _ in range(12)]
     try:
         for feed in feeds:
             feed.wait_ready()
-        wait_for(lambda: feed_server.hub.subscriber_count() == 12, what="12 subscribers")
-        wait_for(feed_server.hub.quiet, what="the hub to have nothing left to read")
-        reads = feed_server.hub.fanout_reads
+        wait_for(lambda: running_server.hub.subscriber_count() == 12, what="12 subscribers")
+        wait_for(running_server.hub.quiet, what="the hub to have nothing left to read")
+        reads = running_server.hub.fanout_reads
         server.seat("T6")
         assert all(len(feed.events(2)) == 2 for feed in feeds)
         # One read for all twelve (two at most: on PostgreSQL the NOTIFY may come in while
         # the in-process wake-up's read is under way, and cause a second, empty one).
-        assert feed_server.hub.fanout_reads - reads <= 2
+        assert running_server.hub.fanout_reads - reads <= 2
     finally:
         for feed in feeds:
             feed.close()
 
 
 def test_the_cookie_authenticates_a_screen_of_the_same_origin(
-    feed_server: FeedServer, server: Terminal
+    running_server: LiveServer, server: Terminal
 ) -> None:
     cookie = {"Cookie": f"tableside_token={server.token}"}
-    host = f"127.0.0.1:{feed_server.port}"
-    with Feed(feed_server.url, None, headers={**cookie, "Origin": f"http://{host}"}) as feed:
+    host = f"127.0.0.1:{running_server.port}"
+    with Feed(running_server.url, None, headers={**cookie, "Origin": f"http://{host}"}) as feed:
         feed.wait_ready()
         server.seat("T7")
         assert feed.event()["type"] == "table.updated"
 
     # A screen whose login has ended hears so at once.
     stale = {"Cookie": "tableside_token=expired", "Origin": f"http://{host}"}
-    with Feed(feed_server.url, None, headers=stale) as feed:
+    with Feed(running_server.url, None, headers=stale) as feed:
         closed, before = feed.closed(timeout_s=2)
     assert (closed.code, before) == (4401, [])
 
     # Another site's page cannot ride on the cookie: it must present a token itself.
     foreign = {**cookie, "Origin": "http://evil.example"}
-    with Feed(feed_server.url, "not-a-token", headers=foreign) as feed:
+    with Feed(running_server.url, "not-a-token", headers=foreign) as feed:
         closed, before = feed.closed()
     assert (closed.code, before) == (4401, [])
 
@@ -191,9 +184,9 @@ def test_the_cookie_authenticates_a_screen_of_the_same_origin(
     ],
 )
 def test_a_connection_without_a_valid_token_is_closed_with_a_code_saying_why(
-    feed_server: FeedServer, server: Terminal, query: str, first_message: str | None, code: int
+    live_server: str, server: Terminal, query: str, first_message: str | None, code: int
 ) -> None:
-    with Feed(feed_server.url, None, query=query.replace("TOKEN", server.token)) as feed:
+    with Feed(live_server, None, query=query.replace("TOKEN", server.token)) as feed:
         if first_message is not None:
             feed.send(first_message)
         closed, before = feed.closed()
@@ -203,18 +196,18 @@ def test_a_connection_without_a_valid_token_is_closed_with_a_code_saying_why(
 
 
 @pytest.mark.parametrize("after", ["-1", "one", "1.5"])
-def test_after_must_be_a_seq(feed_server: FeedServer, server: Terminal, after: str) -> None:
-    with Feed(feed_server.url, server.token, after=after) as feed:
+def test_after_must_be_a_seq(live_server: str, server: Terminal, after: str) -> None:
+    with Feed(live_server, server.token, after=after) as feed:
         closed, before = feed.closed()
     assert (closed.code, before) == (4400, [])
 
 
 def test_the_http_log_stays_paged_with_the_same_shape(
-    feed_server: FeedServer, server: Terminal, db: Database
+    live_server: str, server: Terminal, db: Database
 ) -> None:
     emit_burst(db, restaurant_id(db, "demo"), 7, per_commit=7)
     page = server.get("/events", params={"after": 2, "limit": 3}).json()
     assert [e["seq"] for e in page["events"]] == [3, 4, 5]
     assert set(page["events"][0]) == {"seq", "type", "at", "data"}
     assert (page["last_seq"], page["has_more"], page["resync_required"]) == (7, True, False)
-    assert httpx.get(f"{feed_server.url}/api/v1/events").status_code == 401
+    assert httpx.get(f"{live_server}/api/v1/events").status_code == 401

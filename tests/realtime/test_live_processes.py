@@ -3,23 +3,12 @@ the terminals of every one, and a lost wake-up delays an event but never loses i
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import pytest
-from harness import Spawned, start_server
-from live_feed import (
-    Feed,
-    FeedServer,
-    emit_burst,
-    feed_settings,
-    log_of,
-    restaurant_id,
-    table_freed,
-    wait_for,
-)
+from harness import LiveServer, Spawned, wait_for
+from live_feed import Feed, emit_burst, log_of, restaurant_id, table_freed
 from sqlalchemy import text
 from terminal import Terminal
 
@@ -29,26 +18,13 @@ PAYMENTS = "/api/v1/checks/{check_id}/payments"
 
 
 @pytest.fixture
-def two_servers(
-    db: Database, database_url: str, emulator_url: str, tmp_path: Path
-) -> Iterator[tuple[str, str]]:
+def two_servers(db: Database, start_server_process: Callable[..., Spawned]) -> tuple[str, str]:
     """Servers A and B as real processes on the test database."""
-    env = {
-        **os.environ,
-        "TABLESIDE_DATABASE_URL": database_url,
-        "TABLESIDE_PROCESSOR_URL": emulator_url,
-        "TABLESIDE_DATA_DIR": str(tmp_path),
-        # PostgreSQL: the poll is off for the test, so only LISTEN/NOTIFY can carry an event
-        # from B to A in time. SQLite has no NOTIFY: between processes the poll is the wake-up.
-        "TABLESIDE_OUTBOX_POLL_S": "0.2" if db.is_sqlite else "60",
-    }
-    servers: list[Spawned] = []
-    try:
-        servers += [start_server(env), start_server(env)]
-        yield servers[0].url, servers[1].url
-    finally:
-        for server in servers:
-            server.stop()
+    # PostgreSQL: the poll is off for the test, so only LISTEN/NOTIFY can carry an event
+    # from B to A in time. SQLite has no NOTIFY: between processes the poll is the wake-up.
+    poll_s = "0.2" if db.is_sqlite else "60"
+    a, b = (start_server_process(TABLESIDE_OUTBOX_POLL_S=poll_s) for _ in range(2))
+    return a.url, b.url
 
 
 @pytest.mark.slow
@@ -87,18 +63,14 @@ def openapi_has(url: str, path: str) -> bool:
 
 
 @pytest.fixture
-def own_server(
-    db: Database, database_url: str, emulator_url: str, tmp_path: Path
-) -> Iterator[FeedServer]:
+def own_server(start_live_server: Callable[..., LiveServer]) -> LiveServer:
     """A server with its own Database object: the tests' commits do not wake it in-process,
     as if they came from another process. Its poll is off."""
-    settings = feed_settings(database_url, emulator_url, tmp_path)
-    with FeedServer(settings, None, poll_s=60.0, listen_backoff_max_s=0.5) as server:
-        yield server
+    return start_live_server(poll_s=60.0, listen_backoff_max_s=0.5)
 
 
 def test_a_notification_lost_while_the_listener_was_down_is_made_up_on_reconnect(
-    own_server: FeedServer, db: Database
+    own_server: LiveServer, db: Database
 ) -> None:
     if db.is_sqlite:
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite is one process, woken in-process")
@@ -137,14 +109,13 @@ def test_a_notification_lost_while_the_listener_was_down_is_made_up_on_reconnect
 
 
 def test_a_lost_wake_up_only_delays_an_event_the_poll_delivers_it(
-    db: Database, database_url: str, emulator_url: str, tmp_path: Path
+    db: Database, start_live_server: Callable[..., LiveServer]
 ) -> None:
-    settings = feed_settings(database_url, emulator_url, tmp_path)
-    with FeedServer(settings, None, poll_s=0.2) as server:
-        if server.hub.wakeups is not None:
-            wait_for(server.hub.wakeups.connected.is_set, what="the hub to LISTEN")
-            server.hub.wakeups.on_commit = lambda _restaurant, _seq: None  # every NOTIFY lost
-        with Feed(server.url, Terminal(server.url).token) as feed:
-            feed.wait_ready()
-            emit_burst(db, restaurant_id(db, "demo"), 3, per_commit=3)
-            assert [e["seq"] for e in feed.events(3)] == [1, 2, 3]
+    server = start_live_server(poll_s=0.2)
+    if server.hub.wakeups is not None:
+        wait_for(server.hub.wakeups.connected.is_set, what="the hub to LISTEN")
+        server.hub.wakeups.on_commit = lambda _restaurant, _seq: None  # every NOTIFY lost
+    with Feed(server.url, Terminal(server.url).token) as feed:
+        feed.wait_ready()
+        emit_burst(db, restaurant_id(db, "demo"), 3, per_commit=3)
+        assert [e["seq"] for e in feed.events(3)] == [1, 2, 3]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from live_feed import Feed, FeedServer, emit_burst, log_of, restaurant_id
+from live_feed import Feed, emit_burst, log_of, restaurant_id
 from terminal import Terminal
 
 from tableside.config import ConfigError
@@ -27,9 +27,7 @@ def age(db: Database, restaurant: str, upto_seq: int, days: float) -> None:
         uow.commit()
 
 
-def test_pruning_drops_old_events_but_never_reuses_a_seq(
-    feed_server: FeedServer, server: Terminal, db: Database
-) -> None:
+def test_pruning_drops_old_events_but_never_reuses_a_seq(server: Terminal, db: Database) -> None:
     demo = restaurant_id(db, "demo")
     emit_burst(db, demo, 10)
     age(db, demo, 6, days=8)
@@ -43,7 +41,7 @@ def test_pruning_drops_old_events_but_never_reuses_a_seq(
 
 
 def test_pruning_keeps_every_restaurants_newest_event(
-    feed_server: FeedServer, server: Terminal, db: Database
+    live_server: str, server: Terminal, db: Database
 ) -> None:
     demo, demo2 = restaurant_id(db, "demo"), restaurant_id(db, "demo2")
     emit_burst(db, demo, 3)
@@ -53,13 +51,13 @@ def test_pruning_keeps_every_restaurants_newest_event(
 
     assert prune(db, WEEK) == 3  # demo's 1 and 2, demo2's 1
     assert [e["seq"] for e in log_of(server.http, after=2)] == [3]
-    other = Terminal(feed_server.url, "demo2", "1234")
+    other = Terminal(live_server, "demo2", "1234")
     assert [e["seq"] for e in log_of(other.http, after=1)] == [2]
 
 
 @pytest.mark.parametrize("after", [0, 5])
 def test_asking_for_pruned_events_over_http_says_resync(
-    feed_server: FeedServer, server: Terminal, db: Database, after: int
+    server: Terminal, db: Database, after: int
 ) -> None:
     demo = restaurant_id(db, "demo")
     emit_burst(db, demo, 10)
@@ -79,14 +77,14 @@ def test_asking_for_pruned_events_over_http_says_resync(
 
 
 def test_a_terminal_behind_the_pruned_log_is_told_to_resync_and_from_where(
-    feed_server: FeedServer, server: Terminal, db: Database
+    live_server: str, server: Terminal, db: Database
 ) -> None:
     demo = restaurant_id(db, "demo")
     emit_burst(db, demo, 10)
     age(db, demo, 6, days=8)
     prune(db, WEEK)
 
-    with Feed(feed_server.url, server.token, after=3) as feed:
+    with Feed(live_server, server.token, after=3) as feed:
         notice = feed.message()
         closed, before = feed.closed()
     assert notice == {"type": "resync_required", "after": 3, "last_seq": 10, "oldest_seq": 7}
@@ -94,17 +92,15 @@ def test_a_terminal_behind_the_pruned_log_is_told_to_resync_and_from_where(
     assert closed.reason.endswith("after=10")
 
     # Having reloaded the floor, it continues from where the notice said.
-    with Feed(feed_server.url, server.token, after=10) as feed:
+    with Feed(live_server, server.token, after=10) as feed:
         feed.wait_ready()
         server.seat("T2")
         assert feed.event()["seq"] == 11
 
 
-def test_a_terminal_ahead_of_the_log_is_told_to_resync(
-    feed_server: FeedServer, server: Terminal
-) -> None:
+def test_a_terminal_ahead_of_the_log_is_told_to_resync(live_server: str, server: Terminal) -> None:
     server.seat("T3")  # seqs 1 and 2; a terminal claiming 40 saw another history
-    with Feed(feed_server.url, server.token, after=40) as feed:
+    with Feed(live_server, server.token, after=40) as feed:
         notice = feed.message()
         closed, _ = feed.closed()
     assert notice["type"] == "resync_required"
