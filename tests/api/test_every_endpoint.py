@@ -45,6 +45,12 @@ class World:
     their_line: str
     their_free_table: str
     their_item: str
+    category: str  # demo's Drinks
+    categories: tuple[str, ...]  # demo's categories, in menu order
+    category_items: tuple[str, ...]  # Drinks' items, in menu order
+    group_item: str  # demo's Espresso
+    group: str  # its "Extra shot"
+    option: str  # its "Double"
 
 
 def build_world(live_server: str, db: Database) -> World:
@@ -61,6 +67,9 @@ def build_world(live_server: str, db: Database) -> World:
     them = Terminal(live_server, "demo2")
     theirs = them.seat("T1")
     their_lines = them.ring(theirs["id"], "Draft IPA")["lines"]
+    menu = server.get("/menu").json()
+    drinks = server.menu_item("Draft IPA")["category_id"]
+    espresso = server.menu_item("Espresso")
     return World(
         check=check["id"],
         sent_line=sent["lines"][0]["id"],
@@ -75,6 +84,12 @@ def build_world(live_server: str, db: Database) -> World:
         their_line=their_lines[0]["id"],
         their_free_table=them.table("T3")["id"],
         their_item=them.menu_item("Draft IPA")["id"],
+        category=drinks,
+        categories=tuple(c["id"] for c in menu["categories"]),
+        category_items=tuple(i["id"] for i in menu["items"] if i["category_id"] == drinks),
+        group_item=espresso["id"],
+        group=espresso["modifier_groups"][0]["id"],
+        option=espresso["modifier_groups"][0]["options"][0]["id"],
     )
 
 
@@ -111,6 +126,10 @@ def _check(w: World) -> dict[str, str]:
     return {"check_id": w.check}
 
 
+def _category(w: World) -> dict[str, str]:
+    return {"category_id": w.category}
+
+
 ENDPOINTS = [
     Endpoint("POST", "/auth/logout"),
     Endpoint("GET", "/me"),
@@ -144,6 +163,227 @@ ENDPOINTS = [
         body=lambda w: {"available": False},
         forbidden=(SERVER, SERVER_2),
         bad_bodies=(lambda w: {"available": "maybe"},),
+    ),
+    # The menu editor and the menu file (managers and owners).
+    Endpoint("GET", "/menu/editor", forbidden=(SERVER, KITCHEN)),
+    Endpoint(
+        "POST",
+        "/menu/categories",
+        body=lambda w: {"name": "Brunch"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"name": "drinks"},  # taken
+            lambda w: {"name": "   "},
+            lambda w: {"name": "x" * 61},
+        ),
+    ),
+    Endpoint(
+        "PATCH",
+        "/menu/categories/{category_id}",
+        ids=_category,
+        body=lambda w: {"name": "Bar"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"name": "starters"}, lambda w: {"name": ""}),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/categories/{category_id}/archive",
+        ids=_category,
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/categories/{category_id}/restore",
+        ids=_category,
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "PUT",
+        "/menu/categories/order",
+        body=lambda w: {"ids": list(reversed(w.categories))},
+        forbidden=(SERVER, KITCHEN),
+        foreign_bodies=((lambda w: {}, lambda w: {"ids": list(w.categories)}),),
+        bad_bodies=(
+            lambda w: {"ids": [w.category]},  # the others left out
+            lambda w: {"ids": [*w.categories, w.category]},
+            lambda w: {"ids": []},
+            lambda w: {"ids": [*w.categories, "cat_nowhere"]},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/items",
+        body=lambda w: {"category_id": w.category, "name": "Cold brew", "price_cents": 500},
+        forbidden=(SERVER, KITCHEN),
+        foreign_bodies=(
+            (
+                lambda w: {},
+                lambda w: {"category_id": w.category, "name": "Cold brew", "price_cents": 500},
+            ),
+        ),
+        bad_bodies=(
+            lambda w: {"category_id": w.category, "name": "draft ipa", "price_cents": 500},
+            lambda w: {"category_id": w.category, "name": "Cold brew", "price_cents": -1},
+            lambda w: {"category_id": w.category, "name": "Cold brew", "price_cents": 5.5},
+            lambda w: {"category_id": w.category, "name": "C", "price_cents": 5, "course": 10},
+            lambda w: {"category_id": "cat_nowhere", "name": "Cold brew", "price_cents": 500},
+            lambda w: {
+                "category_id": w.category,
+                "name": "Cold brew",
+                "price_cents": 500,
+                "tax_rate_id": "tax_nowhere",
+            },
+        ),
+    ),
+    Endpoint(
+        "PATCH",
+        "/menu/items/{item_id}",
+        ids=lambda w: {"item_id": w.item},
+        body=lambda w: {"price_cents": 950, "description": "Hazy", "allergens": ["gluten"]},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"name": "espresso"},  # taken in Drinks
+            lambda w: {"price_cents": -1},
+            lambda w: {"tax_rate_id": "tax_nowhere"},
+            lambda w: {"category_id": "cat_nowhere"},
+            lambda w: {"allergens": ["nuts; soy"]},
+            lambda w: {"station": "x" * 41},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/items/{item_id}/archive",
+        ids=lambda w: {"item_id": w.item},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/items/{item_id}/restore",
+        ids=lambda w: {"item_id": w.item},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "PUT",
+        "/menu/categories/{category_id}/items/order",
+        ids=_category,
+        body=lambda w: {"ids": list(reversed(w.category_items))},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"ids": [w.item]},
+            lambda w: {"ids": [*w.category_items, w.item]},
+            lambda w: {"ids": [*w.category_items, "itm_nowhere"]},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/items/{item_id}/groups",
+        ids=lambda w: {"item_id": w.group_item},
+        body=lambda w: {"name": "Milk", "min": 0, "max": 1},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"name": "Milk", "min": 2, "max": 1},
+            lambda w: {"name": "Milk", "max": 0},
+            lambda w: {"name": "extra shot"},  # taken
+        ),
+    ),
+    Endpoint(
+        "PATCH",
+        "/menu/groups/{group_id}",
+        ids=lambda w: {"group_id": w.group},
+        body=lambda w: {"name": "Shots", "max": 2},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"min": 2},  # more than its max
+            lambda w: {"menu_item_id": "itm_nowhere"},
+            lambda w: {"name": ""},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/groups/{group_id}/archive",
+        ids=lambda w: {"group_id": w.group},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/groups/{group_id}/restore",
+        ids=lambda w: {"group_id": w.group},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "PUT",
+        "/menu/items/{item_id}/groups/order",
+        ids=lambda w: {"item_id": w.group_item},
+        body=lambda w: {"ids": [w.group]},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"ids": [w.group, w.group]}, lambda w: {"ids": ["mg_nowhere"]}),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/groups/{group_id}/options",
+        ids=lambda w: {"group_id": w.group},
+        body=lambda w: {"name": "Triple", "price_cents": 300},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"name": "double"},  # taken
+            lambda w: {"name": "Triple", "price_cents": -1},
+        ),
+    ),
+    Endpoint(
+        "PATCH",
+        "/menu/options/{option_id}",
+        ids=lambda w: {"option_id": w.option},
+        body=lambda w: {"price_cents": 175},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"price_cents": -1}, lambda w: {"name": " "}),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/options/{option_id}/archive",
+        ids=lambda w: {"option_id": w.option},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/options/{option_id}/restore",
+        ids=lambda w: {"option_id": w.option},
+        forbidden=(SERVER, KITCHEN),
+    ),
+    Endpoint(
+        "PUT",
+        "/menu/groups/{group_id}/options/order",
+        ids=lambda w: {"group_id": w.group},
+        body=lambda w: {"ids": [w.option]},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"ids": [w.option, w.option]}, lambda w: {"ids": ["mo_nowhere"]}),
+    ),
+    Endpoint(
+        "GET",
+        "/menu/export",
+        forbidden=(SERVER, KITCHEN),
+        bad_queries=({"format": "xls"}, {"format": ""}),
+    ),
+    Endpoint(
+        "POST",
+        "/menu/import",
+        body=lambda w: {
+            "format": "tableside-menu",
+            "version": 1,
+            "rows": [{"category": "Drinks", "item": "Cold brew", "price_cents": 500}],
+        },
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"rows": [{"category": "Drinks", "item": "Cold brew", "price_cents": -5}]},
+            lambda w: {"rows": [{"category": "Drinks", "item": "Cold brew"}]},
+            lambda w: {
+                "rows": [
+                    {"category": "Drinks", "item": "Tea", "price_cents": 1, "tax_rate": "Wine"}
+                ]
+            },
+            lambda w: {"rows": [{"category": "", "item": "Tea", "price_cents": 1}]},
+            lambda w: {"version": 2, "rows": [{"category": "A", "item": "B", "price_cents": 1}]},
+        ),
+        bad_queries=({"mode": "everything"}, {"format": "xls"}),
     ),
     Endpoint(
         "POST",
@@ -472,6 +712,7 @@ def test_endpoints_without_input_take_none() -> None:
         "GET /staff",
         "GET /floor",
         "GET /menu",
+        "GET /menu/editor",
     }
 
 

@@ -6,9 +6,12 @@ input is a 422 before any use case runs.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated, Literal
 
-from tableside.core.schemas import Body
+from pydantic import BaseModel, Field
+
+from tableside.core.schemas import Body, Id, Text
+from tableside.menu import rules
 
 
 class ModifierOptionView(BaseModel):
@@ -32,6 +35,11 @@ class MenuItemView(BaseModel):
     price_cents: int
     available: bool
     modifier_groups: list[ModifierGroupView]
+    description: str = ""
+    allergens: list[str] = []
+    station: str = ""  # the kitchen station that makes it; "" for none in particular
+    course: int = 1
+    tax_rate_id: str | None = None  # None: the restaurant's default rate
 
 
 class MenuCategoryView(BaseModel):
@@ -49,3 +57,167 @@ class AvailabilityRequest(Body):
 
 
 MenuItemResponse = MenuItemView
+
+
+# --- the menu editor ------------------------------------------------------------------------
+# Everything of the menu, archived rows too (``archived``), with its order (``position``).
+
+Cents = Annotated[int, Field(strict=True, ge=0, le=rules.MAX_CENTS)]
+Name = Annotated[Text, Field(max_length=rules.Kind.ITEM.max_name)]
+Station = Annotated[Text, Field(max_length=rules.MAX_STATION)]
+Description = Annotated[Text, Field(max_length=rules.MAX_DESCRIPTION)]
+Allergens = Annotated[
+    list[Annotated[Text, Field(max_length=rules.MAX_ALLERGEN)]],
+    Field(max_length=rules.MAX_ALLERGENS),
+]
+Course = Annotated[int, Field(strict=True, ge=1, le=rules.MAX_COURSE)]
+Choices = Annotated[int, Field(strict=True, ge=0, le=rules.MAX_CHOICES)]
+
+
+class OptionEditView(BaseModel):
+    id: str
+    group_id: str
+    name: str
+    price_cents: int
+    position: int
+    archived: bool
+
+
+class GroupEditView(BaseModel):
+    id: str
+    menu_item_id: str
+    name: str
+    min: int
+    max: int
+    position: int
+    archived: bool
+    options: list[OptionEditView]
+
+
+class ItemEditView(BaseModel):
+    id: str
+    category_id: str
+    name: str
+    price_cents: int
+    available: bool
+    tax_rate_id: str | None
+    station: str
+    course: int
+    description: str
+    allergens: list[str]
+    position: int
+    archived: bool
+    modifier_groups: list[GroupEditView]
+
+
+class CategoryEditView(BaseModel):
+    id: str
+    name: str
+    position: int
+    archived: bool
+
+
+class TaxRateChoice(BaseModel):
+    id: str
+    name: str
+    rate_bp: int
+
+
+class MenuEditorView(BaseModel):
+    categories: list[CategoryEditView]
+    items: list[ItemEditView]
+    tax_rates: list[TaxRateChoice]  # the rates an item may name (none archived)
+    default_tax_rate_bp: int  # what an item without a rate of its own is taxed at
+
+
+class NewCategory(Body):
+    name: Name
+
+
+class CategoryChange(Body):
+    name: Name | None = None
+
+
+class NewItem(Body):
+    category_id: Id
+    name: Name
+    price_cents: Cents
+    tax_rate_id: Id | None = Field(
+        default=None, description="One of the restaurant's tax rates; null: its default rate"
+    )
+    station: Station = ""
+    course: Course = 1
+    description: Description = ""
+    allergens: Allergens = Field(default_factory=list)
+
+
+class ItemChange(Body):
+    """Only the fields sent change (``tax_rate_id: null`` sets the default rate); moving an
+    item to another category puts it last there. Availability is ``…/availability`` (86)."""
+
+    category_id: Id | None = None
+    name: Name | None = None
+    price_cents: Cents | None = None
+    tax_rate_id: Id | None = None
+    station: Station | None = None
+    course: Course | None = None
+    description: Description | None = None
+    allergens: Allergens | None = None
+
+
+class NewGroup(Body):
+    name: Name
+    min: Choices = 0
+    max: Choices = 1
+
+
+class GroupChange(Body):
+    """Only the fields sent change; ``menu_item_id`` moves the group (with its options) to
+    another item, last there."""
+
+    name: Name | None = None
+    min: Choices | None = None
+    max: Choices | None = None
+    menu_item_id: Id | None = None
+
+
+class NewOption(Body):
+    name: Name
+    price_cents: Cents = 0
+
+
+class OptionChange(Body):
+    name: Name | None = None
+    price_cents: Cents | None = None
+
+
+class NewOrder(Body):
+    """Every live (not archived) one of them, each once, in the new order."""
+
+    ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]
+
+
+class OrderView(BaseModel):
+    ids: list[str]
+
+
+# --- import and export (docs/menu.md) -----------------------------------------------------
+
+FileFormat = Literal["csv", "json"]
+ImportMode = Literal["merge", "replace"]
+
+
+class KindCounts(BaseModel):
+    categories: int = 0
+    items: int = 0
+    groups: int = 0
+    options: int = 0
+
+
+class ImportResult(BaseModel):
+    mode: ImportMode
+    format: FileFormat
+    rows: int  # rows read from the file (blank ones not counted)
+    created: KindCounts
+    updated: KindCounts
+    archived: KindCounts
