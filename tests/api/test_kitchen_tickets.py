@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from db_state import audit_actions, changed_tables, event_types, snapshot
+from sqlalchemy import text
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
@@ -201,3 +203,133 @@ def test_another_restaurants_kitchen_sees_none_of_our_tickets(
     response = move(other, ticket_id)
     assert response.status_code == 404, response.text
     assert changed_tables(before, snapshot(db)) == []
+
+
+# --- a move names the status it was made on (a double tap moves a ticket once) --------------
+
+
+def test_a_double_tap_moves_a_ticket_once_and_the_second_is_a_409_that_changes_nothing(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    check = fired_check(server, "T1")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    tap = {"status": "in_progress", "from_status": "new"}
+    first = kitchen.post(f"/tickets/{ticket_id}/status", tap)
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "in_progress"
+    before = snapshot(db)
+    second = kitchen.post(f"/tickets/{ticket_id}/status", tap)
+    assert second.status_code == 409, second.text
+    assert second.json()["error"] == {
+        "code": "ticket_already_moved",
+        "message": "This ticket has already moved on: it is in progress now.",
+    }
+    assert changed_tables(before, snapshot(db)) == []
+    assert ticket_of(kitchen, check["id"])["status"] == "in_progress"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        # A screen that shows the ticket in progress while it is still new: never straight up.
+        ([], {"status": "ready", "from_status": "in_progress"}),
+        # A bump from what the screen saw (no status): one step from there, or nothing.
+        (["in_progress"], {"from_status": "new"}),
+        # Recalled meanwhile: a "served" tap made on the ready card does not serve it.
+        (["ready", "in_progress"], {"status": "served", "from_status": "ready"}),
+        (["ready", "served"], {"status": "in_progress", "from_status": "ready"}),
+    ],
+)
+def test_a_ticket_no_longer_where_the_screen_saw_it_is_not_moved(
+    server: Terminal,
+    kitchen: Terminal,
+    db: Database,
+    path: list[str],
+    body: dict[str, str],
+) -> None:
+    check = fired_check(server, "T2")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    for status in path:
+        assert move(kitchen, ticket_id, status).status_code == 200
+    before = snapshot(db)
+    response = kitchen.post(f"/tickets/{ticket_id}/status", body)
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "ticket_already_moved"
+    assert changed_tables(before, snapshot(db)) == []
+
+
+def test_a_move_made_where_the_ticket_still_is_goes_through_with_or_without_the_status_seen(
+    server: Terminal, kitchen: Terminal
+) -> None:
+    check = fired_check(server, "T3")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    bumped = kitchen.post(f"/tickets/{ticket_id}/status", {"from_status": "new"})
+    assert bumped.json()["status"] == "in_progress"
+    named = {"status": "ready", "from_status": "in_progress"}
+    assert kitchen.post(f"/tickets/{ticket_id}/status", named).json()["status"] == "ready"
+    # A client that does not say what it saw works as before.
+    assert move(server, ticket_id).json()["status"] == "served"
+
+
+@pytest.mark.parametrize("seen", ["cooked", "", 3, "NEW"])
+def test_a_status_seen_that_does_not_exist_is_a_422(
+    server: Terminal, kitchen: Terminal, seen: Any
+) -> None:
+    check = fired_check(server, "T4")
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    response = kitchen.post(f"/tickets/{ticket_id}/status", {"from_status": seen})
+    assert response.status_code == 422, response.text
+    assert ticket_of(kitchen, check["id"])["status"] == "new"
+
+
+# --- what the floor hears from the kitchen -----------------------------------------------
+
+
+def ticket_events(db: Database) -> list[dict[str, Any]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT data FROM outbox WHERE type = 'ticket.updated' ORDER BY seq")
+        ).all()
+    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
+
+
+def test_a_ticket_put_up_tells_the_floor_whose_table_and_where_the_checks_food_stands(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    check = fired_check(server, "T5")
+    first = ticket_of(kitchen, check["id"])["id"]
+    server.ring(check["id"], "Espresso")
+    server.send(check["id"])
+    second = next(t["id"] for t in kitchen.get("/tickets").json()["tickets"] if t["id"] != first)
+    sam = server.get("/me").json()
+
+    for ticket_id, status in [(first, "ready"), (first, "served"), (second, "ready")]:
+        moved = move(kitchen if status == "ready" else server, ticket_id, status)
+        assert moved.status_code == 200, moved.text
+        assert (moved.json()["server_id"], moved.json()["server_name"]) == (sam["id"], sam["name"])
+    events = ticket_events(db)
+    assert [(e["ticket_id"], e["status"], e["kitchen_status"]) for e in events] == [
+        (first, "ready", "ready"),
+        (first, "served", "waiting"),  # the espresso is still being made
+        (second, "ready", "ready"),
+    ]
+    for event in events:
+        assert event["check_id"] == check["id"]
+        assert (event["table_id"], event["table_label"]) == (check["table_id"], "T5")
+        assert (event["server_id"], event["check_number"]) == (sam["id"], check["number"])
+    assert move(server, second, "served").status_code == 200
+    assert ticket_events(db)[-1]["kitchen_status"] is None  # all served
+
+
+def test_a_check_screen_reads_its_own_tickets(server: Terminal, kitchen: Terminal) -> None:
+    mine = fired_check(server, "T6")
+    fired_check(server, "T7")
+    tickets = server.get("/tickets", params={"check_id": mine["id"]}).json()["tickets"]
+    assert [t["check_id"] for t in tickets] == [mine["id"]]
+    move(kitchen, tickets[0]["id"], "ready")
+    move(server, tickets[0]["id"], "served")
+    assert server.get("/tickets", params={"check_id": mine["id"]}).json()["tickets"] == []
+    served = server.get("/tickets", params={"check_id": mine["id"], "include_served": True})
+    assert [t["status"] for t in served.json()["tickets"]] == ["served"]
+    assert server.get("/tickets", params={"check_id": "chk_nope"}).json()["tickets"] == []
+    assert server.get("/tickets", params={"check_id": "no such/id"}).status_code == 422

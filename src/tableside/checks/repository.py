@@ -180,6 +180,50 @@ _OPEN_ON_TABLE = select(m.Check).where(
 )
 _OPEN_ON_TABLE_LOCKED = _OPEN_ON_TABLE.with_for_update(nowait=True)
 
+# Every open check at a table with the rows its totals are computed from, for the floor's
+# tiles: the columns of a check's own reads (so the same rows, computed by the same code),
+# each row led by its check, in one round trip; through the partial index of the
+# restaurant's open checks (migration 0003), then each table's index by the check.
+_OPEN_AT_TABLES = select(m.Check.id).where(
+    m.Check.restaurant_id == RESTAURANT,
+    m.Check.status == literal_column("'open'"),
+    m.Check.table_id.is_not(None),
+)
+_OPEN_HEADS = (
+    select(*_CHECK_HEAD.selected_columns)
+    .select_from(*_CHECK_HEAD.get_final_froms())
+    .where(
+        m.Check.restaurant_id == RESTAURANT,
+        m.Check.status == literal_column("'open'"),
+        m.Check.table_id.is_not(None),
+    )
+)
+_OPEN_LINES = (
+    select(m.CheckLine.check_id, *_LINE_ROWS.selected_columns)
+    .where(m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_OPEN_AT_TABLES))
+    .order_by(m.CheckLine.created_at, m.CheckLine.position)
+)
+_OPEN_MODIFIERS = select(*_MODIFIER_ROWS.selected_columns).where(
+    m.LineModifier.restaurant_id == RESTAURANT,
+    m.LineModifier.line_id.in_(
+        select(m.CheckLine.id).where(
+            m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_OPEN_AT_TABLES)
+        )
+    ),
+)
+_OPEN_DISCOUNTS = (
+    select(m.CheckDiscount.check_id, *_DISCOUNT_ROWS.selected_columns)
+    .where(
+        m.CheckDiscount.restaurant_id == RESTAURANT,
+        m.CheckDiscount.check_id.in_(_OPEN_AT_TABLES),
+    )
+    .order_by(m.CheckDiscount.created_at)
+)
+_OPEN_PAYMENTS = PAYMENT_COLUMNS.where(
+    m.Payment.restaurant_id == RESTAURANT, m.Payment.check_id.in_(_OPEN_AT_TABLES)
+).order_by(m.Payment.created_at)
+_OPEN_CHECKS = (_OPEN_HEADS, _OPEN_LINES, _OPEN_MODIFIERS, _OPEN_DISCOUNTS, _OPEN_PAYMENTS)
+
 
 class Checks(Repository):
     def get(self, check_id: str, *, lock: bool = False) -> m.Check:
@@ -215,6 +259,40 @@ class Checks(Repository):
         )
         head, contents, extra = found[0], found[1 : 1 + len(_CONTENTS)], found[1 + len(_CONTENTS) :]
         return _found_head(check_id, head[0] if head else None), _contents(contents), extra
+
+    def open_at_tables(
+        self, also: Sequence[batched.Read] = ()
+    ) -> tuple[list[tuple[CheckHead, Contents]], list[batched.Rows]]:
+        """Every open check at a table with its contents, as ``read`` gives one check's,
+        then the ``also`` reads: all in one round trip (core/batched.py)."""
+        scope = {"restaurant_id": self.restaurant_id}
+        found = batched.read_together(
+            self._core(), [*((statement, scope) for statement in _OPEN_CHECKS), *also]
+        )
+        heads, lines, modifiers, discounts, payments = found[: len(_OPEN_CHECKS)]
+        contents: dict[str, Contents] = {}
+        for row in heads:
+            contents[row[0]] = ([], [], [], [])
+        line_check: dict[str, str] = {}
+        for row in lines:
+            if row[0] in contents:
+                line = _line(row[1:])
+                line_check[line.id] = row[0]
+                contents[row[0]][0].append(line)
+        for row in modifiers:
+            if row[0] in line_check:
+                contents[line_check[row[0]]][1].append(ModifierRow(*row))
+        for row in discounts:
+            if row[0] in contents:
+                contents[row[0]][2].append(DiscountRow(*row[1:]))
+        for row in payments:
+            payment = _payment(row)
+            if payment.check_id in contents:
+                contents[payment.check_id][3].append(payment)
+        return (
+            [(_found_head(row[0], row), contents[row[0]]) for row in heads],
+            found[len(_OPEN_CHECKS) :],
+        )
 
     def contents(self, check_id: str) -> Contents:
         """The check's lines, their modifiers, its discounts and its payments as plain rows."""

@@ -547,6 +547,26 @@ def announce(uow: UnitOfWork, current: CheckView) -> CheckView:
 # --- what the floor and the kitchen ask of checks -------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CheckAmounts:
+    total_cents: int
+    paid_cents: int
+    balance_cents: int
+
+
+def open_check_amounts(
+    uow: UnitOfWork, also: Sequence[batched.Read] = ()
+) -> tuple[dict[str, CheckAmounts], list[batched.Rows]]:
+    """The total, paid and balance of every open check at a table, computed from the same
+    rows by the same code as its view, with the ``also`` reads' rows: one round trip."""
+    found, extra = Checks.of(uow).open_at_tables(also)
+    amounts = {}
+    for head, (lines, modifiers, discounts, payments) in found:
+        totals, _ = check_totals(uow, head, CheckRows(lines, modifiers, discounts, list(payments)))
+        amounts[head.id] = CheckAmounts(totals.total_cents, totals.paid_cents, totals.balance_cents)
+    return amounts, extra
+
+
 def has_open_check(uow: UnitOfWork, table_id: str) -> bool:
     return Checks.of(uow).has_open_check(table_id)
 

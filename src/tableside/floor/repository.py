@@ -15,6 +15,7 @@ from sqlalchemy import (
     select,
 )
 
+from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.errors import NotFound
 from tableside.core.repository import RESTAURANT, Repository
@@ -44,7 +45,11 @@ _FLOOR_PLAN = (
         m.DiningTable.y,
         m.DiningTable.width,
         m.DiningTable.height,
+        m.Check.opened_at.label("seated_at"),
+        m.Check.opened_by.label("server_id"),
+        m.Staff.name.label("server_name"),
     )
+    .select_from(m.DiningTable)
     .outerjoin(
         m.Check,
         # The restaurant on the checks' side too, and 'open' written into the statement
@@ -54,9 +59,12 @@ _FLOOR_PLAN = (
         & (m.Check.restaurant_id == RESTAURANT)
         & (m.Check.status == literal_column("'open'")),
     )
+    # Whose table it is: the server who seated it (by the staff's primary key).
+    .outerjoin(m.Staff, m.Staff.id == m.Check.opened_by)
     .where(m.DiningTable.restaurant_id == RESTAURANT)
     .order_by(m.DiningTable.position, m.DiningTable.label)
 )
+_PLAN_COLUMNS = tuple(str(column.key) for column in _FLOOR_PLAN.selected_columns)
 
 
 class Tables(Repository):
@@ -107,6 +115,23 @@ class Tables(Repository):
         names = list(rows.keys())
         # zip with the column names: a third of the cost of a RowMapping per row.
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def plan_reads(self) -> list[batched.Read]:
+        """The reads behind ``floor_plan`` and ``sections``, to be sent with others in one
+        round trip (core/batched.py); ``plan`` turns their rows into theirs."""
+        scope = {"restaurant_id": self.restaurant_id}
+        return [(_FLOOR_PLAN, scope), (_SECTION_NAMES, scope)]
+
+    @staticmethod
+    def plan(
+        found: Sequence[batched.Rows],
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+        """``floor_plan`` and ``sections`` from the rows of ``plan_reads``."""
+        tables, sections = found
+        return (
+            [dict(zip(_PLAN_COLUMNS, row, strict=True)) for row in tables],
+            [(id_, name) for id_, name in sections],
+        )
 
     def sections(self) -> Sequence[tuple[str, str]]:
         """Each section's (id, name), in floor order."""

@@ -6,6 +6,9 @@ input is a 422 before any use case runs.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from tableside.core.schemas import Body, Id
@@ -29,6 +32,23 @@ class TableView(BaseModel):
     y: int
     width: int
     height: int
+    # What a seated table's tile shows (all None for a free table):
+    server_id: str | None = Field(default=None, description="Who seated the party")
+    server_name: str | None = None
+    seated_at: datetime | None = Field(default=None, description="When the check was opened")
+    total_cents: int | None = None
+    balance_cents: int | None = Field(default=None, description="What is still to pay")
+    kitchen_status: Literal["waiting", "ready"] | None = Field(
+        default=None,
+        description=(
+            "ready: a ticket of the check is up in the window; waiting: the kitchen is "
+            "still working its tickets; null: nothing fired, or everything served"
+        ),
+    )
+    kitchen_since: datetime | None = Field(
+        default=None,
+        description="ready: since the first plate was up; waiting: since the oldest fired",
+    )
 
 
 class TableStatusView(BaseModel):

@@ -32,16 +32,31 @@ OCCUPIED = "occupied"
 
 
 def floor(uow: UnitOfWork) -> FloorView:
-    """Every table with its derived status: occupied exactly when it has an open check."""
-    tables = Tables.of(uow).floor_plan()
+    """Every table with its derived status (occupied exactly when it has an open check) and,
+    seated, what its tile shows: whose table, since when, the check's total and balance,
+    and where its food stands. The plan, the checks' amounts and the kitchen's tickets are
+    read together, in one round trip."""
+    plan_reads = Tables.of(uow).plan_reads()
+    amounts, found = check_service.open_check_amounts(
+        uow, also=[*plan_reads, kitchen.working_read(uow)]
+    )
+    tables, sections = Tables.plan(found[: len(plan_reads)])
+    food = kitchen.food_by_check(found[len(plan_reads)])
     for table in tables:
-        table["status"] = OCCUPIED if table["check_id"] else AVAILABLE
+        check_id = table["check_id"]
+        if check_id is None:
+            table["status"] = AVAILABLE
+            continue
+        table["status"] = OCCUPIED
+        money = amounts.get(check_id)
+        table["total_cents"] = money.total_cents if money else 0
+        table["balance_cents"] = money.balance_cents if money else 0
+        if check_id in food:
+            table["kitchen_status"] = food[check_id].status.value
+            table["kitchen_since"] = food[check_id].since
     # One validation of plain rows (pydantic's core), not 200 model constructions in Python.
     return FloorView.model_validate(
-        {
-            "sections": [{"id": id_, "name": name} for id_, name in Tables.of(uow).sections()],
-            "tables": tables,
-        }
+        {"sections": [{"id": id_, "name": name} for id_, name in sections], "tables": tables}
     )
 
 

@@ -7,14 +7,51 @@ indistinguishable from one that does not exist (``NotFound``, a 404).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, literal_column, select
 
+from tableside.core import batched
 from tableside.core import models as m
-from tableside.core.repository import Repository
+from tableside.core.repository import RESTAURANT, Repository
 
 _INSERT_TICKET = insert(cast(Table, m.Ticket.__table__))
+
+# The tickets the kitchen still works, by check and status, for the floor's tiles: through
+# the tickets' status index, the restaurant's few, never its served history.
+_WORKING_BY_CHECK = (
+    select(
+        m.Ticket.check_id,
+        m.Ticket.status,
+        func.min(m.Ticket.created_at),
+        func.min(m.Ticket.updated_at),
+    )
+    .where(
+        m.Ticket.restaurant_id == RESTAURANT,
+        m.Ticket.status.in_(
+            [literal_column("'new'"), literal_column("'in_progress'"), literal_column("'ready'")]
+        ),
+    )
+    .group_by(m.Ticket.check_id, m.Ticket.status)
+)
+
+
+class CheckHead(NamedTuple):
+    """What a ticket shows of its check: its number and whose table it is."""
+
+    number: int
+    server_id: str
+    server_name: str
+
+
+class Working(NamedTuple):
+    """A check's tickets in one status: since when the first was fired, and moved there."""
+
+    check_id: str
+    status: str
+    fired_at: datetime
+    moved_at: datetime
 
 
 class Tickets(Repository):
@@ -33,16 +70,34 @@ class Tickets(Repository):
         )
         return {table_id: label for table_id, label in rows}
 
-    def check_numbers(self, check_ids: Sequence[str]) -> dict[str, int]:
-        """The day's number of each check a ticket belongs to, in one query."""
+    def check_heads(self, check_ids: Sequence[str]) -> dict[str, CheckHead]:
+        """The day's number and the server of each check a ticket belongs to, in one query."""
         if not check_ids:
             return {}
         rows = self.session.execute(
-            select(m.Check.id, m.Check.number).where(
-                m.Check.restaurant_id == self.restaurant_id, m.Check.id.in_(check_ids)
+            select(m.Check.id, m.Check.number, m.Check.opened_by, m.Staff.name)
+            .join(m.Staff, m.Staff.id == m.Check.opened_by)
+            .where(m.Check.restaurant_id == self.restaurant_id, m.Check.id.in_(check_ids))
+        )
+        return {check_id: CheckHead(number, by, name) for check_id, number, by, name in rows}
+
+    def statuses_of_check(self, check_id: str) -> list[str]:
+        """The status of each of the check's tickets (this unit's changes included)."""
+        return list(
+            self._core().scalars(
+                select(m.Ticket.status).where(
+                    m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.check_id == check_id
+                )
             )
         )
-        return {check_id: number for check_id, number in rows}
+
+    def working_read(self) -> batched.Read:
+        """The read behind ``working``, to be sent with others (core/batched.py)."""
+        return _WORKING_BY_CHECK, {"restaurant_id": self.restaurant_id}
+
+    @staticmethod
+    def working(rows: batched.Rows) -> list[Working]:
+        return [Working(*row) for row in rows]
 
     def get(self, ticket_id: str) -> m.Ticket:
         return self._get(m.Ticket, ticket_id, "ticket")
@@ -54,12 +109,13 @@ class Tickets(Repository):
             )
         ).all()
 
-    def active(self, statuses: Sequence[str]) -> Sequence[m.Ticket]:
-        return self.session.scalars(
-            select(m.Ticket)
-            .where(m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.status.in_(statuses))
-            .order_by(m.Ticket.created_at)
-        ).all()
+    def active(self, statuses: Sequence[str], check_id: str | None = None) -> Sequence[m.Ticket]:
+        query = select(m.Ticket).where(
+            m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.status.in_(statuses)
+        )
+        if check_id is not None:
+            query = query.where(m.Ticket.check_id == check_id)
+        return self.session.scalars(query.order_by(m.Ticket.created_at)).all()
 
     def lines(self, ticket_ids: Sequence[str]) -> Sequence[m.CheckLine]:
         if not ticket_ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from tableside.core.errors import Conflict
 
@@ -29,11 +30,42 @@ _BUMP = {
 }
 
 
+class KitchenStatus(enum.StrEnum):
+    """Where a check's food stands, as the floor shows it."""
+
+    WAITING = "waiting"  # fired, and the kitchen is still on it
+    READY = "ready"  # something is up in the window
+
+
+def _words(status: TicketStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def expect(current: TicketStatus, expected: TicketStatus | None) -> None:
+    """A move made on a ticket as the screen showed it applies only while it is still so:
+    two taps on one spot never move a ticket twice, nor the ticket that slid into its place."""
+    if expected is not None and current is not expected:
+        raise Conflict(
+            f"This ticket has already moved on: it is {_words(current)} now.",
+            code="ticket_already_moved",
+        )
+
+
+def kitchen_status(statuses: Iterable[TicketStatus]) -> KitchenStatus | None:
+    """A check's food: ready when any of its tickets is up (it has to be run), waiting while
+    the kitchen works any, None when nothing is fired or everything is served."""
+    working = set(statuses)
+    if TicketStatus.READY in working:
+        return KitchenStatus.READY
+    if working & {TicketStatus.NEW, TicketStatus.IN_PROGRESS}:
+        return KitchenStatus.WAITING
+    return None
+
+
 def transition(current: TicketStatus, target: TicketStatus) -> TicketStatus:
     if target not in _ALLOWED[current]:
         raise Conflict(
-            f"A {current.value.replace('_', ' ')} ticket cannot become "
-            f"{target.value.replace('_', ' ')}.",
+            f"A {_words(current)} ticket cannot become {_words(target)}.",
             code="ticket_transition_not_allowed",
         )
     return target

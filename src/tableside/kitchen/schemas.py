@@ -30,6 +30,8 @@ class TicketView(BaseModel):
     check_number: int
     table_id: str | None  # None: a check without a table (takeout, online, kiosk)
     table_label: str | None
+    server_id: str  # who opened the check: the server whose food it is
+    server_name: str
     status: str
     created_at: datetime
     updated_at: datetime
@@ -39,6 +41,13 @@ class TicketView(BaseModel):
 class TicketStatusRequest(Body):
     status: Literal["in_progress", "ready", "served"] | None = Field(
         default=None, description="Omit to bump the ticket one step on"
+    )
+    from_status: Literal["new", "in_progress", "ready", "served"] | None = Field(
+        default=None,
+        description=(
+            "The status the ticket had where the tap was made. A ticket no longer in it is "
+            "not moved: 409 with code ticket_already_moved. Omit to move it from wherever it is"
+        ),
     )
 
 

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from tableside.checks import rules
 from tableside.checks import service as check_service
 from tableside.checks.schemas import CheckView
+from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.access import KITCHEN_ROLES, Principal, Role
 from tableside.core.errors import InvalidRequest
 from tableside.core.models import new_id, utcnow
 from tableside.core.unit_of_work import UnitOfWork
-from tableside.kitchen.repository import Tickets
-from tableside.kitchen.rules import TicketStatus, bump, transition
+from tableside.kitchen.repository import Tickets, Working
+from tableside.kitchen.rules import (
+    KitchenStatus,
+    TicketStatus,
+    bump,
+    expect,
+    kitchen_status,
+    transition,
+)
 from tableside.kitchen.schemas import TicketLineView, TicketView
 
 ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
@@ -60,10 +69,13 @@ def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
     return check_service.announce(uow, check_service.view(uow, check, rows))
 
 
-def tickets(uow: UnitOfWork, include_served: bool = False) -> list[TicketView]:
-    """The tickets the kitchen is working (new, in progress, ready), oldest first."""
+def tickets(
+    uow: UnitOfWork, include_served: bool = False, check_id: str | None = None
+) -> list[TicketView]:
+    """The tickets the kitchen is working (new, in progress, ready), oldest first; with
+    ``check_id``, only that check's."""
     statuses = [s.value for s in (*ACTIVE, *((TicketStatus.SERVED,) if include_served else ()))]
-    rows = Tickets.of(uow).active(statuses)
+    rows = Tickets.of(uow).active(statuses, check_id)
     return _views(uow, rows)
 
 
@@ -84,14 +96,16 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
         if line.ticket_id is not None:
             by_ticket[line.ticket_id].append(line)
     labels = Tickets.of(uow).table_labels(sorted({t.table_id for t in tickets_ if t.table_id}))
-    numbers = Tickets.of(uow).check_numbers(sorted({t.check_id for t in tickets_}))
+    heads = Tickets.of(uow).check_heads(sorted({t.check_id for t in tickets_}))
     return [
         TicketView(
             id=t.id,
             check_id=t.check_id,
-            check_number=numbers[t.check_id],
+            check_number=heads[t.check_id].number,
             table_id=t.table_id,
             table_label=labels.get(t.table_id, "?") if t.table_id else None,
+            server_id=heads[t.check_id].server_id,
+            server_name=heads[t.check_id].server_name,
             status=t.status,
             created_at=t.created_at,
             updated_at=t.updated_at,
@@ -113,16 +127,24 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
 
 
 def move_ticket(
-    uow: UnitOfWork, who: Principal, ticket_id: str, target: TicketStatus | None
+    uow: UnitOfWork,
+    who: Principal,
+    ticket_id: str,
+    target: TicketStatus | None,
+    expected: TicketStatus | None = None,
 ) -> TicketView:
     """Move a ticket to ``target`` (or one step on: a bump) under the kitchen's state machine.
 
-    The kitchen and managers work every step; servers may only mark a ready ticket served.
+    With ``expected`` (the status the screen showed where it was tapped), a ticket that is
+    no longer in it is not moved: 409 ``ticket_already_moved``. The kitchen and managers
+    work every step; servers may only mark a ready ticket served. ``ticket.updated`` says
+    where the whole check's food now stands (``kitchen_status``), for the floor.
     """
     row = Tickets.of(uow).get(ticket_id)
     # Two kitchen screens bumping one ticket take turns; the second sees the first's step.
     uow.session.refresh(row, with_for_update=True)
     current = TicketStatus(row.status)
+    expect(current, expected)
     new = bump(current) if target is None else transition(current, target)
     if who.role not in KITCHEN_ROLES and not (
         who.role is Role.SERVER and new is TicketStatus.SERVED
@@ -131,17 +153,58 @@ def move_ticket(
     row.status = new.value
     row.updated_at = utcnow()
     uow.audit("ticket.status", "ticket", row.id, from_status=current.value, to_status=new.value)
+    uow.session.flush()
+    moved = ticket(uow, row.id)
+    food = check_kitchen_status(uow, moved.check_id)
     uow.emit(
         "ticket.updated",
         {
-            "ticket_id": row.id,
-            "check_id": row.check_id,
-            "table_id": row.table_id,
+            "ticket_id": moved.id,
+            "check_id": moved.check_id,
+            "check_number": moved.check_number,
+            "table_id": moved.table_id,
+            "table_label": moved.table_label,
+            "server_id": moved.server_id,
             "status": new.value,
+            "kitchen_status": food.value if food else None,
         },
     )
-    uow.session.flush()
-    return ticket(uow, row.id)
+    return moved
+
+
+def check_kitchen_status(uow: UnitOfWork, check_id: str) -> KitchenStatus | None:
+    """Where the check's food stands: ready, waiting, or nothing in the kitchen."""
+    return kitchen_status(TicketStatus(s) for s in Tickets.of(uow).statuses_of_check(check_id))
+
+
+def working_read(uow: UnitOfWork) -> batched.Read:
+    """The read behind ``food_by_check``: the floor sends it with its own in one round trip."""
+    return Tickets.of(uow).working_read()
+
+
+@dataclass(frozen=True, slots=True)
+class Food:
+    """A check's food as its floor tile shows it: ready (since when the first plate is up)
+    or waiting (since when the oldest working ticket was fired)."""
+
+    status: KitchenStatus
+    since: datetime
+
+
+def food_by_check(rows: batched.Rows) -> dict[str, Food]:
+    """Each check with tickets in the kitchen, from ``working_read``'s rows."""
+    by_check: dict[str, list[Working]] = defaultdict(list)
+    for working in Tickets.working(rows):
+        by_check[working.check_id].append(working)
+    food: dict[str, Food] = {}
+    for check_id, groups in by_check.items():
+        status = kitchen_status(TicketStatus(g.status) for g in groups)
+        if status is KitchenStatus.READY:
+            since = min(g.moved_at for g in groups if g.status == TicketStatus.READY)
+            food[check_id] = Food(status, since)
+        elif status is KitchenStatus.WAITING:
+            food[check_id] = Food(status, min(g.fired_at for g in groups))
+    return food
 
 
 def follow_party(uow: UnitOfWork, check_id: str, table_id: str) -> None:
