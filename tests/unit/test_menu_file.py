@@ -5,6 +5,8 @@ as CSV and as JSON."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -248,3 +250,14 @@ def test_a_menu_written_as_csv_or_json_reads_back_the_same(menu: MenuFile) -> No
         assert menu_file.read(written.encode(), fmt) == menu, written  # type: ignore[arg-type]
     as_json = json.loads(menu_file.write_json(menu))
     assert as_json["format"] == "tableside-menu" and as_json["version"] == 1
+
+
+def test_the_examples_in_the_docs_are_one_menu_as_export_writes_it() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "menu.md").read_text()
+    as_csv = re.search(r"```csv\n(.*?)```", doc, re.S)
+    as_json = re.search(r"```json\n(.*?)```", doc, re.S)
+    assert as_csv and as_json
+    menu = menu_file.read(as_csv.group(1).encode(), "csv")
+    assert menu_file.read(as_json.group(1).encode(), "json") == menu
+    assert menu_file.write_csv(menu).replace("\r\n", "\n") == as_csv.group(1)
+    assert menu_file.write_json(menu) == as_json.group(1)
