@@ -45,6 +45,7 @@ TRANSIENT_TABLES = [
     "payments",
     "check_lines",
     "tickets",
+    "guest_links",
     "checks",
     "check_number_counters",
     "audit_log",
@@ -203,11 +204,15 @@ def server_app(running_server: LiveServer) -> FastAPI:
 
 @pytest.fixture(autouse=True)
 def _no_connection_left(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The next test wipes the outbox: no connection of this one may still be reading it."""
+    """The next test wipes the outbox: no connection of this one may still be reading it;
+    and none of this one's guest requests may still count against the next one's."""
     yield
     if "running_server" in request.fixturenames:
         server: LiveServer = request.getfixturevalue("running_server")
         wait_for(server.idle, what="every WebSocket of the test to be closed on the server")
+        limits = getattr(server.app.state, "guest_limits", None)
+        if limits is not None:  # guests' requests counted by the test (guests/limits.py)
+            limits.reset()
 
 
 @pytest.fixture

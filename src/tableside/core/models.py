@@ -490,6 +490,25 @@ class Refund(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class GuestLink(Base):
+    """Pay at the table: an unguessable link to one check, for its guests' phones. Only the
+    token's SHA-256 is stored. The link works until ``expires_at`` while the check is open,
+    and shows the closed check for a day after it closed (guests/rules.py), unless staff
+    revoke it (migration 0009)."""
+
+    __tablename__ = "guest_links"
+    __table_args__ = (Index("ix_guest_links_check", "check_id", "restaurant_id"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
+
+
 class IdempotencyKey(Base):
     """A client's Idempotency-Key: the request's fingerprint and, once final, its response.
 

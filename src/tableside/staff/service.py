@@ -475,3 +475,36 @@ def list_staff(uow: UnitOfWork, who: Principal) -> list[StaffView]:
         for s in StaffRepository.of(uow).all()
         if s.active
     ]
+
+
+# --- stand-ins: staff records for who is not staff --------------------------------------------
+
+
+def stand_in(uow: UnitOfWork, kind: str, name: str) -> Principal:
+    """The staff record that someone who is not staff acts as (``kind`` "guest": a guest
+    paying at the table), in the unit's restaurant, made on first use.
+
+    A stand-in is a server who can never log in: it is never active (so it is in no staff
+    list and no login accepts it) and its PIN lookup is no PIN's. What it does is recorded
+    under its name, as a staff member's is (a payment's ``created_by``, audit entries)."""
+    restaurant_id = uow.restaurant
+    staff_id = "stf_" + kind + "_" + hashlib.sha256(restaurant_id.encode()).hexdigest()[:24]
+    if uow.session.get(m.Staff, staff_id) is None:
+        dialect = uow.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        uow.session.execute(
+            insert(m.Staff)
+            .values(
+                id=staff_id,
+                restaurant_id=restaurant_id,
+                name=name,
+                role=Role.SERVER.value,
+                pin_lookup=f"stand-in:{kind}",  # an HMAC is 64 hex digits: no PIN's
+                pin_hash="!",  # no argon2 hash: nothing verifies against it
+                failed_pin_attempts=0,
+                active=False,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing()  # made by a concurrent unit meanwhile
+        )
+    return Principal(restaurant_id=restaurant_id, staff_id=staff_id, role=Role.SERVER, name=name)
