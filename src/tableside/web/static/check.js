@@ -354,6 +354,8 @@
     pending.set(item.id, (pending.get(item.id) || 0) + 1);
     markTaps(item);
     const run = rings.then(async () => {
+      // The lines before this ring: the live feed may show the new one before the answer.
+      const known = new Set(check.lines.map((line) => line.id));
       const result = await api("POST", `/checks/${check.id}/lines`, {
         menu_item_id: item.id,
         seat: onSeat,
@@ -364,7 +366,6 @@
       pending.set(item.id, pending.get(item.id) - 1);
       if (!pending.get(item.id)) pending.delete(item.id);
       if (result.ok) {
-        const known = new Set(check.lines.map((line) => line.id));
         check = result.body;
         const added = check.lines.filter(
           (line) => !known.has(line.id) && line.seat === onSeat && line.name === item.name,
