@@ -51,6 +51,7 @@ class World:
     group_item: str  # demo's Espresso
     group: str  # its "Extra shot"
     option: str  # its "Double"
+    guest_token: str  # a guest link to demo T1's check
 
 
 def build_world(live_server: str, db: Database) -> World:
@@ -70,6 +71,8 @@ def build_world(live_server: str, db: Database) -> World:
     menu = server.get("/menu").json()
     drinks = server.menu_item("Draft IPA")["category_id"]
     espresso = server.menu_item("Espresso")
+    link = server.post(f"/checks/{check['id']}/guest-link")
+    assert link.status_code == 201, link.text
     return World(
         check=check["id"],
         sent_line=sent["lines"][0]["id"],
@@ -90,6 +93,7 @@ def build_world(live_server: str, db: Database) -> World:
         group_item=espresso["id"],
         group=espresso["modifier_groups"][0]["id"],
         option=espresso["modifier_groups"][0]["options"][0]["id"],
+        guest_token=link.json()["token"],
     )
 
 
@@ -113,6 +117,8 @@ class Endpoint:
     foreign_bodies: tuple[tuple[Ids, Make], ...] = ()
     bad_bodies: tuple[Make, ...] = field(default=())
     bad_queries: tuple[dict[str, str], ...] = ()
+    # For guests, with no staff token: the link in the path is what lets them in.
+    guest: bool = False
 
     @property
     def name(self) -> str:
@@ -128,6 +134,10 @@ def _check(w: World) -> dict[str, str]:
 
 def _category(w: World) -> dict[str, str]:
     return {"category_id": w.category}
+
+
+def _guest_link(w: World) -> dict[str, str]:
+    return {"token": w.guest_token}
 
 
 ENDPOINTS = [
@@ -508,6 +518,26 @@ ENDPOINTS = [
         forbidden=(KITCHEN,),
         bad_bodies=(lambda w: {"kind": "evenly", "ways": 1}, lambda w: {"kind": "thirds"}),
     ),
+    # Pay at the table (issue 15): staff make and stop links; guests read and pay.
+    Endpoint("POST", "/checks/{check_id}/guest-link", ids=_check, forbidden=(KITCHEN,)),
+    Endpoint("DELETE", "/checks/{check_id}/guest-link", ids=_check, forbidden=(KITCHEN,)),
+    Endpoint("GET", "/guest/checks/{token}", ids=_guest_link, guest=True),
+    Endpoint(
+        "POST",
+        "/guest/checks/{token}/payments",
+        ids=_guest_link,
+        body=lambda w: {"amount_cents": 100, "tip_cents": 0, "payment_method": "pm_card_visa"},
+        key=True,
+        guest=True,
+        bad_bodies=(
+            lambda w: {"amount_cents": 0, "payment_method": "pm_card_visa"},
+            lambda w: {"amount_cents": 10**7, "payment_method": "pm_card_visa"},
+            lambda w: {"amount_cents": 100},
+            lambda w: {"amount_cents": 100, "payment_method": "pm_card_visa", "split_part": 2},
+            lambda w: {"amount_cents": 100, "tender": "cash", "cash_tendered_cents": 100},
+            lambda w: {"amount_cents": 100, "tip_cents": 10**6, "payment_method": "pm_card_visa"},
+        ),
+    ),
     Endpoint(
         "GET",
         "/events",
@@ -581,6 +611,8 @@ def test_no_token_is_a_401_everywhere(live_server: str, world: World) -> None:
     failures = []
     for method, path in api_routes(live_server):
         endpoint = BY_NAME.get(f"{method} {path.removeprefix('/api/v1')}")
+        if endpoint and endpoint.guest:
+            continue  # no staff token by design: test_guest_endpoints_reach_only_their_link
         url = endpoint.url(world) if endpoint else re.sub(r"\{[^}]+\}", "x", path)
         body = endpoint.body(world) if endpoint and endpoint.body else None
         for headers in [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}]:
@@ -643,6 +675,8 @@ def test_another_restaurants_ids_are_404_everywhere(
     before = snapshot(db)
     failures = []
     for endpoint in ENDPOINTS:
+        if endpoint.guest:
+            continue  # a link, not an id: test_guest_endpoints_reach_only_their_link
         attempts: list[tuple[Ids, Make | None]] = []
         if "{" in endpoint.path:
             attempts.append((endpoint.ids, endpoint.body))
@@ -741,3 +775,39 @@ def test_a_payment_without_an_idempotency_key_is_refused(live_server: str, world
     )
     assert response.status_code == 400, response.text
     assert_error_shape(response)
+
+
+def test_guest_endpoints_reach_only_their_link(
+    live_server: str, world: World, db: Database
+) -> None:
+    """The guest endpoints take no staff token: the link in the path is the capability. A
+    check's id, another restaurant's check or anything else in its place reaches nothing
+    (404, the same for all), whatever staff token comes along."""
+    guest = [e for e in ENDPOINTS if e.guest]
+    assert {e.name for e in guest} == {
+        "GET /guest/checks/{token}",
+        "POST /guest/checks/{token}/payments",
+    }
+    with httpx.Client(base_url=live_server) as anonymous:
+        seen = anonymous.get(f"/api/v1/guest/checks/{world.guest_token}")
+        assert seen.status_code == 200, seen.text
+        assert "Ribeye 12 oz" in seen.text
+        assert not [w for w in ["Sam Rivera", "no salt", world.check] if w in seen.text]
+        before = snapshot(db)
+        failures = []
+        for client in [anonymous, Terminal(live_server, "demo2", MANAGER)]:
+            for endpoint in guest:
+                for token in [world.check, world.their_check, world.payment, "x" * 43]:
+                    response = send(
+                        client,
+                        endpoint.method,
+                        endpoint.url(world, lambda w, t=token: {"token": t}),
+                        endpoint.body(world) if endpoint.body else None,
+                        key=endpoint.key,
+                    )
+                    if response.status_code != 404:
+                        failures.append((endpoint.name, token, response.status_code))
+                        continue
+                    assert_error_shape(response)
+        assert failures == []
+        assert changed_tables(before, snapshot(db)) == []
