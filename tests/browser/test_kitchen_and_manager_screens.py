@@ -13,6 +13,8 @@ from terminal import Terminal
 
 pytestmark = pytest.mark.browser
 
+SETTLE_MS = 600  # kitchen.js: a card that has just moved or appeared ignores taps (500 ms)
+
 
 def test_the_kitchen_sees_a_fired_ticket_without_refreshing_and_bumps_it(
     tablets: Callable[..., Tablet], live_server: str
@@ -47,17 +49,19 @@ def test_the_kitchen_sees_a_fired_ticket_without_refreshing_and_bumps_it(
 
     ticket_id = fired["lines"][0]["ticket_id"]
     for status in ("in_progress", "ready"):
+        page.wait_for_timeout(SETTLE_MS)  # a card that just moved ignores taps a moment
         page.locator(f".ticket[data-ticket-id='{ticket_id}'] .ticket-body").click()
         expect(page.locator(f"#lane-{status} .ticket")).to_have_count(1)
         assert server.get("/tickets").json()["tickets"][0]["status"] == status
+    page.wait_for_timeout(SETTLE_MS)
     page.locator(f".ticket[data-ticket-id='{ticket_id}'] .ticket-body").click()
     expect(page.locator(".ticket")).to_have_count(0)
     served = server.get("/tickets", params={"include_served": True}).json()["tickets"]
     assert [t["status"] for t in served] == ["served"]
     assert kitchen.was_not_reloaded()
 
-    # A screen that missed the news (its feed held back) asks for a move the ticket can no
-    # longer make: the server refuses, the screen says why and shows the ticket as it is.
+    # A screen that missed the news (its feed held back) taps a ticket that has moved on:
+    # the server leaves it where it is, and the screen quietly shows it as it is now.
     server.ring(check["id"], "Espresso")
     dessert = server.send(check["id"])["lines"][-1]["ticket_id"]
     stale = tablets(pin="5555")
@@ -68,9 +72,10 @@ def test_the_kitchen_sees_a_fired_ticket_without_refreshing_and_bumps_it(
     for step in ("in_progress", "ready", "served"):
         moved = chef.post(f"/tickets/{dessert}/status", {"status": step})
         assert moved.status_code == 200, moved.text
+    stale.page.wait_for_timeout(SETTLE_MS)
     stale.page.locator(f".ticket[data-ticket-id='{dessert}'] .ticket-body").click()
-    expect(stale.page.locator(".toast")).to_have_text("A served ticket cannot become in progress.")
     expect(stale.page.locator(".ticket")).to_have_count(0)
+    expect(stale.page.locator(".toast.bad")).to_have_count(0)
 
 
 def test_a_manager_reads_the_days_numbers_live_and_refunds_a_payment_once(

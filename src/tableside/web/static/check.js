@@ -747,14 +747,19 @@
     }
   });
 
+  // Food ready: this check's kitchen badge, and the banner for any of my tables (ready.js).
+  TSReady.follow(check.id, $("#check-status"));
+
   live({
     after: page.last_seq,
     onEvent(event) {
       const data = event.data || {};
+      TSReady.onEvent(event);
       if (event.type === "menu.updated") reloadMenu();
       else if (data.check_id === check.id) reloadCheck();
     },
     onResync() {
+      TSReady.resync();
       reloadCheck();
       reloadMenu();
     },

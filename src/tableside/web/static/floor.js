@@ -1,13 +1,16 @@
-/* The floor: every table where it stands, coloured by status, live. Tap a free table to seat
-   a party; tap a seated one to open its check. */
+/* The floor: every table where it stands, coloured by status, live. A seated table's tile
+   shows whose it is, how long the party has sat, what is left to pay and where its food
+   stands (waiting, or ready to run). Tap a free table to seat a party; tap a seated one to
+   open its check. */
 "use strict";
 
 (() => {
-  const { page, $, h, api, toast, coalesce, live } = TS;
+  const { page, $, h, api, toast, fmt, coalesce, live } = TS;
   let floor = page.floor;
   let section = sessionStorage.getItem("tableside.section") || "all";
   const grid = $("#floor");
   const tabs = $("#sections");
+  let origin = { x: 0, y: 0 }; // the grid's top-left: that of the tables shown
 
   function render() {
     renderTabs();
@@ -15,38 +18,139 @@
       (table) => section === "all" || table.section_id === section,
     );
     // The plan is drawn on a grid the size of what is shown, so one section fills the screen.
-    const minX = Math.min(...shown.map((t) => t.x));
-    const minY = Math.min(...shown.map((t) => t.y));
-    const cols = Math.max(...shown.map((t) => t.x + t.width)) - minX;
-    const rows = Math.max(...shown.map((t) => t.y + t.height)) - minY;
+    origin = { x: Math.min(...shown.map((t) => t.x)), y: Math.min(...shown.map((t) => t.y)) };
+    const cols = Math.max(...shown.map((t) => t.x + t.width)) - origin.x;
+    const rows = Math.max(...shown.map((t) => t.y + t.height)) - origin.y;
     grid.style.setProperty("--cols", String(Math.max(cols, 1)));
     grid.style.setProperty("--rows", String(Math.max(rows, 1)));
-    grid.replaceChildren(
-      ...shown.map((table) => {
-        const seated = table.status === "occupied";
-        const detail = seated
-          ? `${table.guests || "?"} guest${table.guests === 1 ? "" : "s"}`
-          : table.status === "available"
-            ? `seats ${table.capacity}`
-            : table.status;
-        return h(
-          "button",
-          {
-            type: "button",
-            class: `table shape-${table.shape} status-${table.status}`,
-            dataset: { tableId: table.id, label: table.label, status: table.status },
-            "aria-label": `Table ${table.label}, ${seated ? "seated" : table.status}, ${detail}`,
-            style: {
-              gridColumn: `${table.x - minX + 1} / span ${table.width}`,
-              gridRow: `${table.y - minY + 1} / span ${table.height}`,
-            },
-            onclick: () => open(table),
-          },
-          h("span", { class: "label", text: table.label }),
-          h("span", { class: "detail", text: detail }),
-        );
-      }),
+    grid.replaceChildren(...shown.map(tile));
+    fit();
+  }
+
+  /** A seated tile's "Sam · 4 guests": on one line where it fits; on a phone (whose tiles
+   *  have a fixed height) on two where the tile has the room; else with the server's
+   *  initials ("SR · 4 guests"); else the party alone, the server in the tile's title. */
+  function fit() {
+    const phone = window.matchMedia("(max-width: 720px)").matches;
+    const fits = (node) => node.scrollWidth <= node.clientWidth + 1;
+    for (const server of grid.querySelectorAll(".detail .server")) {
+      const detail = server.parentElement;
+      const tileNode = detail.parentElement;
+      if (fits(detail)) continue;
+      if (phone) {
+        detail.classList.add("two-lines");
+        if (tileNode.scrollHeight <= tileNode.clientHeight + 1) continue;
+        detail.classList.remove("two-lines");
+      }
+      tileNode.title = `${server.dataset.name}'s table`;
+      server.textContent = `${initials(server.dataset.name)} ·`;
+      if (!fits(detail)) server.remove();
+    }
+  }
+
+  function minutes(since) {
+    const at = Date.parse(since);
+    return Number.isNaN(at) ? 0 : Math.max(0, Math.floor((Date.now() - at) / 60000));
+  }
+
+  const KITCHEN = { waiting: "Waiting", ready: "Ready" };
+
+  function tile(table) {
+    const seated = table.status === "occupied";
+    const place = {
+      gridColumn: `${table.x - origin.x + 1} / span ${table.width}`,
+      gridRow: `${table.y - origin.y + 1} / span ${table.height}`,
+    };
+    if (!seated) {
+      return h(
+        "button",
+        {
+          type: "button",
+          class: `table shape-${table.shape} status-${table.status}`,
+          dataset: { tableId: table.id, label: table.label, status: table.status },
+          style: place,
+          onclick: () => open(table),
+        },
+        h("span", { class: "label", text: table.label }),
+        h("span", {
+          class: "detail",
+          text: table.status === "available" ? `seats ${table.capacity}` : table.status,
+        }),
+      );
+    }
+    const guests = `${table.guests || "?"} guest${table.guests === 1 ? "" : "s"}`;
+    const paidSome = (table.total_cents || 0) > (table.balance_cents || 0);
+    const kitchen = KITCHEN[table.kitchen_status] ? table.kitchen_status : null;
+    return h(
+      "button",
+      {
+        type: "button",
+        class: `table shape-${table.shape} status-occupied ${kitchen ? `kitchen-${kitchen}` : ""}`,
+        dataset: {
+          tableId: table.id,
+          label: table.label,
+          status: table.status,
+          kitchen: kitchen || "none",
+        },
+        style: place,
+        onclick: () => open(table),
+      },
+      h(
+        "span",
+        { class: "tile-head" },
+        h("span", { class: "label", text: table.label }),
+        table.seated_at
+          ? h("span", {
+              class: "since",
+              dataset: { since: table.seated_at, unit: "m" },
+              title: "Minutes seated",
+              text: `${minutes(table.seated_at)}m`,
+            })
+          : null,
+      ),
+      h(
+        "span",
+        { class: "money", dataset: { balance: String(table.balance_cents || 0) } },
+        fmt(table.balance_cents),
+        paidSome ? h("small", { text: " left" }) : null,
+      ),
+      h(
+        "span",
+        { class: "detail" },
+        table.server_name
+          ? h("span", {
+              class: "server",
+              dataset: { name: table.server_name },
+              text: `${firstName(table.server_name)} ·`,
+            })
+          : null,
+        table.server_name ? " " : null,
+        h("span", { class: "guests", text: guests }),
+      ),
+      kitchen
+        ? h(
+            "span",
+            { class: `kitchen ${kitchen}` },
+            KITCHEN[kitchen],
+            table.kitchen_since
+              ? h("span", {
+                  class: "since",
+                  dataset: { since: table.kitchen_since, unit: "m" },
+                  text: ` ${minutes(table.kitchen_since)}m`,
+                })
+              : null,
+          )
+        : null,
     );
+  }
+
+  function firstName(name) {
+    return String(name).trim().split(/\s+/)[0];
+  }
+
+  function initials(name) {
+    const words = String(name).trim().split(/\s+/);
+    return words.map((word) => word[0].toUpperCase()).join("").slice(0, 3);
   }
 
   function renderTabs() {
@@ -139,33 +243,106 @@
 
   // --- live ---------------------------------------------------------------------------------
 
+  let reading = false;
   const refresh = coalesce(async () => {
-    const result = await api("GET", "/floor");
-    if (result.ok) {
-      floor = result.body;
-      render();
+    reading = true;
+    try {
+      const result = await api("GET", "/floor");
+      if (result.ok) {
+        floor = result.body;
+        render();
+      }
+    } finally {
+      reading = false;
     }
   });
+
+  /** An event applied while the floor is being read may predate that read's answer: read
+   *  once more after it. */
+  function readAgainIfReading() {
+    if (reading) refresh();
+  }
+
+  const SEATED = [
+    "guests",
+    "server_id",
+    "server_name",
+    "seated_at",
+    "total_cents",
+    "balance_cents",
+    "kitchen_status",
+    "kitchen_since",
+  ];
+
+  function tableOfCheck(checkId) {
+    return checkId ? floor.tables.find((t) => t.check_id === checkId) : undefined;
+  }
+
+  /** Where a seated table's food stands after a ticket event; true when only a reload
+   *  can say since when (a plate was run and others are still cooking). */
+  function kitchenChanged(table, event) {
+    const data = event.data || {};
+    const was = table.kitchen_status || null;
+    let now = was;
+    if (event.type === "ticket.created") now = was === "ready" ? "ready" : "waiting";
+    else if ("kitchen_status" in data) now = data.kitchen_status || null;
+    else return true; // a ticket that followed its party: reload
+    if (now !== was) {
+      table.kitchen_status = now;
+      table.kitchen_since = now ? event.at : null;
+    }
+    return was === "ready" && now === "waiting";
+  }
 
   live({
     after: page.last_seq,
     onEvent(event) {
+      TSReady.onEvent(event);
+      const data = event.data || {};
       if (event.type === "table.updated") {
-        // Show the change at once; the reload then brings the party's size.
-        const table = floor.tables.find((t) => t.id === event.data.table_id);
+        // Show the change at once.
+        const table = floor.tables.find((t) => t.id === data.table_id);
         if (table) {
-          table.status = event.data.status;
-          table.check_id = event.data.check_id;
-          if (!table.check_id) table.guests = null;
+          table.status = data.status;
+          if (table.check_id !== data.check_id) for (const field of SEATED) table[field] = null;
+          table.check_id = data.check_id;
           render();
         }
-        refresh();
-      } else if (event.type === "check.updated" && event.data.merged_into) {
-        refresh(); // a merge changes the party's size at the table that stays
+        // A freed table is all here; a party seated or moved in is read back in full.
+        if (data.check_id || !table) refresh();
+        else readAgainIfReading();
+      } else if (event.type === "check.updated") {
+        if (data.merged_into) {
+          refresh(); // a merge changes the party's size at the table that stays
+          return;
+        }
+        const table = tableOfCheck(data.check_id);
+        if (table && typeof data.balance_cents === "number") {
+          table.total_cents = data.total_cents;
+          table.balance_cents = data.balance_cents;
+          render();
+        }
+        readAgainIfReading();
+      } else if (event.type.startsWith("ticket.")) {
+        const table = tableOfCheck(data.check_id);
+        if (table && kitchenChanged(table, event)) refresh();
+        else readAgainIfReading();
+        if (table) render();
       }
     },
-    onResync: refresh,
+    onResync() {
+      TSReady.resync();
+      refresh();
+    },
   });
+
+  // Minutes seated and minutes waiting move on by themselves; the server is not asked.
+  setInterval(() => {
+    for (const node of grid.querySelectorAll(".since[data-since]")) {
+      const text = `${minutes(node.dataset.since)}m`;
+      node.textContent = node.parentElement.classList.contains("kitchen") ? ` ${text}` : text;
+    }
+  }, 30000);
 
   render();
 })();

@@ -1,6 +1,8 @@
 /* The kitchen display: tickets new → in progress → ready → served, oldest first, live.
-   Each tap asks the server for one named move; the server's state machine decides, and a
-   refused move shows the server's reason. */
+   Each tap asks the server for one named move from the status the card showed; the
+   server's state machine decides, and a refused move shows the server's reason. A card
+   that has just moved or appeared under the finger ignores taps for a moment, so a double
+   tap never bumps the ticket that slid into the first one's place. */
 "use strict";
 
 (() => {
@@ -10,6 +12,11 @@
   const seen = new Set(tickets.map((t) => t.id));
   const fresh = new Set();
   const moving = new Set();
+  // Where each card was drawn, and when it last moved there: a tap that lands within
+  // SETTLE_MS of a card arriving under the finger was meant for what was there before.
+  const SETTLE_MS = 500;
+  const placed = new Map(); // ticket id → "left,top" on the page
+  const settledAt = new Map(); // ticket id → performance.now() when it got there
   const NEXT = { new: "in_progress", in_progress: "ready", ready: "served" };
   const ACTION = { new: "Start", in_progress: "Ready", ready: "Served" };
   const LANES = ["new", "in_progress", "ready"];
@@ -46,13 +53,14 @@
           class: "ticket-body",
           disabled: busy,
           "aria-label": `Table ${ticket.table_label}, check ${ticket.check_number}: ${ACTION[ticket.status]}`,
-          onclick: () => move(ticket, NEXT[ticket.status]),
+          onclick: () => tap(ticket, NEXT[ticket.status]),
         },
         h(
           "span",
           { class: "ticket-head" },
           h("strong", { text: `Table ${ticket.table_label}` }),
           h("span", { text: `#${ticket.check_number}` }),
+          ticket.server_name ? h("span", { class: "server", text: ticket.server_name }) : null,
           h("span", { class: "age", dataset: { created: ticket.created_at }, text: age(ticket) }),
         ),
         ...lines,
@@ -64,7 +72,7 @@
             class: "btn small ghost recall",
             disabled: busy,
             text: "Recall to the line",
-            onclick: () => move(ticket, "in_progress"),
+            onclick: () => tap(ticket, "in_progress"),
           })
         : null,
     );
@@ -80,6 +88,33 @@
       );
       $(`#count-${status}`).textContent = String(inLane.length);
     }
+    notePlaces();
+  }
+
+  function notePlaces() {
+    const now = performance.now();
+    const seen = new Set();
+    for (const node of document.querySelectorAll(".ticket[data-ticket-id]")) {
+      const id = node.dataset.ticketId;
+      const box = node.getBoundingClientRect();
+      const where = `${Math.round(box.left + window.scrollX)},${Math.round(box.top + window.scrollY)}`;
+      seen.add(id);
+      if (placed.get(id) !== where) {
+        placed.set(id, where);
+        settledAt.set(id, now);
+      }
+    }
+    for (const id of [...placed.keys()]) {
+      if (!seen.has(id)) {
+        placed.delete(id);
+        settledAt.delete(id);
+      }
+    }
+  }
+
+  function tap(ticket, target) {
+    if (performance.now() - (settledAt.get(ticket.id) || 0) < SETTLE_MS) return;
+    move(ticket, target);
   }
 
   async function move(ticket, target) {
@@ -87,16 +122,20 @@
     moving.add(ticket.id);
     fresh.delete(ticket.id);
     render();
-    // The move is named (not "bump"): a double tap asks for the same move twice, and the
-    // server refuses the second instead of moving the ticket two steps.
-    const result = await api("POST", `/tickets/${ticket.id}/status`, { status: target });
+    // The move is named, with the status the card showed: a ticket that has moved on
+    // meanwhile (another screen, a tap already on its way) is not moved again.
+    const result = await api("POST", `/tickets/${ticket.id}/status`, {
+      status: target,
+      from_status: ticket.status,
+    });
     moving.delete(ticket.id);
     if (result.ok) {
       const moved = result.body;
       tickets = tickets.filter((t) => t.id !== moved.id);
       if (LANES.includes(moved.status)) tickets.push(moved);
     } else {
-      toast(result.message, "bad");
+      // Already moved: nothing to say, the screen just shows where it is now.
+      if (result.code !== "ticket_already_moved") toast(result.message, "bad");
       reload();
     }
     render();
