@@ -28,7 +28,7 @@ from typing import Any
 
 from tableside.rush.contract import check_problems, floor_problems, payment_answer_problems
 from tableside.rush.keys import Book, KeyRecord
-from tableside.rush.report import LOST, Tally
+from tableside.rush.report import LOST, UNREACHABLE, Tally
 from tableside.rush.terminal import Answer, Lost, Terminal, outcome_of
 
 SERVER_WEIGHTS = {
@@ -45,6 +45,29 @@ SERVER_WEIGHTS = {
 MANAGER_WEIGHTS = {**SERVER_WEIGHTS, "pay": 16, "refund": 8}
 # Answers that any change may get when the floor is busy or a database reconnects.
 BUSY = frozenset({"409 busy", "409 concurrent_change", "503 database_unavailable", LOST})
+# What a payment may be answered (API.md "Payments"), mistakes aside.
+PAYMENT_ANSWERS = frozenset(
+    {
+        "201",
+        "402 card_declined",
+        "502 processor_error",
+        "504 processor_timeout",
+        "409 payment_in_progress",
+        "409 check_not_open",
+        "422 amount_exceeds_balance",
+        "422 amount_exceeds_split_part",
+        "422 no_split",
+    }
+)
+REFUND_ANSWERS = frozenset(
+    {
+        "201",
+        "502 processor_error",
+        "504 processor_timeout",
+        "409 payment_in_progress",
+        "422 amount_exceeds_refundable",
+    }
+)
 TIPS = (0.10, 0.15, 0.18, 0.20, 0.25)
 REASONS = ("guest unhappy with the steak", "rang twice by mistake", "manager's goodwill")
 
@@ -216,28 +239,27 @@ class Walk:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def outcome(self, kind: str, result: Answer | Lost, allowed: Iterable[str]) -> str:
-        """Count the action's outcome; an answer outside ``allowed`` breaks the contract."""
-        label = outcome_of(result)
-        self.tally.action(kind, label)
-        if label not in allowed and label not in BUSY and not label.startswith("unreachable"):
-            body = result.body if isinstance(result, Answer) else None
-            self.tally.violation(f"{self.t.name} {kind}: unexpected answer {label}: {body!r:.300}")
-        return label
+    def outcome(self, kind: str, result: Answer | Lost, allowed: Iterable[str]) -> None:
+        """Count the action's outcome, and hold it to what may be answered."""
+        self.tally.action(kind, outcome_of(result))
+        self.expect(kind, result, allowed)
 
     def both(
         self, kind: str, what: str, results: list[Answer | Lost], allowed: Iterable[str]
     ) -> None:
-        """Count a double tap's two answers as one outcome (``pay 201+409 ...``)."""
+        """Count a double tap's two answers as one outcome (``pay 201 + 409 ...``)."""
         labels = sorted(outcome_of(r) for r in results)
         self.tally.action(kind, f"{what} {' + '.join(labels)}")
         for result in results:
-            label = outcome_of(result)
-            if label not in allowed and label not in BUSY:
-                body = result.body if isinstance(result, Answer) else None
-                self.tally.violation(
-                    f"{self.t.name} {kind} {what}: unexpected answer {label}: {body!r:.300}"
-                )
+            self.expect(f"{kind} {what}", result, allowed)
+
+    def expect(self, what: str, result: Answer | Lost, allowed: Iterable[str]) -> None:
+        """An answer outside ``allowed`` (and the answers of a busy night) breaks the
+        contract."""
+        label = outcome_of(result)
+        if label not in allowed and label not in BUSY and label != UNREACHABLE:
+            body = result.body if isinstance(result, Answer) else None
+            self.tally.violation(f"{self.t.name} {what}: unexpected answer {label}: {body!r:.300}")
 
     def problems(self, where: str, found: list[str]) -> None:
         for problem in found:
@@ -269,7 +291,6 @@ class Walk:
         return None
 
     def look_at_floor(self) -> list[dict[str, Any]] | None:
-        started = time.monotonic()
         answer = self.t.call("GET", "/floor", safe=True)
         if not isinstance(answer, Answer) or answer.status != 200:
             if isinstance(answer, Answer):
@@ -277,7 +298,7 @@ class Walk:
             return None
         tables: list[dict[str, Any]] = answer.json()["tables"]
         self.problems("floor", floor_problems(tables))
-        closed = self.floor.closed_before(started)
+        closed = self.floor.closed_before(answer.sent_at)
         for table in tables:
             if table.get("check_id") in closed:
                 self.tally.violation(
@@ -516,22 +537,44 @@ class Walk:
             body["cash_tendered_cents"] = tendered
         return body, mistake
 
-    def send_payment(self, record: KeyRecord) -> Answer | Lost:
+    def send_key(self, record: KeyRecord) -> Answer | Lost:
+        """Send a key's request (again): the same body, the same key."""
         return self.t.call("POST", record.path, record.body, key=record.key)
+
+    def judge(self, record: KeyRecord, result: Answer | Lost, mistake: str | None = None) -> str:
+        if record.kind == "payment":
+            return self.judge_payment(record, result, mistake)
+        return self.judge_refund(record, result)
+
+    def retry_now(
+        self,
+        rng: random.Random,
+        record: KeyRecord,
+        state: str,
+        allowed: Iterable[str],
+        mistake: str | None = None,
+    ) -> None:
+        """The tablet's retry button after an answer that is not final: the same key, a
+        moment later, a few times (or not: the key is then retried later, or at closing)."""
+        tries = 0
+        while state == "unfinished" and tries < 3 and rng.random() < 0.7:
+            tries += 1
+            time.sleep(0.2 * tries)
+            self.tally.retried()
+            result = self.send_key(record)
+            state = self.judge(record, result, mistake)
+            self.outcome("retry", result, allowed)
 
     def judge_payment(self, record: KeyRecord, result: Answer | Lost, mistake: str | None) -> str:
         """Hold a payment's answer to the contract and to what was sent; learn from it."""
         state = self.book.judge(record, result)
         if not isinstance(result, Answer):
             return state
-        if mistake == "422 tip_too_large" and result.status == 201:
+        if mistake is not None and result.status == 201:
             self.tally.violation(
-                f"{self.t.name} paid with a tip over the limit ({record.body}); it was taken"
+                f"{self.t.name} paid {record.body}, which must be refused ({mistake}); "
+                "it was captured"
             )
-        if mistake == "422 insufficient_cash" and result.status == 201:
-            self.tally.violation(f"{self.t.name} paid with too little cash ({record.body})")
-        if mistake == "402 card_declined" and result.status == 201:
-            self.tally.violation(f"{self.t.name}'s declined card was captured ({record.body})")
         if result.status in (201, 402, 502, 504):
             self.problems(
                 f"payment {record.key}",
@@ -552,17 +595,17 @@ class Walk:
                 self.floor.learn(result.json()["check"], result.sent_at)
         return state
 
-    def pay(self, rng: random.Random, kind: str = "pay") -> None:
+    def pay(self, rng: random.Random) -> None:
         card = self.pick(rng, lambda c: c.view is not None and c.view["total_cents"] > 0)
         if card is None:
             self.ring(rng)
             return
         view = self.read_check(card)
         if view is None:
-            self.tally.action(kind, LOST)
+            self.tally.action("pay", LOST)
             return
         if view["status"] != "open":
-            self.tally.action(kind, "check already closed")
+            self.tally.action("pay", "check already closed")
             return
         body, mistake = self.payment_body(rng, view)
         record = self.book.new(
@@ -576,31 +619,11 @@ class Walk:
                 tender=body["tender"],
             )
         )
-        result = self.send_payment(record)
+        result = self.send_key(record)
         state = self.judge_payment(record, result, mistake)
-        allowed = {
-            "201",
-            "402 card_declined",
-            "502 processor_error",
-            "504 processor_timeout",
-            "409 payment_in_progress",
-            "409 check_not_open",
-            "422 amount_exceeds_balance",
-            "422 amount_exceeds_split_part",
-            "422 no_split",
-        }
-        if mistake is not None:
-            allowed.add(mistake)
-        self.outcome(kind, result, allowed)
-        # The tablet's "retry" button: the same key, a moment later, a few times.
-        tries = 0
-        while state == "unfinished" and tries < 3 and rng.random() < 0.7:
-            tries += 1
-            time.sleep(0.2 * tries)
-            self.tally.retried()
-            result = self.send_payment(record)
-            state = self.judge_payment(record, result, mistake)
-            self.outcome("retry", result, allowed)
+        allowed = PAYMENT_ANSWERS if mistake is None else PAYMENT_ANSWERS | {mistake}
+        self.outcome("pay", result, allowed)
+        self.retry_now(rng, record, state, allowed, mistake)
 
     def double_tap(self, rng: random.Random) -> None:
         """The same request sent twice at once, as a double tap on a slow screen does."""
@@ -663,21 +686,10 @@ class Walk:
                 tender=body["tender"],
             )
         )
-        results = self.twice(lambda: self.send_payment(record))
+        results = self.twice(lambda: self.send_key(record))
         for result in results:
             self.judge_payment(record, result, mistake)
-        allowed = {
-            "201",
-            "402 card_declined",
-            "502 processor_error",
-            "504 processor_timeout",
-            "409 payment_in_progress",
-            "409 check_not_open",
-            "422 amount_exceeds_balance",
-            "422 amount_exceeds_split_part",
-            "422 no_split",
-        }
-        self.both("double_tap", "pay", results, allowed)
+        self.both("double_tap", "pay", results, PAYMENT_ANSWERS)
         captured = {
             r.json()["payment"]["id"] for r in results if isinstance(r, Answer) and r.status == 201
         }
@@ -694,12 +706,9 @@ class Walk:
             return
         record = rng.choice(sorted(mine, key=lambda r: r.key))
         self.tally.retried()
-        result = self.t.call("POST", record.path, record.body, key=record.key)
-        if record.kind == "payment":
-            self.judge_payment(record, result, None)
-        else:
-            self.judge_refund(record, result)
-        self.outcome("retry", result, _ANY_KEYED)
+        result = self.send_key(record)
+        self.judge(record, result)
+        self.outcome("retry", result, _answers(record))
 
     def replay(self, rng: random.Random) -> None:
         """Send a finished key again (any terminal's: keys belong to the restaurant): the
@@ -719,12 +728,9 @@ class Walk:
             self.outcome("reuse_key", result, {"422 idempotency_key_reused"})
             return
         self.tally.replayed()
-        result = self.t.call("POST", record.path, record.body, key=record.key)
-        if record.kind == "payment":
-            self.judge_payment(record, result, None)
-        else:
-            self.judge_refund(record, result)
-        self.outcome("replay", result, _ANY_KEYED)
+        result = self.send_key(record)
+        self.judge(record, result)
+        self.outcome("replay", result, _answers(record))
 
     def refund(self, rng: random.Random) -> None:
         """A manager gives money back on a captured payment, all of it or part."""
@@ -746,24 +752,10 @@ class Walk:
                 tender=captured.tender,
             )
         )
-        result = self.t.call("POST", record.path, record.body, key=record.key)
-        state = self.judge_refund(record, result)
-        allowed = {
-            "201",
-            "502 processor_error",
-            "504 processor_timeout",
-            "409 payment_in_progress",
-            "422 amount_exceeds_refundable",
-        }
-        self.outcome("refund", result, allowed)
-        tries = 0
-        while state == "unfinished" and tries < 3 and rng.random() < 0.7:
-            tries += 1
-            time.sleep(0.2 * tries)
-            self.tally.retried()
-            result = self.t.call("POST", record.path, record.body, key=record.key)
-            state = self.judge_refund(record, result)
-            self.outcome("retry", result, allowed)
+        result = self.send_key(record)
+        state = self.judge(record, result)
+        self.outcome("refund", result, REFUND_ANSWERS)
+        self.retry_now(rng, record, state, REFUND_ANSWERS)
 
     def judge_refund(self, record: KeyRecord, result: Answer | Lost) -> str:
         state = self.book.judge(record, result)
@@ -808,18 +800,5 @@ class Walk:
             self.read_check(chosen)
 
 
-_ANY_KEYED = frozenset(
-    {
-        "201",
-        "402 card_declined",
-        "502 processor_error",
-        "504 processor_timeout",
-        "409 payment_in_progress",
-        "409 check_not_open",
-        "422 amount_exceeds_balance",
-        "422 amount_exceeds_split_part",
-        "422 amount_exceeds_refundable",
-        "422 no_split",
-        "409 payment_not_captured",
-    }
-)
+def _answers(record: KeyRecord) -> frozenset[str]:
+    return PAYMENT_ANSWERS if record.kind == "payment" else REFUND_ANSWERS

@@ -86,7 +86,7 @@ def _night(options: Options, stage: Stage, backend: str, data_dir: str) -> Summa
     tally = Tally()
     book = Book(tally)
     terminals = [
-        Terminal(f"t{i + 1}", pin, "", stage.server_urls, i, tally)
+        Terminal(f"t{i + 1}", pin, stage.server_urls, i, tally)
         for i, pin in enumerate(pins_for(options.terminals))
     ]
     for terminal in terminals:
@@ -136,7 +136,7 @@ def _night(options: Options, stage: Stage, backend: str, data_dir: str) -> Summa
             stage.restart_server(index)
     chaos.clear()
     chaos.close()
-    closing = Terminal("closing", "9999", "", stage.server_urls, 0, tally)
+    closing = Terminal("closing", "9999", stage.server_urls, 0, tally)
     closing.login()
     settled = Settled()
     try:

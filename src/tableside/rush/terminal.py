@@ -77,25 +77,16 @@ _serial = itertools.count(1)
 
 
 class Terminal:
-    """A staff member's tablet: ``pin`` logged in at ``servers[home]``."""
+    """A staff member's tablet: ``pin`` logged in, ``servers[home]`` its first server."""
 
-    def __init__(
-        self,
-        name: str,
-        pin: str,
-        role: str,
-        servers: list[str],
-        home: int,
-        tally: Tally,
-    ) -> None:
+    def __init__(self, name: str, pin: str, servers: list[str], home: int, tally: Tally) -> None:
         self.name = name
         self.pin = pin
-        self.role = role
+        self.role = ""  # as the login answers it
         self.servers = servers
         self.at = home % len(servers)
         self.tally = tally
         self.token = ""
-        self.staff_id = ""
         self.http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
         self._lock = threading.Lock()
 
@@ -112,7 +103,6 @@ class Terminal:
             raise RuntimeError(f"{self.name} could not log in with PIN {self.pin}: {shown}")
         body = answer.json()
         self.token = body["token"]
-        self.staff_id = body["staff"]["id"]
         self.role = body["staff"]["role"]
 
     def new_key(self, what: str) -> str:
@@ -149,11 +139,11 @@ class Terminal:
                 response = self.http.request(
                     method, f"{base}/api/v1{path}", json=body, headers=headers
                 )
-            except httpx.ConnectError:
+            except (httpx.ConnectError, httpx.ConnectTimeout):
                 pass  # nothing was sent: try the next server (or this one once it is back)
-            except (httpx.TransportError, httpx.TimeoutException) as error:
-                self._turn(base)
+            except httpx.TransportError as error:
                 if not safe:
+                    self._turn(base)
                     return Lost(f"{method} {path}: {type(error).__name__}: {error}")
             else:
                 answer = Answer(response.status_code, _parse(response), sent_at)
