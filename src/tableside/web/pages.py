@@ -1,4 +1,5 @@
-"""The screens: login, floor, check, payment, kitchen display and manager.
+"""The screens: login, floor, check, payment, kitchen display and manager; and the guest's
+page of pay at the table (``/g/<token>``), which needs no login: its link is the capability.
 
 Each page is rendered on the server with its first data already in it (read in one
 read-only unit of work, through the same services the API uses) together with the event
@@ -23,11 +24,13 @@ from fastapi.templating import Jinja2Templates
 
 from tableside.checks import service as checks
 from tableside.core.access import FLOOR_ROLES, KITCHEN_ROLES, MANAGER_ROLES, Principal, Role
-from tableside.core.errors import NotAuthenticated, NotFound
+from tableside.core.errors import LockedOut, NotAuthenticated, NotFound
 from tableside.core.http import database
 from tableside.core.schemas import ID_PATTERN
 from tableside.core.unit_of_work import UnitOfWork
 from tableside.floor import service as floor
+from tableside.guests import service as guests
+from tableside.guests.dependencies import guest_request
 from tableside.kitchen import service as kitchen
 from tableside.menu import service as menu
 from tableside.reports import service as reports
@@ -200,6 +203,26 @@ def payment_screen(request: Request, check_id: str) -> Response:
         "Payment",
         lambda uow: {"check": _json(checks.get_check(uow, _id(check_id)))},
     )
+
+
+@router.get("/g/{token}", response_class=HTMLResponse)
+def guest_screen(request: Request, token: str) -> Response:
+    """Pay at the table: a guest's own page for one check, opened from its QR code. No login:
+    the link is the capability, counted and limited as the guest API is."""
+    try:
+        view = guest_request(request).read(token, guests.guest_check)
+    except NotFound as missing:
+        return _guest_problem(request, "This link does not work any more", missing.message, 404)
+    except LockedOut as busy:
+        return _guest_problem(request, "Too many requests", busy.message, 429)
+    restaurant = {"name": view.restaurant.name, "currency": view.restaurant.currency}
+    data = {"token": token, "check": _json(view), "restaurant": restaurant}
+    return _render(request, "guest.html", f"Your check · {view.restaurant.name}", None, data)
+
+
+def _guest_problem(request: Request, title: str, message: str, status: int) -> HTMLResponse:
+    problem = {"title": title, "message": message}
+    return _render(request, "guest.html", title, None, {"problem": problem}, status_code=status)
 
 
 @router.get("/kitchen", response_class=HTMLResponse)

@@ -1,0 +1,586 @@
+/* Pay at the table: the guest's own page for one check, opened from the QR code on the
+   table. Made for a phone: the lines, what is left, the split parts; pay all of it, a part
+   or an amount, with a tip, by card.
+
+   The rules this page keeps are the payment screen's (pay.js; DESIGN invariant 5):
+   - One Idempotency-Key per payment attempt, made when Pay is tapped and sent again on every
+     Retry of that attempt. It is kept in localStorage until the attempt has a final answer,
+     so a reload or a dropped connection still retries the *same* payment.
+   - "Paid — thank you" only when the server says the check is closed (a 201 whose check is
+     closed, or the check read back closed). Anything that is not a final answer (504, 409
+     payment_in_progress, 429, a lost connection, a 5xx other than 502) is "Not confirmed
+     yet" with a Retry that reuses the key.
+   - One request at a time: Pay and Retry are disabled while one is out, and after 2 s the
+     page says what it waits for; it never offers a second charge meanwhile.
+   - The check is read again every few seconds while the page is in view (guests have no
+     live feed); an attempt left "Not confirmed yet" is asked about again, on its key, as
+     soon as its payment is no longer pending. */
+"use strict";
+
+(() => {
+  const { page, $, h, api, fmt, parseMoney, newKey } = TS;
+  const token = page.token;
+  let check = page.check;
+  const ATTEMPT = `tableside.guest.attempt.${token}`;
+  const CARDS = {
+    pm_card_visa: "Visa ···4242",
+    pm_card_chargeDeclined: "declined test card",
+    pm_card_chargeDeclinedInsufficientFunds: "insufficient-funds test card",
+  };
+  const REFRESH_MS = 4000;
+  const WAIT_NOTICE_MS = 2000;
+  const form = {
+    scope: check.split ? "split" : "balance",
+    part: null,
+    tip: 0, // basis points of the amount, or "custom"
+    card: "pm_card_visa",
+  };
+  let attempt = loadAttempt(); // {key, body, payment_id} of the attempt awaiting its answer
+  let lastFailed = null; // the body of an attempt that ended in a 502 (nothing charged)
+  let inFlight = false;
+  let outcomeShown = false;
+  let ended = false; // the link stopped working
+  let waitTimer = null;
+
+  // --- the attempt awaiting an answer ----------------------------------------------------------
+
+  function loadAttempt() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(ATTEMPT) || "null");
+      return stored && stored.key && stored.body ? stored : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function remember(next) {
+    attempt = next;
+    localStorage.setItem(ATTEMPT, JSON.stringify(next));
+  }
+
+  function forget() {
+    attempt = null;
+    localStorage.removeItem(ATTEMPT);
+  }
+
+  // --- what is being paid ----------------------------------------------------------------------
+
+  function selectedPart() {
+    if (!check.split) return null;
+    const parts = check.split.parts;
+    let part = parts.find((p) => p.part === form.part && p.left_cents > 0);
+    if (!part) part = parts.find((p) => p.left_cents > 0) || null;
+    form.part = part ? part.part : null;
+    return part;
+  }
+
+  function amountCents() {
+    if (form.scope === "balance") return check.payable_cents;
+    if (form.scope === "split") {
+      const part = selectedPart();
+      return part ? Math.min(part.left_cents, check.payable_cents) : 0;
+    }
+    return parseMoney($("#other-amount").value);
+  }
+
+  /** A share in basis points of an amount, rounded half up to the cent. */
+  const shareOf = (cents, bp) => Math.floor((cents * bp + 5000) / 10000);
+
+  function tipCents(amount) {
+    if (form.tip === "custom") {
+      const text = $("#tip-custom").value.trim();
+      return text === "" ? 0 : parseMoney(text);
+    }
+    return shareOf(amount || 0, form.tip);
+  }
+
+  /** The request body and, when it cannot be sent, why not. */
+  function draft() {
+    const amount = amountCents();
+    const tip = tipCents(amount);
+    if (check.status !== "open") return { problem: "This check is already paid." };
+    if (check.payable_cents <= 0) {
+      return { problem: "Nothing can be paid right now: a payment is still being confirmed." };
+    }
+    if (form.scope === "split" && !selectedPart()) return { problem: "Every part is paid." };
+    if (amount === null || amount <= 0) return { problem: "Enter the amount you are paying." };
+    if (amount > check.payable_cents) {
+      return { problem: `At most ${fmt(check.payable_cents)} is left to pay.` };
+    }
+    if (tip === null) return { problem: "Enter the tip as an amount, e.g. 5.00." };
+    const maxTip = shareOf(amount, check.restaurant.max_tip_bp);
+    if (tip > maxTip) {
+      return { problem: `A tip can be at most ${fmt(maxTip)} on ${fmt(amount)} here.` };
+    }
+    const body = { amount_cents: amount, tip_cents: tip, payment_method: form.card };
+    if (form.scope === "split" && form.part !== null) body.split_part = form.part;
+    return { body };
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------
+
+  function renderCheck() {
+    const where = check.table_label ? `Table ${check.table_label} · ` : "";
+    $("#guest-title").textContent = `${where}Check #${check.number}`;
+    const receipt = check.status === "closed";
+    for (const [id, text] of [
+      ["#receipt-header", check.restaurant.receipt_header],
+      ["#receipt-footer", check.restaurant.receipt_footer],
+    ]) {
+      $(id).hidden = !(receipt && text);
+      $(id).textContent = text || "";
+    }
+    const seats = new Set(check.lines.map((line) => line.seat));
+    $("#guest-lines").replaceChildren(
+      ...check.lines.map((line) =>
+        h(
+          "li",
+          { class: "guest-line" },
+          h(
+            "div",
+            { class: "what" },
+            h("span", { class: "name", text: `${line.quantity > 1 ? `${line.quantity}× ` : ""}${line.name}` }),
+            line.modifiers.length
+              ? h("small", { text: line.modifiers.map((m) => m.name).join(", ") })
+              : null,
+            seats.size > 1 ? h("small", { class: "seat", text: line.seat ? `Seat ${line.seat}` : "Shared" }) : null,
+          ),
+          h("span", { class: "price", text: fmt(line.total_cents) }),
+        ),
+      ),
+    );
+    if (!check.lines.length) {
+      $("#guest-lines").append(h("li", { class: "empty-hint", text: "Nothing on this check yet." }));
+    }
+    const pending = check.payments.filter((p) => p.status === "pending");
+    const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
+    const rows = [
+      ["Subtotal", check.subtotal_cents],
+      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
+      ["Tax", check.tax_cents],
+      ["Total", check.total_cents, "total"],
+      check.paid_cents ? ["Paid", check.paid_cents] : null,
+      held ? ["Being confirmed", held] : null,
+      ["Left to pay", check.balance_cents, "balance"],
+    ].filter(Boolean);
+    $("#guest-totals").replaceChildren(
+      ...rows.flatMap(([label, cents, kind]) => [
+        h("dt", { class: kind || "", text: label }),
+        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
+      ]),
+    );
+    const parts = new Map(((check.split && check.split.parts) || []).map((p) => [p.part, p.label]));
+    $("#guest-payments").hidden = !check.payments.length;
+    $("#guest-payments").replaceChildren(
+      ...check.payments.map((p) =>
+        h(
+          "li",
+          { class: `payment ${p.status}` },
+          h("span", {
+            text: `${p.tender === "card" ? "Card" : "Cash"} ${fmt(p.amount_cents)}` +
+              (parts.has(p.split_part) ? ` · ${parts.get(p.split_part)}` : ""),
+          }),
+          h("span", { class: "chip", text: p.status === "pending" ? "being confirmed" : "paid" }),
+        ),
+      ),
+    );
+    const note = $("#guest-pending");
+    note.hidden = !pending.length;
+    note.textContent = pending.length
+      ? `A card payment of ${fmt(held)} is being confirmed; it is held off what is left until then.`
+      : "";
+  }
+
+  function renderTips() {
+    const presets = check.restaurant.tip_presets_bp || [];
+    const choices = [["No tip", 0], ...presets.map((bp) => [`${bp / 100}%`, bp]), ["Other", "custom"]];
+    $("#tip").replaceChildren(
+      ...choices.map(([label, value]) =>
+        h("button", {
+          type: "button",
+          class: "btn",
+          role: "radio",
+          dataset: { tip: String(value) },
+          text: label,
+        }),
+      ),
+    );
+  }
+
+  function renderForm() {
+    const open = check.status === "open" && !ended;
+    $("#pay-form").hidden = outcomeShown || !open;
+    $("#pay-form").classList.toggle("busy", inFlight);
+    const splitButton = $("[data-scope='split']");
+    splitButton.hidden = !check.split;
+    if (!check.split && form.scope === "split") form.scope = "balance";
+    for (const button of $("#scope").children) {
+      const current = button.dataset.scope === form.scope;
+      button.classList.toggle("current", current);
+      button.setAttribute("aria-checked", String(current));
+    }
+    $("#split-panel").hidden = form.scope !== "split";
+    $("#other-panel").hidden = form.scope !== "other";
+    renderParts();
+    for (const button of $("#tip").children) {
+      const value = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
+      button.classList.toggle("current", value === form.tip);
+      button.setAttribute("aria-checked", String(value === form.tip));
+    }
+    $("#tip-custom-panel").hidden = form.tip !== "custom";
+    for (const button of $("#card-choice").children) {
+      const current = button.dataset.card === form.card;
+      button.classList.toggle("current", current);
+      button.setAttribute("aria-checked", String(current));
+    }
+    renderDue(open);
+  }
+
+  function renderParts() {
+    if (!check.split) {
+      $("#split-parts").replaceChildren();
+      return;
+    }
+    const chosen = selectedPart();
+    $("#split-parts").replaceChildren(
+      ...check.split.parts.map((part) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: `btn part ${chosen && chosen.part === part.part ? "current" : ""} ${part.left_cents ? "" : "paid"}`,
+            disabled: part.left_cents === 0,
+            "aria-pressed": String(Boolean(chosen && chosen.part === part.part)),
+            dataset: { part: String(part.part) },
+            onclick: () => {
+              form.part = part.part;
+              renderForm();
+            },
+          },
+          h("span", { class: "name", text: part.label }),
+          h("span", { class: "price", text: fmt(part.amount_cents) }),
+          h("small", {
+            text: part.paid
+              ? "Paid ✓"
+              : part.left_cents === 0
+                ? "Being paid"
+                : part.left_cents < part.amount_cents
+                  ? `${fmt(part.left_cents)} left`
+                  : "",
+          }),
+        ),
+      ),
+    );
+  }
+
+  function renderDue(open) {
+    const { body, problem } = draft();
+    const amount = amountCents() || 0;
+    const tip = tipCents(amount) || 0;
+    const rows = [
+      ["Amount", amount],
+      ["Tip", tip],
+      ["Charge", amount + tip, "total"],
+    ];
+    $("#due").replaceChildren(
+      ...rows.flatMap(([label, cents, kind]) => [
+        h("dt", { class: kind || "", text: label }),
+        h("dd", { class: kind || "", dataset: { due: label.toLowerCase() }, text: fmt(cents) }),
+      ]),
+    );
+    const button = $("#pay-button");
+    button.disabled = inFlight || !open || !body;
+    if (!inFlight) button.textContent = `Pay ${fmt(amount + tip)}`;
+    const error = $("#form-error");
+    error.hidden = !problem || !open;
+    error.textContent = problem || "";
+  }
+
+  // --- outcomes --------------------------------------------------------------------------------
+
+  const OUTCOME_BUTTONS = ["retry", "again", "form", "done"];
+
+  function showOutcome(kind, title, message, hint, buttons) {
+    outcomeShown = true;
+    const box = $("#outcome");
+    box.hidden = false;
+    box.dataset.kind = kind;
+    $("#outcome-title").textContent = title;
+    $("#outcome-message").textContent = message;
+    $("#outcome-hint").textContent = hint || "";
+    for (const name of OUTCOME_BUTTONS) {
+      const button = $(`#outcome-${name}`);
+      button.hidden = !buttons.includes(name);
+      button.disabled = false;
+    }
+    renderForm();
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function hideOutcome() {
+    outcomeShown = false;
+    $("#outcome").hidden = true;
+    $("#outcome").dataset.kind = "";
+  }
+
+  function backToForm() {
+    hideOutcome();
+    renderCheck();
+    renderForm();
+    if (check.status !== "open") showPaid();
+  }
+
+  function showPaid() {
+    showOutcome(
+      "paid",
+      "Paid — thank you",
+      `Check #${check.number} is paid in full. Your receipt is below.`,
+      "",
+      [],
+    );
+  }
+
+  function showEnded(message) {
+    ended = true;
+    forget();
+    showOutcome("refused", "This link does not work any more", message, "", []);
+  }
+
+  function describe(body) {
+    return `${fmt(body.amount_cents + body.tip_cents)} on the ${CARDS[body.payment_method] || "card"}`;
+  }
+
+  function showUnconfirmed(message) {
+    showOutcome(
+      "unconfirmed",
+      "Not confirmed yet",
+      message,
+      `Retry asks again about this same payment (${describe(attempt.body)}); it can never ` +
+        "charge your card twice. Please don't pay it another way until this is settled.",
+      ["retry"],
+    );
+  }
+
+  /** Decide what an answer means. Only a final answer forgets the attempt's key. */
+  function settle(result, sent) {
+    const body = result.body || {};
+    if (result.status === 201) {
+      forget();
+      clearForm();
+      const after = body.check || {};
+      const settled =
+        after.status === "closed" && (body.table === null || (body.table && body.table.status === "available"));
+      if (settled) {
+        check.status = "closed";
+        showOutcome(
+          "paid",
+          "Paid — thank you",
+          `${describe(sent.body)} paid. Check #${check.number} is paid in full.`,
+          "Your receipt is below.",
+          [],
+        );
+      } else {
+        showOutcome(
+          "partial",
+          "Payment received",
+          `${describe(sent.body)} paid. ${fmt(after.balance_cents)} is still left on this check.`,
+          "",
+          ["done"],
+        );
+      }
+      reloadCheck();
+      return;
+    }
+    if (result.status === 402) {
+      forget();
+      showOutcome("declined", "Card declined", result.message, "Try another card.", ["form"]);
+      reloadCheck();
+      return;
+    }
+    if (result.status === 502) {
+      forget();
+      lastFailed = sent.body;
+      showOutcome("failed", "Nothing was charged", result.message, "", ["again", "form"]);
+      reloadCheck();
+      return;
+    }
+    if (result.status === 404) {
+      showEnded(result.message);
+      return;
+    }
+    const unknown =
+      result.status === 0 ||
+      result.status === 429 ||
+      result.status >= 500 ||
+      (result.status === 409 && result.code !== "check_not_open");
+    if (unknown) {
+      const paymentId = (body.error && body.error.payment_id) || (body.payment && body.payment.id);
+      remember({ ...sent, payment_id: paymentId || sent.payment_id || null });
+      const message =
+        result.status === 0
+          ? "The connection dropped before the answer came, so we don't know yet whether " +
+            "your card was charged."
+          : result.message;
+      showUnconfirmed(message);
+      reloadCheck();
+      return;
+    }
+    // A final refusal (422, 409 check_not_open, 400): nothing was taken.
+    forget();
+    showOutcome("refused", "Not paid", result.message, "Nothing was charged.", [
+      result.code === "check_not_open" ? "done" : "form",
+    ]);
+    reloadCheck();
+  }
+
+  function clearForm() {
+    $("#other-amount").value = "";
+    $("#tip-custom").value = "";
+    form.part = null;
+    if (form.scope === "other") form.scope = check.split ? "split" : "balance";
+  }
+
+  function startWaiting() {
+    const started = Date.now();
+    const tick = () => {
+      const seconds = Math.floor((Date.now() - started) / 1000);
+      $("#pay-button").textContent = seconds >= 1 ? `Paying… ${seconds} s` : "Paying…";
+      const note = outcomeShown ? $("#retry-wait") : $("#pay-wait");
+      if (Date.now() - started < WAIT_NOTICE_MS) return;
+      note.hidden = false;
+      note.textContent =
+        `Still waiting for the card processor (${seconds} s). Please don't pay again: this ` +
+        "payment is safe to retry and can never charge twice.";
+    };
+    tick();
+    waitTimer = setInterval(tick, 250);
+  }
+
+  function stopWaiting() {
+    clearInterval(waitTimer);
+    waitTimer = null;
+    for (const id of ["#pay-wait", "#retry-wait"]) {
+      $(id).hidden = true;
+      $(id).textContent = "";
+    }
+  }
+
+  async function send() {
+    if (inFlight || !attempt) return;
+    inFlight = true;
+    const sent = attempt;
+    $("#outcome-retry").disabled = true;
+    $("#outcome-again").disabled = true;
+    renderForm();
+    startWaiting();
+    const result = await api("POST", `/guest/checks/${token}/payments`, sent.body, {
+      headers: { "Idempotency-Key": sent.key },
+      keepOn401: true,
+    });
+    stopWaiting();
+    inFlight = false;
+    settle(result, sent);
+    renderForm();
+  }
+
+  function pay() {
+    if (inFlight || attempt) return;
+    const { body } = draft();
+    if (!body) return;
+    // The key is made here, once per attempt; every retry of this attempt sends it again.
+    remember({ key: newKey(), body, payment_id: null });
+    send();
+  }
+
+  // --- reading the check again -------------------------------------------------------------------
+
+  let reading = false;
+  async function reloadCheck() {
+    if (reading || ended) return;
+    reading = true;
+    const result = await api("GET", `/guest/checks/${token}`, undefined, { keepOn401: true });
+    reading = false;
+    if (result.status === 404 && !attempt) {
+      showEnded(result.message);
+      return;
+    }
+    if (!result.ok) return;
+    check = result.body;
+    renderCheck();
+    if (askAgainIfSettled()) return;
+    const shown = $("#outcome").dataset.kind;
+    if (check.status !== "open") {
+      // Paid in full (by this phone, another or the terminal): nothing is left to do here.
+      if (shown !== "paid" && shown !== "unconfirmed") showPaid();
+    } else if (!outcomeShown) {
+      renderForm();
+    }
+  }
+
+  /** The attempt shown "Not confirmed yet" has been settled meanwhile (by the server's
+   *  recovery): ask again on its key, which answers with the stored final outcome. */
+  function askAgainIfSettled() {
+    if (!attempt || inFlight || $("#outcome").dataset.kind !== "unconfirmed") return false;
+    if (!attempt.payment_id) return false;
+    const known = check.payments.find((p) => p.id === attempt.payment_id);
+    if (known && known.status === "pending") return false;
+    $("#outcome-hint").textContent = "The card processor has answered; getting the outcome…";
+    send();
+    return true;
+  }
+
+  setInterval(() => {
+    if (document.visibilityState === "visible" && !inFlight) reloadCheck();
+  }, REFRESH_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && !inFlight) reloadCheck();
+  });
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  $("#scope").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-scope]");
+    if (!button) return;
+    form.scope = button.dataset.scope;
+    if (form.scope === "other") {
+      const input = $("#other-amount");
+      if (!input.value) input.value = (check.payable_cents / 100).toFixed(2);
+    }
+    renderForm();
+  });
+  $("#tip").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-tip]");
+    if (!button) return;
+    form.tip = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
+    renderForm();
+  });
+  $("#card-choice").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-card]");
+    if (!button) return;
+    form.card = button.dataset.card;
+    renderForm();
+  });
+  for (const id of ["#other-amount", "#tip-custom"]) $(id).addEventListener("input", renderForm);
+  $("#pay-button").addEventListener("click", pay);
+  $("#outcome-retry").addEventListener("click", send); // the same key, the same body
+  $("#outcome-again").addEventListener("click", () => {
+    // After a 502 nothing was charged and that attempt is over: a new attempt, a new key.
+    if (inFlight || attempt || !lastFailed) return;
+    remember({ key: newKey(), body: lastFailed, payment_id: null });
+    send();
+  });
+  $("#outcome-form").addEventListener("click", backToForm);
+  $("#outcome-done").addEventListener("click", backToForm);
+
+  renderTips();
+  renderCheck();
+  renderForm();
+  if (attempt) {
+    showUnconfirmed(
+      `A payment started on this phone (${describe(attempt.body)}) has not been confirmed yet.`,
+    );
+    askAgainIfSettled();
+  } else if (check.status !== "open") {
+    showPaid();
+  }
+})();
