@@ -38,7 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=None, help="the night's plan (default: a new one, printed)"
     )
     parser.add_argument(
-        "--servers", type=int, choices=(1, 2), default=2, help="tableside serve processes"
+        "--servers",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="tableside serve processes (default 2)",
     )
     parser.add_argument(
         "--database-url",

@@ -23,6 +23,8 @@ from typing import IO
 
 import httpx
 
+from tableside.config import EMULATOR_API_KEY
+
 UP_TIMEOUT_S = 90.0  # a loaded machine takes a while to import and migrate
 
 
@@ -133,6 +135,8 @@ class Stage:
             "PYTHONUNBUFFERED": "1",
             "TABLESIDE_DATA_DIR": str(data_dir),
             "TABLESIDE_DATABASE_URL": database_url,
+            # Its own emulator only, whatever this shell holds: a rush never reaches Stripe.
+            "TABLESIDE_STRIPE_API_KEY": EMULATOR_API_KEY,
             "TABLESIDE_PROCESSOR_TIMEOUT_S": f"{processor_timeout_s:g}",
             "TABLESIDE_RECOVERY_INTERVAL_S": "1",
         }
