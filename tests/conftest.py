@@ -152,14 +152,6 @@ def emulator_url(emulator: Emulator) -> str:
     return emulator.url
 
 
-@pytest.fixture(autouse=True)
-def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "emulator" in request.fixturenames:
-        running: Emulator = request.getfixturevalue("emulator")
-        running.reset()
-
-
 @pytest.fixture
 def start_fresh_emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
     """Start emulators of the test's own (``ledger``: to restart one on the same ledger,
@@ -203,10 +195,13 @@ def server_app(running_server: LiveServer) -> FastAPI:
 
 
 @pytest.fixture(autouse=True)
-def _no_connection_left(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The next test wipes the outbox: no connection of this one may still be reading it;
-    and none of this one's guest requests may still count against the next one's."""
+def _nothing_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test: no fault left armed at the emulator, no connection of the test still
+    reading the live server's outbox (the next test wipes it), and none of its guest
+    requests still counted against the next test's."""
     yield
+    if "emulator" in request.fixturenames:
+        request.getfixturevalue("emulator").reset()
     if "running_server" in request.fixturenames:
         server: LiveServer = request.getfixturevalue("running_server")
         wait_for(server.idle, what="every WebSocket of the test to be closed on the server")

@@ -3,19 +3,19 @@ totals with the demo's 8.25 % tax."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 from db_state import audit_actions, changed_tables, snapshot
+from harness import at_once
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
 
 
-def test_a_table_of_three_with_a_shared_plate_adds_up(live_server: str, db: Database) -> None:
-    server = Terminal(live_server)
+def test_a_table_of_three_with_a_shared_plate_adds_up(server: Terminal, db: Database) -> None:
     check = server.seat("T6", guests=3)
     server.ring(check["id"], "Bistro burger", seat=1, options=["Medium", "Add bacon", "Fries"])
     server.ring(check["id"], "Fresh lemonade", seat=2, quantity=2)
@@ -54,8 +54,7 @@ def test_a_table_of_three_with_a_shared_plate_adds_up(live_server: str, db: Data
     assert [a for a, _ in audit_actions(db, check["id"])] == ["line.added"] * 4
 
 
-def test_tax_rounds_half_a_cent_up(live_server: str) -> None:
-    server = Terminal(live_server)
+def test_tax_rounds_half_a_cent_up(server: Terminal) -> None:
     check = server.seat("T8")
     # 1000 × 8.25 % = 82.5 → 83
     after = server.ring(check["id"], "Sparkling water", quantity=2, seat=1)
@@ -129,9 +128,8 @@ BAD_LINES: list[tuple[str, Any]] = [
 
 @pytest.mark.parametrize(("what", "body"), BAD_LINES, ids=[what for what, _ in BAD_LINES])
 def test_a_bad_line_is_a_422_and_the_check_is_unchanged(
-    live_server: str, db: Database, what: str, body: Any
+    server: Terminal, db: Database, what: str, body: Any
 ) -> None:
-    server = Terminal(live_server)
     check = server.seat("T11")
     server.ring(check["id"], "Espresso", options=[])
     payload = body(server, _burger(server))
@@ -143,8 +141,7 @@ def test_a_bad_line_is_a_422_and_the_check_is_unchanged(
     assert changed_tables(before, snapshot(db)) == []
 
 
-def test_a_burger_needs_its_temperature_and_side_and_says_so(live_server: str) -> None:
-    server = Terminal(live_server)
+def test_a_burger_needs_its_temperature_and_side_and_says_so(server: Terminal) -> None:
     check = server.seat("T12")
     burger = _burger(server)
     response = server.post(
@@ -157,9 +154,8 @@ def test_a_burger_needs_its_temperature_and_side_and_says_so(live_server: str) -
 
 
 def test_seat_zero_is_the_shared_seat_and_defaults_are_seat_one_quantity_one(
-    live_server: str,
+    server: Terminal,
 ) -> None:
-    server = Terminal(live_server)
     check = server.seat("T13")
     shared = server.ring(check["id"], "Crispy calamari", seat=0)
     assert shared["lines"][0]["seat"] == 0
@@ -170,8 +166,7 @@ def test_seat_zero_is_the_shared_seat_and_defaults_are_seat_one_quantity_one(
     assert (plain.json()["lines"][1]["seat"], plain.json()["lines"][1]["quantity"]) == (1, 1)
 
 
-def test_no_line_goes_on_a_check_that_is_no_longer_open(live_server: str, db: Database) -> None:
-    server = Terminal(live_server)
+def test_no_line_goes_on_a_check_that_is_no_longer_open(server: Terminal, db: Database) -> None:
     kept = server.seat("T14")
     merged = server.seat("T15")
     response = server.post(f"/checks/{kept['id']}/merge", {"from_check_id": merged["id"]})
@@ -184,8 +179,9 @@ def test_no_line_goes_on_a_check_that_is_no_longer_open(live_server: str, db: Da
     assert changed_tables(before, snapshot(db)) == []
 
 
-def test_a_line_on_another_restaurants_check_is_not_found(live_server: str, db: Database) -> None:
-    server = Terminal(live_server)
+def test_a_line_on_another_restaurants_check_is_not_found(
+    live_server: str, server: Terminal, db: Database
+) -> None:
     check = server.seat("T16")
     server.ring(check["id"], "Chocolate torte", note="birthday candle")
     other = Terminal(live_server, "demo2")
@@ -208,32 +204,24 @@ def test_a_line_on_another_restaurants_check_is_not_found(live_server: str, db: 
 
 
 def test_servers_ringing_one_check_at_once_lose_no_line_and_see_no_500(
-    live_server: str,
+    live_server: str, server: Terminal
 ) -> None:
-    server = Terminal(live_server)
     check = server.seat("T5")
     item = server.menu_item("Draft IPA")
     tokens = [server.token, Terminal(live_server, pin="2345").token]
-    barrier = threading.Barrier(8)
-    answers: list[tuple[int, str | None]] = [(0, None)] * 8
 
-    def ring(i: int) -> None:
+    def ring(i: int) -> tuple[int, str | None]:
         with httpx.Client(
             base_url=live_server, headers={"Authorization": f"Bearer {tokens[i % 2]}"}, timeout=30
         ) as tablet:
-            barrier.wait()
             response = tablet.post(
                 f"/api/v1/checks/{check['id']}/lines",
                 json={"menu_item_id": item["id"], "seat": i + 1},
             )
             code = response.json()["error"]["code"] if response.status_code >= 400 else None
-            answers[i] = (response.status_code, code)
+            return (response.status_code, code)
 
-    threads = [threading.Thread(target=ring, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = at_once([partial(ring, i) for i in range(8)])
     # PostgreSQL answers a check another terminal holds at once (NOWAIT) rather than queueing;
     # SQLite queues the writers. Either way no line is lost and none is half-written.
     assert {status for status, _ in answers} <= {201, 409}, answers

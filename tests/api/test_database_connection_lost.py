@@ -9,12 +9,11 @@ cut while idle is replaced before anyone notices.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import psycopg
 import pytest
-from harness import RUNNING, LiveServer, pause_recovery_of_running_servers, settings_for
+from harness import LiveServer, pause_recovery_of_running_servers
 from sqlalchemy.engine import make_url
 from terminal import Terminal
 
@@ -24,23 +23,22 @@ from tableside.core import database
 @pytest.fixture
 def cut_server(
     database_url: str,
-    emulator_url: str,
     db: object,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[str]:
-    """A server whose PostgreSQL connections carry a name of their own, to cut only them.
+    start_live_server: Callable[..., LiveServer],
+) -> LiveServer:
+    """A server whose PostgreSQL connections carry a name of their own (``cut_name``), to
+    cut only them.
 
     Its recovery loop is paused: a pass of it could meet the cut connection first."""
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL cuts connections; the embedded SQLite has none to cut")
     name = f"cut-{uuid.uuid4().hex[:8]}"
     url = make_url(database_url).update_query_dict({"application_name": name})
-    server = LiveServer(settings_for(url.render_as_string(False), emulator_url, tmp_path)).start()
+    server = start_live_server(database_url=url.render_as_string(False))
     server.app.state.cut_name = name
     pause_recovery_of_running_servers(monkeypatch)
-    yield server.url
-    server.stop()
+    return server
 
 
 def _cut_connections(database_url: str, application_name: str) -> int:
@@ -55,16 +53,12 @@ def _cut_connections(database_url: str, application_name: str) -> int:
     return int(cut[0])
 
 
-def _name(server_url: str) -> str:
-    return str(RUNNING[server_url].app.state.cut_name)
-
-
 def test_a_tap_after_the_database_cut_a_busy_server_off_gets_a_503_and_the_next_tap_works(
-    cut_server: str, database_url: str
+    cut_server: LiveServer, database_url: str
 ) -> None:
-    waiter = Terminal(cut_server)
+    waiter = Terminal(cut_server.url)
     check = waiter.seat("T3")
-    assert _cut_connections(database_url, _name(cut_server)) >= 1
+    assert _cut_connections(database_url, cut_server.app.state.cut_name) >= 1
 
     cut_off = waiter.get(f"/checks/{check['id']}")
     assert cut_off.status_code == 503, cut_off.text
@@ -77,13 +71,13 @@ def test_a_tap_after_the_database_cut_a_busy_server_off_gets_a_503_and_the_next_
 
 
 def test_a_connection_cut_while_the_server_sat_idle_is_replaced_before_anyone_notices(
-    cut_server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+    cut_server: LiveServer, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    waiter = Terminal(cut_server)
+    waiter = Terminal(cut_server.url)
     check = waiter.seat("T4")
     # Every connection counts as idle: each is pinged before it is lent.
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
-    assert _cut_connections(database_url, _name(cut_server)) >= 1
+    assert _cut_connections(database_url, cut_server.app.state.cut_name) >= 1
 
     after = waiter.get(f"/checks/{check['id']}")
     assert after.status_code == 200, after.text

@@ -3,11 +3,12 @@ when every server taps the same table at once."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from typing import Any
 
 import httpx
 from db_state import audit_actions, changed_tables, snapshot
+from harness import at_once
 from sqlalchemy import text
 from terminal import Terminal
 
@@ -26,8 +27,7 @@ def test_the_demo_floor_has_at_least_twelve_free_tables(live_server: str) -> Non
         assert table["capacity"] >= 1
 
 
-def test_seating_a_table_opens_a_check_and_occupies_it(live_server: str, db: Database) -> None:
-    server = Terminal(live_server)
+def test_seating_a_table_opens_a_check_and_occupies_it(server: Terminal, db: Database) -> None:
     check = server.seat("T4", guests=3)
     assert check["status"] == "open"
     assert check["guests"] == 3
@@ -41,8 +41,7 @@ def test_seating_a_table_opens_a_check_and_occupies_it(live_server: str, db: Dat
     assert [a for a, _ in audit_actions(db, table["id"])] == ["table.seated"]
 
 
-def test_occupied_exactly_when_an_open_check_exists(live_server: str) -> None:
-    server = Terminal(live_server)
+def test_occupied_exactly_when_an_open_check_exists(server: Terminal) -> None:
     seated = {label: server.seat(label)["id"] for label in ["T1", "T5", "T9"]}
     for table in server.floor():
         assert (table["status"] == "occupied") == (table["check_id"] is not None)
@@ -63,8 +62,7 @@ def test_seating_an_occupied_table_is_a_409_that_changes_nothing(
     assert server.table("T2")["check_id"] == check["id"]
 
 
-def test_guests_must_be_between_one_and_a_hundred(live_server: str, db: Database) -> None:
-    server = Terminal(live_server)
+def test_guests_must_be_between_one_and_a_hundred(server: Terminal, db: Database) -> None:
     table_id = server.table("T3")["id"]
     before = snapshot(db)
     for body in [{"guests": 0}, {"guests": 101}, {"guests": -2}, {"guests": "four"}, {}]:
@@ -80,23 +78,15 @@ def test_ten_servers_seating_one_table_at_once_get_one_check(
     """Issue 2's race: ten real threads, one free table, one real server and database."""
     tokens = [Terminal(live_server).token, Terminal(live_server, pin="2345").token]
     table_id = Terminal(live_server).table("T7")["id"]
-    barrier = threading.Barrier(10)
-    responses: list[httpx.Response | None] = [None] * 10
 
-    def tap(i: int) -> None:
+    def tap(i: int) -> httpx.Response:
         with httpx.Client(
             base_url=live_server, headers={"Authorization": f"Bearer {tokens[i % 2]}"}, timeout=30
         ) as tablet:
-            barrier.wait()
-            responses[i] = tablet.post(f"/api/v1/tables/{table_id}/seat", json={"guests": 2})
+            return tablet.post(f"/api/v1/tables/{table_id}/seat", json={"guests": 2})
 
-    threads = [threading.Thread(target=tap, args=(i,)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    answered = [r for r in responses if r is not None]
+    responses = at_once([partial(tap, i) for i in range(10)])
+    answered = [r for r in responses if isinstance(r, httpx.Response)]
     assert len(answered) == 10
     statuses = sorted(r.status_code for r in answered)
     assert statuses == [201] + [409] * 9, [r.text for r in answered]
@@ -128,8 +118,7 @@ def test_another_restaurants_table_is_not_found(live_server: str, db: Database) 
     assert changed_tables(before, snapshot(db)) == []
 
 
-def test_the_kitchen_cannot_seat_guests(live_server: str, db: Database) -> None:
-    kitchen = Terminal(live_server, pin="5555")
+def test_the_kitchen_cannot_seat_guests(kitchen: Terminal, db: Database) -> None:
     table_id = kitchen.table("T1")["id"]
     before = snapshot(db)
     response = kitchen.post(f"/tables/{table_id}/seat", {"guests": 2})

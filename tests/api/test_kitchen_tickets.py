@@ -13,16 +13,6 @@ from terminal import Terminal
 from tableside.core.unit_of_work import Database
 
 
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server)
-
-
-@pytest.fixture
-def kitchen(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="5555")
-
-
 def ticket_of(kitchen: Terminal, check_id: str, include_served: bool = False) -> dict[str, Any]:
     tickets = kitchen.get("/tickets", params={"include_served": include_served}).json()["tickets"]
     (ticket,) = [t for t in tickets if t["check_id"] == check_id]
@@ -172,8 +162,7 @@ def test_a_server_only_marks_a_ready_ticket_served(
     assert served.json()["status"] == "served"
 
 
-def test_a_manager_works_the_kitchen_too(server: Terminal, live_server: str) -> None:
-    manager = Terminal(live_server, pin="9999")
+def test_a_manager_works_the_kitchen_too(server: Terminal, manager: Terminal) -> None:
     check = fired_check(server, "T11")
     ticket_id = ticket_of(manager, check["id"])["id"]
     assert move(manager, ticket_id).json()["status"] == "in_progress"

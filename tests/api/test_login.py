@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 from db_state import changed_tables, execute, snapshot, staff_id
-from harness import LiveServer, settings_for
+from harness import LiveServer, at_once
 from sqlalchemy import text
 from terminal import Terminal
 
@@ -114,20 +114,15 @@ def test_a_login_body_that_is_not_json_is_a_422(live_server: str) -> None:
 
 
 def test_a_token_survives_a_server_restart(
-    live_server: str, database_url: str, emulator_url: str, tmp_path: Path
+    live_server: str, start_live_server: Callable[..., LiveServer]
 ) -> None:
     token = login(live_server).json()["token"]
-    second = LiveServer(settings_for(database_url, emulator_url, tmp_path)).start()
-    try:
-        response = me(second.url, token)
-        assert response.status_code == 200, response.text
-        assert response.json()["role"] == "server"
-        floor = httpx.get(
-            f"{second.url}/api/v1/floor", headers={"Authorization": f"Bearer {token}"}
-        )
-        assert floor.status_code == 200
-    finally:
-        second.stop()
+    second = start_live_server()
+    response = me(second.url, token)
+    assert response.status_code == 200, response.text
+    assert response.json()["role"] == "server"
+    floor = httpx.get(f"{second.url}/api/v1/floor", headers={"Authorization": f"Bearer {token}"})
+    assert floor.status_code == 200
 
 
 def test_an_expired_or_revoked_token_is_refused(live_server: str, db: Database) -> None:
@@ -210,20 +205,11 @@ def test_a_tile_of_another_restaurant_is_just_a_wrong_login(live_server: str, db
 
 
 def _at_once(live_server: str, bodies: list[dict[str, Any]]) -> list[int]:
-    barrier = threading.Barrier(len(bodies))
-    statuses = [0] * len(bodies)
-
-    def tap(i: int) -> None:
+    def tap(body: dict[str, Any]) -> int:
         with httpx.Client(base_url=live_server, timeout=30) as tablet:
-            barrier.wait()
-            statuses[i] = tablet.post("/api/v1/auth/login", json=bodies[i]).status_code
+            return tablet.post("/api/v1/auth/login", json=body).status_code
 
-    threads = [threading.Thread(target=tap, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return statuses
+    return at_once([partial(tap, body) for body in bodies])
 
 
 def test_wrong_pins_fired_at_once_on_one_tile_still_lock_after_five(

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 from db_state import changed_tables, snapshot, staff_id
 from sqlalchemy import text
 from terminal import Terminal, new_key
@@ -16,16 +15,6 @@ from terminal import Terminal, new_key
 from tableside.core.unit_of_work import Database
 
 MANAGER_PIN = "9999"
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server)
-
-
-@pytest.fixture
-def kitchen(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="5555")
 
 
 def sent_check(server: Terminal, label: str) -> dict[str, Any]:

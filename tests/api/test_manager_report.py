@@ -22,11 +22,6 @@ def riley(live_server: str) -> Terminal:
     return Terminal(live_server, pin="2345")
 
 
-@pytest.fixture
-def manager(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="9999")
-
-
 def pick(row: dict[str, Any], *keys: str) -> tuple[Any, ...]:
     return tuple(row[key] for key in keys)
 

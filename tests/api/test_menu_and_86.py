@@ -78,9 +78,8 @@ def test_a_manager_may_86_but_a_server_may_not(live_server: str, db: Database) -
 
 
 def test_86ing_an_item_twice_changes_nothing_the_second_time(
-    live_server: str, db: Database
+    kitchen: Terminal, db: Database
 ) -> None:
-    kitchen = Terminal(live_server, pin="5555")
     soup = kitchen.menu_item("Soup of the day")  # already 86'd
     before = snapshot(db)
     response = kitchen.put(f"/menu/items/{soup['id']}/availability", {"available": False})
@@ -89,9 +88,8 @@ def test_86ing_an_item_twice_changes_nothing_the_second_time(
 
 
 def test_a_menu_price_change_never_reprices_a_line_already_rung(
-    live_server: str, db: Database
+    server: Terminal, db: Database
 ) -> None:
-    server = Terminal(live_server)
     check = server.seat("T2")
     before = server.ring(check["id"], "Bistro burger", options=["Medium", "Add bacon", "Fries"])
     burger = server.menu_item("Bistro burger")
@@ -112,9 +110,8 @@ def test_a_menu_price_change_never_reprices_a_line_already_rung(
     assert after["subtotal_cents"] == 1945 + 2795
 
 
-def test_the_check_charges_the_menu_price_with_every_upcharge(live_server: str) -> None:
+def test_the_check_charges_the_menu_price_with_every_upcharge(server: Terminal) -> None:
     """ORIGINAL 8: prices from the server, modifier upcharges charged, no made-up prices."""
-    server = Terminal(live_server)
     check = server.seat("T3")
     after = server.ring(
         check["id"],

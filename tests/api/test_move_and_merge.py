@@ -6,22 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from db_state import audit_actions, changed_tables, snapshot
 from sqlalchemy import text
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server)
-
-
-@pytest.fixture
-def manager(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="9999")
 
 
 def events_after(db: Database, seq: int) -> list[tuple[str, dict[str, Any]]]:
@@ -38,7 +27,7 @@ def last_seq(db: Database) -> int:
 
 
 def test_moving_a_party_frees_one_table_and_occupies_the_other(
-    server: Terminal, live_server: str, db: Database
+    server: Terminal, kitchen: Terminal, db: Database
 ) -> None:
     check = server.seat("T1", guests=4)
     server.ring(check["id"], "Ribeye 12 oz", options=["Rare", "Fries"])
@@ -62,7 +51,6 @@ def test_moving_a_party_frees_one_table_and_occupies_the_other(
     assert tables_announced == [(floor["T1"]["id"], "available"), (target["id"], "occupied")]
     assert "check.moved" in [a for a, _ in audit_actions(db, check["id"])]
     # The kitchen brings the steak to the new table.
-    kitchen = Terminal(live_server, pin="5555")
     tickets = [t for t in kitchen.get("/tickets").json()["tickets"] if t["check_id"] == check["id"]]
     assert [t["table_label"] for t in tickets] == ["T9"]
     # And the freed table can be seated again.
@@ -81,7 +69,7 @@ def test_a_party_cannot_move_onto_an_occupied_table(server: Terminal, db: Databa
 
 
 def test_merging_brings_the_other_tables_lines_and_frees_it(
-    server: Terminal, live_server: str, db: Database
+    server: Terminal, kitchen: Terminal, db: Database
 ) -> None:
     bar = server.seat("T15", guests=2)
     server.ring(bar["id"], "Old fashioned", quantity=2)
@@ -107,7 +95,6 @@ def test_merging_brings_the_other_tables_lines_and_frees_it(
     assert (floor["T16"]["status"], floor["T16"]["check_id"]) == ("available", None)
     assert floor["T15"]["check_id"] == bar["id"]
     assert "check.merged" in [a for a, _ in audit_actions(db, bar["id"])]
-    kitchen = Terminal(live_server, pin="5555")
     (ticket,) = [t for t in kitchen.get("/tickets").json()["tickets"] if t["check_id"] == bar["id"]]
     assert ticket["table_label"] == "T15"
 

@@ -11,19 +11,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from emulator import Emulator
 from terminal import Terminal
 
 ZONE = ZoneInfo("America/New_York")  # the demo restaurants' timezone
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="1234")
-
-
-@pytest.fixture
-def manager(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="9999")
 
 
 def report(manager: Terminal, day: str | None = None) -> dict[str, Any]:
@@ -132,10 +123,10 @@ def test_the_day_adds_up_closed_checks_tenders_tips_refunds_and_what_is_still_op
 
 
 def test_a_card_payment_at_the_processor_is_pending_until_it_settles(
-    server: Terminal, manager: Terminal, emulator_url: str
+    server: Terminal, manager: Terminal, emulator: Emulator
 ) -> None:
     check = server.ring(server.seat("T5", guests=2)["id"], "Caesar salad")
-    httpx.post(f"{emulator_url}/_faults", json={"mode": "slow", "count": 1, "delay_ms": 1500})
+    emulator.fault("slow", delay_ms=1500)
     answers: list[httpx.Response] = []
     paying = threading.Thread(
         target=lambda: answers.append(server.pay(check["id"], check["total_cents"], tender="card"))

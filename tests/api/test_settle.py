@@ -8,27 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from emulator import Emulator
 from terminal import Terminal, new_key
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="1234")
-
-
-def charges_for(emulator_url: str, payment_id: str) -> list[dict[str, Any]]:
-    charges = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-    return [
-        c
-        for c in charges
-        if c["metadata"].get("tableside_attempt") == payment_id
-        or c["metadata"].get("tableside_payment_id") == payment_id
-    ]
-
-
-def fault(emulator_url: str, mode: str, count: int = 1, **extra: Any) -> None:
-    response = httpx.post(f"{emulator_url}/_faults", json={"mode": mode, "count": count, **extra})
-    assert response.status_code == 200, response.text
 
 
 def open_check(server: Terminal, label: str = "T3") -> dict[str, Any]:
@@ -57,7 +38,7 @@ def test_paying_the_whole_check_in_cash_closes_it_and_frees_the_table_in_one_ans
 
 
 def test_a_card_payment_with_a_tip_settles_the_check_and_charges_amount_plus_tip(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
     total = check["total_cents"]
@@ -68,7 +49,7 @@ def test_a_card_payment_with_a_tip_settles_the_check_and_charges_amount_plus_tip
     assert body["check"]["tip_cents"] == 500
     assert body["check"]["paid_cents"] == total
     assert body["table"]["status"] == "available"
-    [charge] = charges_for(emulator_url, body["payment"]["id"])
+    [charge] = emulator.charges_for(body["payment"]["id"])
     assert charge["amount"] == total + 500
 
 
@@ -126,7 +107,7 @@ def test_cash_that_does_not_cover_amount_and_tip_is_refused_and_changes_nothing(
 
 
 def test_a_declined_card_answers_402_and_the_check_is_unchanged(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
     response = server.pay(
@@ -142,24 +123,24 @@ def test_a_declined_card_answers_402_and_the_check_is_unchanged(
     assert after["status"] == "open"
     assert after["balance_cents"] == check["total_cents"]
     assert server.table("T3")["status"] == "occupied"
-    assert charges_for(emulator_url, response.json()["error"]["payment_id"]) == []
+    assert emulator.charges_for(response.json()["error"]["payment_id"]) == []
 
 
 def test_a_decline_forced_by_the_processor_is_a_402_too(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
-    fault(emulator_url, "decline")
+    emulator.fault("decline")
     response = server.pay(check["id"], check["total_cents"], tender="card")
     assert response.status_code == 402
     assert server.check(check["id"])["paid_cents"] == 0
 
 
 def test_a_processor_error_answers_502_charges_nothing_and_replays_the_same(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
-    fault(emulator_url, "error_500")
+    emulator.fault("error_500")
     key = new_key()
     first = server.pay(check["id"], check["total_cents"], tender="card", key=key)
     assert first.status_code == 502, first.text
@@ -167,7 +148,7 @@ def test_a_processor_error_answers_502_charges_nothing_and_replays_the_same(
     again = server.pay(check["id"], check["total_cents"], tender="card", key=key)
     assert again.status_code == 502
     assert again.json()["error"]["payment_id"] == first.json()["error"]["payment_id"]
-    assert charges_for(emulator_url, first.json()["error"]["payment_id"]) == []
+    assert emulator.charges_for(first.json()["error"]["payment_id"]) == []
     assert server.check(check["id"])["status"] == "open"
     # A new key is a new attempt, and it works.
     assert server.pay(check["id"], check["total_cents"], tender="card").status_code == 201
@@ -175,10 +156,10 @@ def test_a_processor_error_answers_502_charges_nothing_and_replays_the_same(
 
 @pytest.mark.parametrize("mode", ["timeout_after_charge", "timeout_before_charge"])
 def test_after_a_processor_timeout_nothing_shows_paid_and_a_retry_settles_with_one_charge(
-    server: Terminal, emulator_url: str, mode: str
+    server: Terminal, emulator: Emulator, mode: str
 ) -> None:
     check = open_check(server)
-    fault(emulator_url, mode)
+    emulator.fault(mode)
     key = new_key()
     first = server.pay(check["id"], check["total_cents"], tender="card", key=key)
     assert first.status_code == 504, first.text
@@ -195,14 +176,14 @@ def test_after_a_processor_timeout_nothing_shows_paid_and_a_retry_settles_with_o
     assert retry.json()["payment"]["id"] == payment_id
     assert retry.json()["check"]["status"] == "closed"
     assert retry.json()["table"]["status"] == "available"
-    assert len(charges_for(emulator_url, payment_id)) == 1
+    assert len(emulator.charges_for(payment_id)) == 1
 
 
 def test_background_recovery_settles_a_payment_whose_answer_was_lost(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
-    fault(emulator_url, "timeout_after_charge")
+    emulator.fault("timeout_after_charge")
     first = server.pay(check["id"], check["total_cents"], tender="card")
     assert first.status_code == 504
     payment_id = first.json()["error"]["payment_id"]
@@ -210,7 +191,7 @@ def test_background_recovery_settles_a_payment_whose_answer_was_lost(
     for _ in range(200):
         if server.check(check["id"])["status"] == "closed":
             break
-        httpx.get(f"{emulator_url}/healthz")  # a tiny wait that also checks the emulator
+        httpx.get(f"{emulator.url}/healthz")  # a tiny wait that also checks the emulator
         import time
 
         time.sleep(0.1)
@@ -218,11 +199,11 @@ def test_background_recovery_settles_a_payment_whose_answer_was_lost(
     assert after["status"] == "closed"
     assert [p["status"] for p in after["payments"]] == ["captured"]
     assert server.table("T3")["status"] == "available"
-    assert len(charges_for(emulator_url, payment_id)) == 1
+    assert len(emulator.charges_for(payment_id)) == 1
 
 
 def test_replaying_a_key_returns_the_first_outcome_and_never_charges_again(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
     key = new_key()
@@ -230,7 +211,7 @@ def test_replaying_a_key_returns_the_first_outcome_and_never_charges_again(
     second = server.pay(check["id"], 700, tender="card", key=key)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
-    assert len(charges_for(emulator_url, first.json()["payment"]["id"])) == 1
+    assert len(emulator.charges_for(first.json()["payment"]["id"])) == 1
     assert server.check(check["id"])["paid_cents"] == 700
 
 
@@ -300,9 +281,8 @@ def test_bad_payment_input_is_a_422_with_a_message_and_changes_nothing(
     assert server.check(check["id"]) == check | {"payments": []}
 
 
-def test_the_kitchen_cannot_take_payments(live_server: str, server: Terminal) -> None:
+def test_the_kitchen_cannot_take_payments(kitchen: Terminal, server: Terminal) -> None:
     check = open_check(server)
-    kitchen = Terminal(live_server, pin="5555")
     response = kitchen.pay(check["id"], 100)
     assert response.status_code == 403
     assert server.check(check["id"])["payments"] == []
@@ -330,37 +310,35 @@ def test_paying_without_logging_in_is_refused(live_server: str, server: Terminal
 
 
 def test_a_manager_voids_a_payment_stuck_pending_and_the_balance_is_payable_again(
-    live_server: str, server: Terminal, emulator_url: str
+    manager: Terminal, server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
-    fault(emulator_url, "timeout_before_charge")
+    emulator.fault("timeout_before_charge")
     stuck = server.pay(check["id"], check["total_cents"], tender="card")
     assert stuck.status_code == 504
     payment_id = stuck.json()["error"]["payment_id"]
     assert server.post(f"/payments/{payment_id}/void").status_code == 403
-    manager = Terminal(live_server, pin="9999")
     voided = manager.post(f"/payments/{payment_id}/void")
     if voided.status_code == 409:  # the background recovery concluded it first
         assert voided.json()["error"]["code"] == "payment_not_pending"
     else:
         assert voided.status_code == 200, voided.text
         assert voided.json()["payment"]["status"] == "voided"
-    assert charges_for(emulator_url, payment_id) == []
+    assert emulator.charges_for(payment_id) == []
     assert server.check(check["id"])["payable_cents"] == check["total_cents"]
     assert server.pay(check["id"], check["total_cents"]).status_code == 201
 
 
 def test_voiding_a_payment_the_processor_did_charge_records_it_captured_instead(
-    live_server: str, server: Terminal, emulator_url: str
+    manager: Terminal, server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
-    fault(emulator_url, "timeout_after_charge")
+    emulator.fault("timeout_after_charge")
     stuck = server.pay(check["id"], check["total_cents"], tender="card")
     payment_id = stuck.json()["error"]["payment_id"]
-    manager = Terminal(live_server, pin="9999")
     response = manager.post(f"/payments/{payment_id}/void")
     assert response.status_code == 409
     assert response.json()["error"]["code"] in ("payment_was_captured", "payment_not_pending")
     assert server.check(check["id"])["status"] == "closed"
     assert server.table("T3")["status"] == "available"
-    assert len(charges_for(emulator_url, payment_id)) == 1
+    assert len(emulator.charges_for(payment_id)) == 1

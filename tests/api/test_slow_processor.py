@@ -4,39 +4,31 @@ their own (TABLESIDE_PAYMENT_THREADS), apart from the requests' (TABLESIDE_REQUE
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import httpx
 import pytest
-from harness import LiveServer, settings_for
+from emulator import Emulator
+from harness import LiveServer, wait_for
 from terminal import Terminal
 
 
 @pytest.fixture
-def small_server(database_url: str, emulator_url: str, db: object, tmp_path: Path) -> Iterator[str]:
-    server = LiveServer(
-        settings_for(
-            database_url,
-            emulator_url,
-            tmp_path,
-            TABLESIDE_REQUEST_THREADS="2",
-            TABLESIDE_PAYMENT_THREADS="2",
-            TABLESIDE_PROCESSOR_TIMEOUT_S="10",
-        )
-    ).start()
-    yield server.url
-    server.stop()
+def small_server(db: object, start_live_server: Callable[..., LiveServer]) -> str:
+    env = {
+        "TABLESIDE_REQUEST_THREADS": "2",
+        "TABLESIDE_PAYMENT_THREADS": "2",
+        "TABLESIDE_PROCESSOR_TIMEOUT_S": "10",
+    }
+    return start_live_server(env=env).url
 
 
 def test_servers_keep_seating_and_ringing_while_every_payment_thread_waits_on_the_processor(
-    small_server: str, emulator_url: str
+    small_server: str, emulator: Emulator
 ) -> None:
     waiter = Terminal(small_server)
     checks = [waiter.ring(waiter.seat(label)["id"], "Crème brûlée") for label in ("T1", "T2")]
     # Both payment threads will wait 4 s on the processor.
-    httpx.post(f"{emulator_url}/_faults", json={"mode": "slow", "count": 2, "delay_ms": 4000})
+    emulator.fault("slow", count=2, delay_ms=4000)
     answers: list[int] = []
 
     def pay(check: dict[str, object]) -> None:
@@ -46,18 +38,14 @@ def test_servers_keep_seating_and_ringing_while_every_payment_thread_waits_on_th
         )
 
     def at_the_processor() -> int:
-        charges = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-        ids = {check["id"] for check in checks}
-        return sum(1 for c in charges if c["metadata"].get("check_id") in ids)
+        return sum(len(emulator.charges_for(str(check["id"]))) for check in checks)
 
     paying = [threading.Thread(target=pay, args=(check,)) for check in checks]
     for thread in paying:
         thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while at_the_processor() < 2:  # both payment threads now wait on the processor
-            assert time.monotonic() < deadline, "the payments never reached the processor"
-            time.sleep(0.05)
+        # Both payment threads now wait on the processor.
+        wait_for(lambda: at_the_processor() >= 2, 10, "the payments to reach it", every_s=0.05)
         # Meanwhile another party is seated and rung up, and the floor shows it.
         other = waiter.ring(waiter.seat("T3")["id"], "Crème brûlée")
         assert other["lines"][0]["name"] == "Crème brûlée"

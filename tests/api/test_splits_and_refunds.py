@@ -5,18 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
+from emulator import Emulator
 from terminal import Terminal, new_key
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="1234")
-
-
-@pytest.fixture
-def manager(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="9999")
 
 
 def party_of_three(server: Terminal) -> dict[str, Any]:
@@ -122,7 +112,7 @@ def test_an_amount_paid_outside_a_split_ends_it(server: Terminal) -> None:
 
 
 def test_a_manager_refunds_part_of_a_card_payment_once_however_often_asked(
-    server: Terminal, manager: Terminal, emulator_url: str
+    server: Terminal, manager: Terminal, emulator: Emulator
 ) -> None:
     check = party_of_three(server)
     paid = server.pay(check["id"], check["total_cents"], tender="card", tip_cents=200)
@@ -138,11 +128,7 @@ def test_a_manager_refunds_part_of_a_card_payment_once_however_often_asked(
         f"/payments/{payment_id}/refund", {"amount_cents": 500}, headers={"Idempotency-Key": key}
     )
     assert again.json()["refund"]["id"] == refund.json()["refund"]["id"]
-    [charge] = [
-        c
-        for c in httpx.get(f"{emulator_url}/_charges").json()["charges"]
-        if c["metadata"].get("check_id") == check["id"]
-    ]
+    [charge] = emulator.charges_for(check["id"])
     assert charge["amount_refunded"] == 500
     # The check stays closed and the table free: a refund is money back, not a reopening.
     assert server.check(check["id"])["status"] == "closed"

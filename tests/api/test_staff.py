@@ -22,8 +22,9 @@ def login(base_url: str, pin: str, **extra: str) -> httpx.Response:
     )
 
 
-def test_a_manager_adds_a_server_who_can_then_log_in(live_server: str, db: Database) -> None:
-    manager = Terminal(live_server, pin="9999")
+def test_a_manager_adds_a_server_who_can_then_log_in(
+    live_server: str, manager: Terminal, db: Database
+) -> None:
     pin = fresh_pin()
     response = manager.post("/staff", {"name": " Jo Park ", "role": "server", "pin": pin})
     assert response.status_code == 201, response.text
@@ -37,8 +38,7 @@ def test_a_manager_adds_a_server_who_can_then_log_in(live_server: str, db: Datab
     assert ("staff.added", manager_id) in audit_actions(db, added["id"])
 
 
-def test_a_pin_already_taken_cannot_be_given_twice(live_server: str, db: Database) -> None:
-    manager = Terminal(live_server, pin="9999")
+def test_a_pin_already_taken_cannot_be_given_twice(manager: Terminal, db: Database) -> None:
     before = snapshot(db)
     response = manager.post("/staff", {"name": "Copycat", "role": "server", "pin": "1234"})
     assert response.status_code == 422, response.text
@@ -58,8 +58,7 @@ def test_a_server_or_the_kitchen_cannot_add_staff(live_server: str, db: Database
     assert changed_tables(before, snapshot(db)) == []
 
 
-def test_a_pin_reset_lifts_a_lockout(live_server: str, db: Database) -> None:
-    manager = Terminal(live_server, pin="9999")
+def test_a_pin_reset_lifts_a_lockout(live_server: str, manager: Terminal, db: Database) -> None:
     old_pin, new_pin = fresh_pin(), fresh_pin()
     staff = manager.post("/staff", {"name": "Lee Ward", "role": "kitchen", "pin": old_pin}).json()
     for _ in range(5):
@@ -81,10 +80,8 @@ def test_a_pin_reset_lifts_a_lockout(live_server: str, db: Database) -> None:
     ]
 
 
-def test_a_server_cannot_reset_a_pin(live_server: str, db: Database) -> None:
-    manager = Terminal(live_server, pin="9999")
+def test_a_server_cannot_reset_a_pin(manager: Terminal, server: Terminal, db: Database) -> None:
     staff = manager.post("/staff", {"name": "Ash Kim", "role": "server", "pin": fresh_pin()})
-    server = Terminal(live_server)
     before = snapshot(db)
     response = server.put(f"/staff/{staff.json()['id']}/pin", {"pin": fresh_pin()})
     assert response.status_code == 403, response.text

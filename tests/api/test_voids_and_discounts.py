@@ -12,21 +12,6 @@ from terminal import Terminal
 from tableside.core.unit_of_work import Database
 
 
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server)
-
-
-@pytest.fixture
-def manager(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="9999")
-
-
-@pytest.fixture
-def kitchen(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="5555")
-
-
 def two_line_check(server: Terminal, label: str = "T1") -> dict[str, Any]:
     check = server.seat(label)
     server.ring(check["id"], "Pan-roasted salmon", seat=1, options=["Side salad"])  # 2950
