@@ -135,7 +135,9 @@ class Stage:
             "PYTHONUNBUFFERED": "1",
             "TABLESIDE_DATA_DIR": str(data_dir),
             "TABLESIDE_DATABASE_URL": database_url,
-            # Its own emulator only, whatever this shell holds: a rush never reaches Stripe.
+            # The emulator's key, whatever this shell holds: a real one would be sent to the
+            # emulator, and the servers would allow for Stripe's search lag (minutes) before
+            # concluding that a pending charge never happened.
             "TABLESIDE_STRIPE_API_KEY": EMULATOR_API_KEY,
             "TABLESIDE_PROCESSOR_TIMEOUT_S": f"{processor_timeout_s:g}",
             "TABLESIDE_RECOVERY_INTERVAL_S": "1",
