@@ -6,24 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+from emulator import Emulator
+from races import failing_before_commit
 from terminal import Terminal, new_key
-
-from tableside.core.checkpoints import run_at
 
 
 class InjectedFailure(RuntimeError):
     """Stands for anything that can go wrong late in settlement (a crash, a lost disk)."""
-
-
-def fail() -> None:
-    raise InjectedFailure("injected just before the settlement commits")
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="2345")
 
 
 def open_check(server: Terminal) -> dict[str, Any]:
@@ -33,12 +23,12 @@ def open_check(server: Terminal) -> dict[str, Any]:
 
 @pytest.mark.parametrize("tender", ["cash", "card"])
 def test_a_failure_just_before_the_commit_shows_no_success_and_leaves_no_ghost_table(
-    server: Terminal, emulator_url: str, tender: str
+    server: Terminal, emulator: Emulator, tender: str
 ) -> None:
     check = open_check(server)
     key = new_key()
     events_before = server.get("/events").json()["last_seq"]
-    with run_at("payment.before_commit", fail):
+    with failing_before_commit(InjectedFailure("injected just before the settlement commits")):
         failed = server.pay(check["id"], check["total_cents"], tender=tender, key=key)
     assert failed.status_code >= 500
     assert "captured" not in failed.text
@@ -56,8 +46,7 @@ def test_a_failure_just_before_the_commit_shows_no_success_and_leaves_no_ghost_t
     assert retry.json()["check"]["status"] == "closed"
     assert retry.json()["table"]["status"] == "available"
     if tender == "card":
-        listed = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-        assert len([c for c in listed if c["metadata"].get("check_id") == check["id"]]) == 1
+        assert len(emulator.charges_for(check["id"])) == 1
 
 
 def test_there_is_no_way_to_set_a_table_free_by_hand(server: Terminal) -> None:

@@ -8,20 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from emulator import Emulator
 from fastapi import FastAPI
+from races import run_after, run_before
 from terminal import Terminal, new_key
-
-from tableside.core.checkpoints import run_at
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="1234")
-
-
-@pytest.fixture
-def second_server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="2345")
 
 
 def open_check(server: Terminal, label: str = "T5") -> dict[str, Any]:
@@ -30,16 +20,11 @@ def open_check(server: Terminal, label: str = "T5") -> dict[str, Any]:
     return server.ring(check["id"], "Caesar salad", seat=2)
 
 
-def charges(emulator_url: str, check_id: str) -> list[dict[str, Any]]:
-    everything = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-    return [c for c in everything if c["metadata"].get("check_id") == check_id]
-
-
 def test_twenty_taps_with_one_key_make_one_charge_and_one_payment(
-    server: Terminal, emulator_url: str
+    server: Terminal, emulator: Emulator
 ) -> None:
     check = open_check(server)
-    httpx.post(f"{emulator_url}/_faults", json={"mode": "slow", "count": 1, "delay_ms": 600})
+    emulator.fault("slow", delay_ms=600)
     key = new_key()
     with ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(
@@ -56,7 +41,7 @@ def test_twenty_taps_with_one_key_make_one_charge_and_one_payment(
             assert response.json()["error"]["code"] == "payment_in_progress"
     ids = {r.json()["payment"]["id"] for r in responses if r.status_code == 201}
     assert len(ids) == 1
-    assert len(charges(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
     # After the dust settles, the same key answers the one outcome.
     assert (
         server.pay(check["id"], check["total_cents"], tender="card", key=key).json()["payment"][
@@ -69,7 +54,7 @@ def test_twenty_taps_with_one_key_make_one_charge_and_one_payment(
 
 @pytest.mark.parametrize("tender", ["cash", "card"])
 def test_ten_full_payments_from_two_terminals_capture_the_balance_exactly_once(
-    server: Terminal, second_server: Terminal, emulator_url: str, tender: str
+    server: Terminal, second_server: Terminal, emulator: Emulator, tender: str
 ) -> None:
     check = open_check(server)
     total = check["total_cents"]
@@ -84,17 +69,18 @@ def test_ten_full_payments_from_two_terminals_capture_the_balance_exactly_once(
     assert after["status"] == "closed"
     assert [p["status"] for p in after["payments"]] == ["captured"]
     if tender == "card":
-        assert len(charges(emulator_url, check["id"])) == 1
+        assert len(emulator.charges_for(check["id"])) == 1
 
 
 def test_a_second_terminal_paying_while_a_card_is_at_the_processor_is_refused(
-    server: Terminal, second_server: Terminal
+    server: Terminal, second_server: Terminal, server_app: FastAPI
 ) -> None:
     check = open_check(server)
     total = check["total_cents"]
     competing: list[httpx.Response] = []
-    with run_at(
-        "payment.recorded_pending",
+    with run_before(
+        server_app.state.settlement.processor,
+        "charge",
         lambda: competing.append(second_server.pay(check["id"], total, tender="cash")),
     ):
         first = server.pay(check["id"], total, tender="card")
@@ -106,13 +92,14 @@ def test_a_second_terminal_paying_while_a_card_is_at_the_processor_is_refused(
 
 
 def test_a_retry_while_the_first_request_is_at_the_processor_is_told_to_wait(
-    server: Terminal,
+    server: Terminal, server_app: FastAPI
 ) -> None:
     check = open_check(server)
     key = new_key()
     competing: list[httpx.Response] = []
-    with run_at(
-        "payment.recorded_pending",
+    with run_before(
+        server_app.state.settlement.processor,
+        "charge",
         lambda: competing.append(server.pay(check["id"], 500, tender="card", key=key)),
     ):
         first = server.pay(check["id"], 500, tender="card", key=key)
@@ -122,22 +109,23 @@ def test_a_retry_while_the_first_request_is_at_the_processor_is_told_to_wait(
 
 
 def test_recovery_running_while_a_payment_is_being_recorded_does_nothing(
-    server: Terminal, server_app: FastAPI, emulator_url: str
+    server: Terminal, server_app: FastAPI, emulator: Emulator
 ) -> None:
     check = open_check(server)
     reports: list[Any] = []
-    with run_at(
-        "payment.processor_answered",
+    with run_after(
+        server_app.state.settlement.processor,
+        "charge",
         lambda: reports.append(server_app.state.recovery.run_once()),
     ):
         response = server.pay(check["id"], check["total_cents"], tender="card")
     assert response.status_code == 201
     assert reports[0].captured == [] and reports[0].failed == []
-    assert len(charges(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
 
 
 def test_whichever_of_recovery_and_the_request_records_the_charge_second_changes_nothing(
-    server: Terminal, server_app: FastAPI, emulator_url: str, live_server: str
+    server: Terminal, server_app: FastAPI, emulator: Emulator, live_server: str
 ) -> None:
     check = open_check(server)
     restaurant_id = server.get("/floor").json() and None  # noqa: F841 (warm the token)
@@ -152,7 +140,7 @@ def test_whichever_of_recovery_and_the_request_records_the_charge_second_changes
         assert me["id"]
         settlement.complete(_restaurant_of(live_server, server), payment["id"], result)
 
-    with run_at("payment.processor_answered", recovery_gets_there_first):
+    with run_after(server_app.state.settlement.processor, "charge", recovery_gets_there_first):
         response = server.pay(check["id"], check["total_cents"], tender="card")
     assert response.status_code == 201, response.text
     assert response.json()["check"]["status"] == "closed"
@@ -165,7 +153,7 @@ def test_whichever_of_recovery_and_the_request_records_the_charge_second_changes
         if e["type"] == "payment.captured" and e["data"]["check_id"] == check["id"]
     ]
     assert len(captured_events) == 1
-    assert len(charges(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
 
 
 def _restaurant_of(live_server: str, terminal: Terminal) -> str:

@@ -36,7 +36,6 @@ from tableside.checks import service as check_service
 from tableside.checks import split_plan as split_rules
 from tableside.core import idempotency as keys
 from tableside.core.access import FLOOR_ROLES, MANAGER_ROLES, Credentials, Principal, act_as
-from tableside.core.checkpoints import checkpoint
 from tableside.core.errors import Conflict, InvalidRequest
 from tableside.core.models import new_id, utcnow
 from tableside.core.rows import CheckHead, PaymentRow
@@ -110,7 +109,6 @@ class Settlement:
             ) from busy
         if isinstance(claim, Answer):
             return claim
-        checkpoint("payment.recorded_pending")
         return self._charge_and_complete(who, claim)
 
     # --- step 1 -----------------------------------------------------------------------------
@@ -201,7 +199,6 @@ class Settlement:
                     self.lease_s,
                     response=keys.StoredResponse(answer.status_code, answer.body),
                 )
-                checkpoint("payment.before_commit")
                 uow.commit()
                 return who, answer
             Payments.of(uow).insert_payment(
@@ -229,7 +226,6 @@ class Settlement:
         try:
             # Step 2: no transaction is open while the processor works.
             result = self.processor.charge(charge)
-            checkpoint("payment.processor_answered")
             return self.complete(who.restaurant_id, payment_id, result, check_id=pending.check_id)
         except Exception:
             # The attempt stays pending (the money may have moved); free its key so that a
@@ -333,9 +329,7 @@ class Settlement:
             Payments.of(uow).record_outcome(payment, now)
             answer = _apply(uow, check, payment, rows, now, voided_by=voided_by)
             keys.finish(uow, row, keys.StoredResponse(answer.status_code, answer.body))
-            checkpoint("payment.before_commit")
             uow.commit()
-            checkpoint("payment.completed")
             return answer
 
 
