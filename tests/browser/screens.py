@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-# The card processor's controls, for a test that holds only ``emulator_url`` (the
-# ``emulator`` fixture has them as methods).
-from emulator import charges_for as charges_for
-from emulator import fault as fault
+from typing import Any
+
 from playwright.sync_api import Browser, Page, Request, expect
 from terminal import Terminal
 
@@ -85,3 +83,11 @@ class Tablet:
 
     def close(self) -> None:
         self.context.close()
+
+
+def a_check(base_url: str, label: str) -> dict[str, Any]:
+    """Two guests seated at ``label``: a salmon with fries and a glass of red, not sent."""
+    server = Terminal(base_url)
+    check = server.seat(label, guests=2)
+    server.ring(check["id"], "Pan-roasted salmon", seat=1, options=["Fries"])
+    return server.ring(check["id"], "House red (glass)", seat=2)

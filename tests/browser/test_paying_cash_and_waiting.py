@@ -6,26 +6,18 @@ server waits, and the screen ends in the truthful state by itself once the outco
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from harness import LiveServer, settings_for
+from emulator import Emulator
+from harness import LiveServer
 from playwright.sync_api import expect
-from screens import PAID, PHONE, TABLET, Tablet, charges_for, fault, usd
+from screens import PAID, PHONE, TABLET, Tablet, a_check, usd
 from terminal import Terminal
 
 pytestmark = pytest.mark.browser
 
 WAITING = "Still waiting for the card processor"
-
-
-def a_check(server_url: str, label: str) -> dict[str, Any]:
-    server = Terminal(server_url)
-    check = server.seat(label, guests=2)
-    server.ring(check["id"], "Pan-roasted salmon", seat=1, options=["Fries"])
-    return server.ring(check["id"], "House red (glass)", seat=2)
 
 
 @pytest.mark.parametrize("size", ["tablet", "phone"])
@@ -79,31 +71,20 @@ def test_the_cash_handed_over_is_asked_anew_for_each_payment_and_the_change_is_s
 
 
 @pytest.fixture
-def patient_server(
-    database_url: str, emulator_url: str, db: object, tmp_path: Path
-) -> Iterator[str]:
+def patient_server(db: object, start_live_server: Callable[..., LiveServer]) -> str:
     """A server that waits 5 s for the card processor (the tests' usual one gives up after
     2), recovering pending payments every half second."""
-    server = LiveServer(
-        settings_for(
-            database_url,
-            emulator_url,
-            tmp_path,
-            TABLESIDE_PROCESSOR_TIMEOUT_S="5",
-            TABLESIDE_RECOVERY_INTERVAL_S="0.5",
-        )
-    ).start()
-    yield server.url
-    server.stop()
+    env = {"TABLESIDE_PROCESSOR_TIMEOUT_S": "5", "TABLESIDE_RECOVERY_INTERVAL_S": "0.5"}
+    return start_live_server(env=env).url
 
 
 def test_a_slow_processor_is_explained_while_it_works_and_the_card_ends_paid(
-    tablets: Callable[..., Tablet], patient_server: str, emulator_url: str
+    tablets: Callable[..., Tablet], patient_server: str, emulator: Emulator
 ) -> None:
     check = a_check(patient_server, "T8")
     tablet = tablets(pin="1234", server=patient_server)
     page = tablet.open(f"/checks/{check['id']}/pay")
-    fault(emulator_url, "slow", delay_ms=3500)
+    emulator.fault("slow", delay_ms=3500)
 
     started = time.monotonic()
     page.click("#pay-button")
@@ -117,7 +98,7 @@ def test_a_slow_processor_is_explained_while_it_works_and_the_card_ends_paid(
     expect(page.locator("#outcome-title")).to_have_text(PAID)
     expect(wait).to_be_hidden()
     assert len(tablet.payment_posts()) == 1
-    assert len(charges_for(emulator_url, check["id"])) == 1
+    assert len(emulator.charges_for(check["id"])) == 1
 
 
 @pytest.mark.parametrize(
@@ -130,7 +111,7 @@ def test_a_slow_processor_is_explained_while_it_works_and_the_card_ends_paid(
 def test_a_processor_that_never_answers_ends_in_the_truthful_state_without_a_tap(
     tablets: Callable[..., Tablet],
     patient_server: str,
-    emulator_url: str,
+    emulator: Emulator,
     mode: str,
     kind: str,
     title: str,
@@ -139,7 +120,7 @@ def test_a_processor_that_never_answers_ends_in_the_truthful_state_without_a_tap
     check = a_check(patient_server, "T3")
     tablet = tablets(pin="1234", server=patient_server)
     page = tablet.open(f"/checks/{check['id']}/pay")
-    fault(emulator_url, mode)
+    emulator.fault(mode)
 
     # Every answer the screen shows, in order.
     page.evaluate(
@@ -165,7 +146,7 @@ def test_a_processor_that_never_answers_ends_in_the_truthful_state_without_a_tap
 
     keys = [r.headers["idempotency-key"] for r in tablet.payment_posts()]
     assert len(keys) >= 2 and len(set(keys)) == 1, "the outcome was asked for on the same key"
-    charges = charges_for(emulator_url, check["id"])
+    charges = emulator.charges_for(check["id"])
     assert len(charges) == charged
     server = Terminal(patient_server)
     after = server.check(check["id"])

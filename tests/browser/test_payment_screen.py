@@ -5,22 +5,14 @@ table free, and every retry of one payment reuses that payment's Idempotency-Key
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from emulator import Emulator
 from playwright.sync_api import Page, expect
-from screens import PAID, Tablet, usd
+from screens import PAID, Tablet, a_check, usd
 from terminal import Terminal
 
 pytestmark = pytest.mark.browser
-
-
-def a_check(live_server: str, label: str) -> dict[str, Any]:
-    server = Terminal(live_server)
-    check = server.seat(label, guests=2)
-    server.ring(check["id"], "Pan-roasted salmon", seat=1, options=["Fries"])
-    return server.ring(check["id"], "House red (glass)", seat=2)
 
 
 def keys_sent(tablet: Tablet) -> list[str]:
