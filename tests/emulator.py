@@ -90,14 +90,3 @@ def start_emulator(ledger: Path, port: int | None = None) -> Emulator:
         port,
     )
     return Emulator(process.url, process)
-
-
-# For a test that holds only the emulator's address (the ``emulator_url`` fixture).
-
-
-def fault(emulator_url: str, mode: str, count: int = 1, **extra: Any) -> None:
-    Emulator(emulator_url).fault(mode, count, **extra)
-
-
-def charges_for(emulator_url: str, owner: str) -> list[dict[str, Any]]:
-    return Emulator(emulator_url).charges_for(owner)
