@@ -6,20 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from terminal import Terminal, new_key
 
 APPROVED = {"approval": {"pin": "9999"}}
-
-
-@pytest.fixture
-def sam(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="1234")
-
-
-@pytest.fixture
-def riley(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="2345")
 
 
 def pick(row: dict[str, Any], *keys: str) -> tuple[Any, ...]:
@@ -33,8 +22,9 @@ def ok(response: Any) -> dict[str, Any]:
 
 
 def test_the_report_lists_voids_comps_refunds_and_each_servers_sales_and_tips(
-    sam: Terminal, riley: Terminal, manager: Terminal
+    server: Terminal, second_server: Terminal, manager: Terminal
 ) -> None:
+    sam, riley = server, second_server
     # Sam's T1: the wine was corked (a manager approves the void on Sam's tablet), the
     # salmon comped, the risotto paid by card with a tip, then $5 refunded for it.
     one = sam.seat("T1", guests=2)
