@@ -248,6 +248,18 @@ def manager_screen(request: Request) -> Response:
     return _screen(request, MANAGER_ROLES, "manager.html", "Manager", load)
 
 
+@router.get("/manager/menu", response_class=HTMLResponse)
+def menu_editor_screen(request: Request) -> Response:
+    """The menu editor: categories, items, modifier groups and options; the menu file."""
+    return _screen(
+        request,
+        MANAGER_ROLES,
+        "menu_editor.html",
+        "Menu",
+        lambda uow: {"editor": _json(menu.editor_view(uow))},
+    )
+
+
 def _id(raw: str) -> str:
     """A malformed id is simply a check that is not here."""
     if not re.fullmatch(ID_PATTERN, raw) or len(raw) > 40:
