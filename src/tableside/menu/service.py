@@ -765,6 +765,7 @@ class _Import:
             self.options[option.group_id].append(option)
         self.new: dict[Kind, list[Row]] = defaultdict(list)
         self.new_ids: set[str] = set()
+        self.by_name: dict[int, dict[str, Any]] = {}
         self.counts: dict[str, dict[Kind, int]] = {
             change: defaultdict(int) for change in ("created", "updated", "archived")
         }
@@ -806,10 +807,24 @@ class _Import:
         self.new[kind].append(row)
         self.new_ids.add(row.id)
         siblings.append(row)
+        self._live_by_name(siblings)[rules.name_key(row.name)] = row
         self._record(kind, "created", row, after=after)
 
+    def _live_by_name(self, siblings: list[Any]) -> dict[str, Any]:
+        """The live rows of one parent by name (made once per list, kept as rows are added)."""
+        found = self.by_name.get(id(siblings))
+        if found is None:
+            found = {rules.name_key(r.name): r for r in siblings if r.archived_at is None}
+            self.by_name[id(siblings)] = found
+        return found
+
+    def _named(self, siblings: list[Named], name: str) -> Named | None:
+        """The live row of ``siblings`` with this name (compared without case or spacing)."""
+        found: Named | None = self._live_by_name(siblings).get(rules.name_key(name))
+        return found
+
     def _category(self, spec: menu_file.CategorySpec) -> m.MenuCategory:
-        found = _named(self.categories, spec.name)
+        found = self._named(self.categories, spec.name)
         if found is not None:
             self._update(Kind.CATEGORY, found, {"name": spec.name})
             return found
@@ -824,7 +839,7 @@ class _Import:
 
     def _item(self, category: m.MenuCategory, spec: menu_file.ItemSpec) -> m.MenuItem:
         siblings = self.items[category.id]
-        item = _named(siblings, spec.name)
+        item = self._named(siblings, spec.name)
         given: dict[str, Any] = {"name": spec.name, "price_cents": spec.price_cents}
         if spec.tax_rate is not None:
             given["tax_rate_id"] = self.rates[rules.name_key(spec.tax_rate)]
@@ -849,7 +864,7 @@ class _Import:
 
     def _group(self, item: m.MenuItem, spec: menu_file.GroupSpec, line: int) -> m.ModifierGroup:
         siblings = self.groups[item.id]
-        group = _named(siblings, spec.name)
+        group = self._named(siblings, spec.name)
         low = spec.min if spec.min is not None else (group.min_choices if group else 0)
         high = spec.max if spec.max is not None else (group.max_choices if group else 1)
         try:
@@ -876,7 +891,7 @@ class _Import:
 
     def _option(self, group: m.ModifierGroup, spec: menu_file.OptionSpec) -> m.ModifierOption:
         siblings = self.options[group.id]
-        option = _named(siblings, spec.name)
+        option = self._named(siblings, spec.name)
         wanted: dict[str, Any] = {"name": spec.name}
         if spec.price_cents is not None:
             wanted["price_cents"] = spec.price_cents
@@ -943,9 +958,3 @@ _KIND_OF: dict[type, Kind] = {
 
 
 Named = TypeVar("Named", m.MenuCategory, m.MenuItem, m.ModifierGroup, m.ModifierOption)
-
-
-def _named(rows: Sequence[Named], name: str) -> Named | None:
-    """The live row of ``rows`` with this name (compared without case or spacing)."""
-    key = rules.name_key(name)
-    return next((r for r in rows if r.archived_at is None and rules.name_key(r.name) == key), None)
