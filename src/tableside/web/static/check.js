@@ -767,5 +767,6 @@
 
   scrollHints($("#seats"));
   scrollHints($("#categories"));
+  scrollHints($("#check-tools"));
   render();
 })();
