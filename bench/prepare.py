@@ -33,6 +33,7 @@ from tableside.core.database import make_engine
 from tableside.core.models import new_id, utcnow
 from tableside.core.unit_of_work import Database
 from tableside.demo import seed_demo
+from tableside.floor import service as floor_service
 from tableside.floor.repository import Tables
 from tableside.restaurants.repository import Restaurants
 from tableside.staff.service import hash_pin, installation_key, pin_lookup
@@ -148,9 +149,9 @@ def _floor(db: Database, wanted: int) -> tuple[str, list[str]]:
         restaurant = Restaurants.of(uow).by_slug("demo")
         assert restaurant is not None
         uow.scope_to(restaurant.id)
-        tables = [table for table, _, _ in Tables.of(uow).floor()]
+        table_ids = [table.id for table in floor_service.plan(uow).tables]
         sections = Tables.of(uow).sections()
-        start = len(tables)
+        start = len(table_ids)
         for i in range(start, wanted):
             table = m.DiningTable(
                 id=new_id("tbl"),

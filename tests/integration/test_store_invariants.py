@@ -23,7 +23,6 @@ from tableside.core.access import Principal, Role
 from tableside.core.errors import Conflict
 from tableside.core.unit_of_work import Database
 from tableside.floor import service as floor
-from tableside.floor.repository import Tables
 from tableside.menu.repository import Menu
 from tableside.realtime.repository import Events
 from tableside.restaurants.repository import Restaurants
@@ -41,7 +40,7 @@ def principal(db: Database, slug: str = "demo", name: str = "Sam Rivera") -> Pri
 
 def table_ids(db: Database, who: Principal) -> list[str]:
     with db.reader(who.restaurant_id) as uow:
-        return [table.id for table, _, _ in Tables.of(uow).floor()]
+        return [table.id for table in floor.plan(uow).tables]
 
 
 def count(db: Database, model: Any, **filters: Any) -> int:
@@ -135,7 +134,7 @@ def test_closed_and_void_checks_do_not_hold_the_table(db: Database) -> None:
         )
         uow.commit()
     with db.reader(who.restaurant_id) as uow:
-        on_floor = {t.id: check_id for t, check_id, _ in Tables.of(uow).floor()}
+        on_floor = {t.id: t.check_id for t in floor.plan(uow).tables}
     assert on_floor[table] is not None
     assert count(db, m.Check, table_id=table) == 4
 

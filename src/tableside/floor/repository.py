@@ -79,26 +79,6 @@ class Tables(Repository):
             raise NotFound(f"No table with id {table_id!r} in this restaurant.")
         return str(label)
 
-    def by_label(self, label: str) -> m.DiningTable | None:
-        return self.session.scalar(
-            select(m.DiningTable).where(
-                m.DiningTable.restaurant_id == self.restaurant_id, m.DiningTable.label == label
-            )
-        )
-
-    def floor(self) -> Sequence[tuple[m.DiningTable, str | None, int | None]]:
-        """Every table with its open check's id and guests (None when the table is free)."""
-        rows = self.session.execute(
-            select(m.DiningTable, m.Check.id, m.Check.guests)
-            .outerjoin(
-                m.Check,
-                (m.Check.table_id == m.DiningTable.id) & (m.Check.status == "open"),
-            )
-            .where(m.DiningTable.restaurant_id == self.restaurant_id)
-            .order_by(m.DiningTable.position, m.DiningTable.label)
-        ).all()
-        return [(row[0], row[1], row[2]) for row in rows]
-
     def labels(self) -> dict[str, str]:
         """Each table's label by id (two columns, no entities)."""
         rows = self.session.execute(
@@ -109,8 +89,9 @@ class Tables(Repository):
         return {table_id: label for table_id, label in rows}
 
     def floor_plan(self) -> Sequence[dict[str, Any]]:
-        """``floor()`` as plain columns (no entities): the floor plan is read on every refresh
-        of every terminal, and loading 200 tables into the identity map was half its cost."""
+        """Every table with its open check, as plain columns (no entities): the floor plan is
+        read on every refresh of every terminal, and loading 200 tables into the identity map
+        was half its cost."""
         rows = self._core().execute(_FLOOR_PLAN, {"restaurant_id": self.restaurant_id})
         names = list(rows.keys())
         # zip with the column names: a third of the cost of a RowMapping per row.

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["floor"])
 @router.get("/floor", response_model=FloorView)
 async def get_floor(caller: AnyStaff) -> FloorView:
     """Every table, occupied exactly when it has an open check."""
-    return await read(caller, lambda uow, who: floor.floor(uow))
+    return await read(caller, lambda uow, who: floor.plan(uow))
 
 
 @router.post(

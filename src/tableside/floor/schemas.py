@@ -51,11 +51,6 @@ class TableView(BaseModel):
     )
 
 
-class TableStatusView(BaseModel):
-    id: str
-    status: str
-
-
 class FloorView(BaseModel):
     sections: list[SectionView]
     tables: list[TableView]

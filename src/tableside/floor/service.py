@@ -31,7 +31,7 @@ AVAILABLE = "available"
 OCCUPIED = "occupied"
 
 
-def floor(uow: UnitOfWork) -> FloorView:
+def plan(uow: UnitOfWork) -> FloorView:
     """Every table with its derived status (occupied exactly when it has an open check) and,
     seated, what its tile shows: whose table, since when, the check's total and balance,
     and where its food stands. The plan, the checks' amounts and the kitchen's tickets are

@@ -179,7 +179,7 @@ def floor_screen(request: Request) -> Response:
         FLOOR_ROLES,
         "floor.html",
         "Floor",
-        lambda uow: {"floor": _json(floor.floor(uow))},
+        lambda uow: {"floor": _json(floor.plan(uow))},
     )
 
 
