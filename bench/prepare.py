@@ -167,9 +167,9 @@ def _floor(db: Database, wanted: int) -> tuple[str, list[str]]:
                 position=i,
             )
             uow.session.add(table)
-            tables.append(table)
+            table_ids.append(table.id)
         uow.commit()
-        return restaurant.id, [t.id for t in tables]
+        return restaurant.id, table_ids
 
 
 def _bench_restaurant(db: Database) -> tuple[str, str, str]:
