@@ -23,7 +23,7 @@ from tableside.guests.schemas import (
 )
 from tableside.payments.routes import AnswerResponse, IdempotencyKey
 from tableside.payments.rules import Tender
-from tableside.payments.settlement import PaymentRequest, Settlement
+from tableside.payments.settlement import Answer, PaymentRequest, Settlement
 from tableside.staff.dependencies import FloorStaff
 
 router = APIRouter(prefix="/api/v1", tags=["guests"])
@@ -96,7 +96,6 @@ async def guest_pay(
     """For guests (no staff token): pay the check their link names by card — all of it, a
     split part or an amount — with a tip. Answers exactly as `POST /checks/{id}/payments`:
     the same settlement, keys and bodies; a closed check is 409 check_not_open."""
-    link = await run_in_threadpool(guest.read, token, lambda uow, link: link)
     settlement: Settlement = request.app.state.settlement
     payment = PaymentRequest(
         tender=Tender.CARD,
@@ -105,14 +104,13 @@ async def guest_pay(
         payment_method=body.payment_method,
         split_part=body.split_part,
     )
-    # The link is checked again in the settlement's first transaction (revoked meanwhile:
-    # 404), as a staff token is.
-    answer = await to_thread.run_sync(
-        settlement.pay,
-        service.GuestPass(token),
-        link.check_id,
-        idempotency_key or "",
-        payment,
-        limiter=payment_threads(request),
-    )
+
+    def pay() -> Answer:
+        # The link names the check; it is checked again in the settlement's first
+        # transaction (revoked meanwhile: 404), as a staff token is.
+        link = guest.read(token, lambda uow, link: link)
+        key = idempotency_key or ""
+        return settlement.pay(service.GuestPass(token), link.check_id, key, payment)
+
+    answer = await to_thread.run_sync(pay, limiter=payment_threads(request))
     return AnswerResponse(answer.body, status_code=answer.status_code)

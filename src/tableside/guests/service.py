@@ -130,14 +130,15 @@ def find_link(uow: UnitOfWork, token: str) -> LinkRow:
 @dataclass(frozen=True)
 class GuestPass:
     """A guest's credentials, checked in the unit that serves them: a working link, whose
-    restaurant the unit is scoped to; the guest acts as that restaurant's guest stand-in."""
+    restaurant the unit is scoped to; the guest acts as that restaurant's guest stand-in
+    (made with the restaurant's first link)."""
 
     token: str
 
     def authenticate(self, uow: UnitOfWork) -> Principal:
         link = find_link(uow, self.token)
         uow.scope_to(link.restaurant_id)
-        return staff.stand_in(uow, STAND_IN, STAND_IN_NAME)
+        return staff.stand_in_of(link.restaurant_id, STAND_IN, STAND_IN_NAME)
 
 
 def guest_check(uow: UnitOfWork, link: LinkRow) -> GuestCheckView:

@@ -487,16 +487,15 @@ def stand_in(uow: UnitOfWork, kind: str, name: str) -> Principal:
     A stand-in is a server who can never log in: it is never active (so it is in no staff
     list and no login accepts it) and its PIN lookup is no PIN's. What it does is recorded
     under its name, as a staff member's is (a payment's ``created_by``, audit entries)."""
-    restaurant_id = uow.restaurant
-    staff_id = "stf_" + kind + "_" + hashlib.sha256(restaurant_id.encode()).hexdigest()[:24]
-    if uow.session.get(m.Staff, staff_id) is None:
+    who = stand_in_of(uow.restaurant, kind, name)
+    if uow.session.get(m.Staff, who.staff_id) is None:
         dialect = uow.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         uow.session.execute(
             insert(m.Staff)
             .values(
-                id=staff_id,
-                restaurant_id=restaurant_id,
+                id=who.staff_id,
+                restaurant_id=who.restaurant_id,
                 name=name,
                 role=Role.SERVER.value,
                 pin_lookup=f"stand-in:{kind}",  # an HMAC is 64 hex digits: no PIN's
@@ -507,4 +506,11 @@ def stand_in(uow: UnitOfWork, kind: str, name: str) -> Principal:
             )
             .on_conflict_do_nothing()  # made by a concurrent unit meanwhile
         )
+    return who
+
+
+def stand_in_of(restaurant_id: str, kind: str, name: str) -> Principal:
+    """The stand-in ``stand_in`` made (staff records are never deleted), without asking
+    the database: for the hot path of someone acting as it."""
+    staff_id = "stf_" + kind + "_" + hashlib.sha256(restaurant_id.encode()).hexdigest()[:24]
     return Principal(restaurant_id=restaurant_id, staff_id=staff_id, role=Role.SERVER, name=name)
