@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from db_state import changed_tables, snapshot
 from new_restaurant import PINS, NewRestaurant, open_new_restaurant
 from sqlalchemy import text
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
+from tableside.menu.repository import Menu
 
 
 def staff(live_server: str, place: NewRestaurant, role: str) -> Terminal:
@@ -503,3 +505,23 @@ def test_another_restaurants_menu_rows_are_not_found(live_server: str, db: Datab
         assert "Burger" not in response.text and "Bacon" not in response.text
     assert changed_tables(before, snapshot(db)) == []
     assert ok(theirs.get("/menu/editor"))["items"] == []
+
+
+def test_a_menu_change_while_another_is_being_saved_is_told_to_try_again(
+    live_server: str, db: Database
+) -> None:
+    """Two managers adding "Fries" to Sides at once get one Fries: the menu's changes take
+    turns (on PostgreSQL by a lock the second answers 409 for at once, never waiting)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite's writers take turns at BEGIN IMMEDIATE: the second one waits")
+    place = open_new_restaurant(db)
+    manager = staff(live_server, place, "manager")
+    with db.unit(place.id) as other_terminal:
+        Menu.of(other_terminal).lock()
+        before = snapshot(db)
+        refused = manager.post("/menu/categories", {"name": "Sides"})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "busy"
+        assert "Try again" in refused.json()["error"]["message"]
+        assert changed_tables(before, snapshot(db)) == []
+    ok(manager.post("/menu/categories", {"name": "Sides"}), 201)

@@ -143,6 +143,9 @@ _ENTITY = {
 Row = m.MenuCategory | m.MenuItem | m.ModifierGroup | m.ModifierOption
 
 
+_ON_MENU, _OFF_MENU = {"archived": False}, {"archived": True}
+
+
 def _may_edit(who: Principal) -> None:
     who.require(MANAGER_ROLES, "edit the menu")
 
@@ -183,7 +186,7 @@ def _names(rows: Sequence[Row], leaving_out: Row | None = None) -> list[str]:
 def _archive(uow: UnitOfWork, kind: Kind, row: Row) -> None:
     if row.archived_at is None:
         row.archived_at = utcnow()
-        _recorded(uow, kind, "archived", row)
+        _recorded(uow, kind, "archived", row, before=_ON_MENU, after=_OFF_MENU)
 
 
 def _restore(uow: UnitOfWork, kind: Kind, row: Row, siblings: Sequence[Row], where: str) -> None:
@@ -193,7 +196,7 @@ def _restore(uow: UnitOfWork, kind: Kind, row: Row, siblings: Sequence[Row], whe
     rules.require_unique(row.name, _names(siblings, row), kind, where)
     row.archived_at = None
     row.position = _next_position([s for s in siblings if s is not row])
-    _recorded(uow, kind, "restored", row)
+    _recorded(uow, kind, "restored", row, before=_OFF_MENU, after=_ON_MENU)
 
 
 def _not_archived(row: Row, kind: Kind) -> None:
@@ -922,7 +925,7 @@ class _Import:
         for row in _live(siblings):
             if row.id not in in_file:
                 row.archived_at = utcnow()
-                self._record(kind, "archived", row)
+                self._record(kind, "archived", row, before=_ON_MENU, after=_OFF_MENU)
         live = sorted(_live(siblings), key=lambda r: r.position)
         wanted = [r.id for r in named]
         if [r.id for r in live] == wanted:
