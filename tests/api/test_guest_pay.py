@@ -474,3 +474,22 @@ def test_a_guest_key_is_scoped_like_a_terminal_key(
     reused = phone.pay(500, key=key)
     assert reused.status_code == 422
     assert reused.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_the_guest_page_opens_from_the_link_alone_and_a_dead_link_is_a_404_page(
+    server: Terminal, live_server: str, phones: list[Phone]
+) -> None:
+    check = a_party_of_three(server, "T6")
+    link = make_link(server, check["id"])
+    phone = phone_for(phones, live_server, link["token"], address="127.0.0.7")
+
+    page = phone.http.get(link["url"].removeprefix(live_server))
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "Demo Bistro" in page.text and "Ribeye 12 oz" in page.text
+    assert "Sam Rivera" not in page.text and "no salt" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    dead = phone.http.get(f"/g/{secrets.token_urlsafe(32)}")
+    assert dead.status_code == 404
+    assert "does not work any more" in dead.text

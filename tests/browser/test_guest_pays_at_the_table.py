@@ -53,6 +53,26 @@ def phone(tablets: Callable[..., Tablet], url: str) -> tuple[Tablet, Page]:
     return guest, guest.page
 
 
+def fits_a_phone(page: Page) -> list[str]:
+    """What is wrong with the page on a phone: sideways scrolling, or a control smaller than
+    a thumb (44 px)."""
+    return list(
+        page.evaluate(
+            """() => {
+              const problems = [];
+              if (document.documentElement.scrollWidth > window.innerWidth) {
+                problems.push(`scrolls sideways: ${document.documentElement.scrollWidth}px`);
+              }
+              for (const el of document.querySelectorAll("button, input")) {
+                const box = el.getBoundingClientRect();
+                if (box.width && box.height < 44) problems.push(`${el.id || el.textContent}`);
+              }
+              return problems;
+            }"""
+        )
+    )
+
+
 def outcome(page: Page) -> str:
     box = page.locator("#outcome")
     expect(box).to_be_visible(timeout=15000)
@@ -81,6 +101,7 @@ def test_two_guests_pay_their_seats_by_qr_the_third_pays_cash_and_the_table_free
     # Seat 1 pays from their phone, with an 18 % tip.
     first, first_page = phone(tablets, url)
     assert first_page.viewport_size == PHONE
+    assert fits_a_phone(first_page) == []
     expect(first_page.locator("#guest-restaurant")).to_have_text("Demo Bistro")
     expect(first_page.locator("#split-parts .btn.part")).to_have_count(3)
     first_page.click("#split-parts [data-part='1']")
