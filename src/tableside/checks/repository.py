@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    Insert,
     Select,
     Table,
     bindparam,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 
 from tableside.core import batched
 from tableside.core import models as m
+from tableside.core.counters import insert_numbered
 from tableside.core.errors import NotFound
 from tableside.core.repository import RESTAURANT, Repository
 from tableside.core.rows import (
@@ -141,6 +144,24 @@ _LINES = cast(Table, m.CheckLine.__table__)
 _INSERT_LINE = insert(_LINES)
 _INSERT_MODIFIER = insert(cast(Table, m.LineModifier.__table__))
 _INSERT_CHECK = insert(_CHECKS)
+# The index a second open check on a table breaks (invariant 1).
+ONE_OPEN_CHECK_PER_TABLE = "uq_checks_one_open_per_table"
+
+
+@cache
+def insert_numbered_check(columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: insert a check with ``columns``' values, numbered with the next number of
+    its restaurant's business date, in one statement that returns the number."""
+    return insert_numbered(
+        _CHECKS,
+        columns,
+        "number",
+        m.CheckNumberCounter,
+        ("restaurant_id", "business_date"),
+        "last_number",
+    )
+
+
 _MARK_SENT = (
     update(_LINES)
     .where(

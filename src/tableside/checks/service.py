@@ -14,9 +14,11 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
+
 from tableside.checks import rules
 from tableside.checks import split_plan as split_rules
-from tableside.checks.repository import Checks
+from tableside.checks.repository import ONE_OPEN_CHECK_PER_TABLE, Checks, insert_numbered_check
 from tableside.checks.schemas import (
     CheckView,
     DiscountView,
@@ -30,6 +32,7 @@ from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.access import Principal
 from tableside.core.counters import increment_counter
+from tableside.core.deferred import Returned
 from tableside.core.errors import Conflict, InvalidRequest, NotFound
 from tableside.core.models import new_id, utcnow
 from tableside.core.rows import (
@@ -575,6 +578,36 @@ def open_check(uow: UnitOfWork, values: dict[str, Any]) -> None:
     """Insert a new open check (its number already taken). A second open check on the same
     table breaks the one-open-check-per-table index: ``IntegrityError``."""
     Checks.of(uow).insert_check(values)
+
+
+def open_numbered_check(uow: UnitOfWork, values: dict[str, Any], occupied: Conflict) -> Returned:
+    """Insert a new open check, numbered with the next number of its business date: the
+    number is ``.value`` of the answer once the unit has committed. A second open check on
+    the table raises ``occupied``.
+
+    On PostgreSQL the check's insert takes the number itself and is sent with the commit
+    (``defer_returning``), so the restaurant's counter row is locked only while PostgreSQL
+    commits: seatings in one restaurant do not wait for each other's requests to finish. On
+    SQLite a unit holds the one write lock from its start, so the number is taken at once.
+    """
+    values = values | {"restaurant_id": uow.restaurant}
+    if not uow.db.is_sqlite:
+        return uow.defer_returning(
+            insert_numbered_check(tuple(sorted(values))),
+            values,
+            refused=(ONE_OPEN_CHECK_PER_TABLE, occupied),
+        )
+    number = increment_counter(
+        uow.session,
+        m.CheckNumberCounter,
+        {"restaurant_id": uow.restaurant, "business_date": values["business_date"]},
+        "last_number",
+    )
+    try:
+        Checks.of(uow).insert_check(values | {"number": number})
+    except IntegrityError as error:
+        raise occupied from error
+    return Returned(number)
 
 
 def locked(uow: UnitOfWork, check_id: str) -> m.Check:

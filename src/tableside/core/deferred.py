@@ -19,6 +19,12 @@ executed by psycopg: half of SQLAlchemy's execution costs per statement, three t
 times a request. A statement SQLAlchemy must help with (a Python-side column default to
 run, RETURNING, an expanding IN) goes through SQLAlchemy's execution as before.
 
+A deferred write may return a value (``defer_returning``: an INSERT that takes a number
+from a counter row and returns it). Its value is known once it has run: with the commit,
+or before the unit's next read. A row lock it takes is then held only while PostgreSQL
+commits, as the outbox counter's is (``unit_of_work``), never while this thread waits for
+the GIL between round trips.
+
 SQLite has no pipeline and no round trips: there a deferred write runs at once.
 """
 
@@ -28,7 +34,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, Dialect, Executable, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
@@ -40,6 +48,25 @@ Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 _QUEUE = "tableside_deferred_writes"
 
 
+@dataclass
+class Returned:
+    """The value a deferred write returns (its first row's first column): set once the
+    write has run, at the latest when the unit has committed."""
+
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Write:
+    """A deferred write; with ``returned``, one with RETURNING. ``refused``: a constraint's
+    name and the error to raise instead of the IntegrityError when this write breaks it."""
+
+    statement: Executable
+    params: Params
+    returned: Returned | None = None
+    refused: tuple[str, Exception] | None = None
+
+
 def enable(session: Session) -> None:
     """Let this session's unit defer writes (PostgreSQL units)."""
     session.info[_QUEUE] = []
@@ -47,19 +74,55 @@ def enable(session: Session) -> None:
 
 def defer(session: Session, statement: Executable, params: Params) -> None:
     """Run ``statement`` now, or queue it for the commit when the unit may defer."""
+    _defer(session, Write(statement, params))
+
+
+def defer_returning(
+    session: Session,
+    statement: Executable,
+    params: Mapping[str, Any],
+    refused: tuple[str, Exception] | None = None,
+) -> Returned:
+    """``defer`` a write with RETURNING; its value arrives in the answer once it has run."""
+    returned = Returned()
+    _defer(session, Write(statement, params, returned, refused))
+    return returned
+
+
+def _defer(session: Session, write: Write) -> None:
     # Whatever the unit changed through the ORM before this write goes first.
     if session.new or session.dirty or session.deleted:
         session.flush()
-    queue: list[tuple[Executable, Params]] | None = session.info.get(_QUEUE)
+    queue: list[Write] | None = session.info.get(_QUEUE)
     if queue is None:
-        session.connection().execute(statement, params)
+        _run(session.connection(), write)
     else:
-        queue.append((statement, params))
+        queue.append(write)
 
 
-def take(session: Session) -> list[tuple[Executable, Params]]:
+def _run(connection: Connection, write: Write) -> None:
+    try:
+        result = connection.execute(write.statement, write.params)
+    except IntegrityError as error:
+        if write.refused is not None:
+            raise write.refused[1] from error
+        raise
+    if write.returned is not None:
+        write.returned.value = result.scalar()
+
+
+def refusal(writes: Sequence[Write], error: psycopg.IntegrityError) -> Exception | None:
+    """The error a write sent in a pipeline names for the constraint ``error`` broke."""
+    broken = error.diag.constraint_name
+    for write in writes:
+        if write.refused is not None and write.refused[0] == broken:
+            return write.refused[1]
+    return None
+
+
+def take(session: Session) -> list[Write]:
     """Empty the queue and hand over what was in it (the caller sends it)."""
-    queue: list[tuple[Executable, Params]] | None = session.info.get(_QUEUE)
+    queue: list[Write] | None = session.info.get(_QUEUE)
     if not queue:
         return []
     taken = list(queue)
@@ -72,8 +135,8 @@ def send_now(session: Session) -> None:
     pending = take(session)
     if pending:
         connection = session.connection()
-        for statement, params in pending:
-            connection.execute(statement, params)
+        for write in pending:
+            _run(connection, write)
 
 
 def connection(session: Session) -> Connection:
@@ -103,28 +166,42 @@ class _Compiled:
     processors: dict[str, Callable[[Any], Any]]  # by placeholder, where the type has one
 
 
-# Per statement object (built once, as the repositories' are), set of columns and dialect;
-# None: the statement needs SQLAlchemy's execution.
-_COMPILED: dict[tuple[Executable, frozenset[str], str], _Compiled | None] = {}
+# Per statement object (built once, as the repositories' are), set of columns, dialect and
+# whether its RETURNING rows are read; None: the statement needs SQLAlchemy's execution.
+_COMPILED: dict[tuple[Executable, frozenset[str], str, bool], _Compiled | None] = {}
 
 
-def send_in_pipeline(connection: Connection, statement: Executable, params: Params) -> None:
-    """Queue one deferred write in the connection's open psycopg pipeline (the commit's)."""
+def send_in_pipeline(connection: Connection, write: Write) -> psycopg.Cursor[Any] | None:
+    """Queue one deferred write in the connection's open psycopg pipeline (the commit's);
+    for a write with RETURNING, the cursor its row is on once the pipeline has synced."""
+    statement, params = write.statement, write.params
+    if write.returned is not None:
+        assert isinstance(params, Mapping)
+        plan = _compile(statement, frozenset(params), connection.dialect, returning=True)
+        if plan is None:
+            raise ValueError("a write with RETURNING sent with the commit needs no defaults")
+        returning = psycopg_of(connection).cursor()
+        returning.execute(plan.sql, _bound(plan, params))
+        return returning
     rows = [params] if isinstance(params, Mapping) else list(params)
     plan = _compile(statement, frozenset(rows[0]) if rows else frozenset(), connection.dialect)
     if plan is None:
         connection.execute(statement, params)
-        return
+        return None
     values = [_bound(plan, row) for row in rows]
     cursor = psycopg_of(connection).cursor()
     if len(values) == 1:
         cursor.execute(plan.sql, values[0])
     else:
         cursor.executemany(plan.sql, values)
+    return None
 
 
-def _compile(statement: Executable, keys: frozenset[str], dialect: Dialect) -> _Compiled | None:
-    cache_key = (statement, keys, dialect.name)
+def _compile(
+    statement: Executable, keys: frozenset[str], dialect: Dialect, *, returning: bool = False
+) -> _Compiled | None:
+    """``returning``: the caller reads the statement's RETURNING rows from its cursor."""
+    cache_key = (statement, keys, dialect.name, returning)
     if cache_key in _COMPILED:
         return _COMPILED[cache_key]
     compiled = cast(ClauseElement, statement).compile(dialect=dialect, column_keys=sorted(keys))
@@ -133,7 +210,7 @@ def _compile(statement: Executable, keys: frozenset[str], dialect: Dialect) -> _
     plain = not (
         compiled.insert_prefetch
         or compiled.update_prefetch
-        or compiled.effective_returning
+        or (compiled.effective_returning and not returning)
         or "POSTCOMPILE" in sql
     )
     plan = None

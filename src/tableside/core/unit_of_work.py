@@ -117,6 +117,7 @@ class UnitOfWork:
         self._events: list[_PendingEvent] = []
         self._audit: list[dict[str, Any]] = []
         self._committed_seq: int | None = None
+        self._after_commit: list[Callable[[], None]] = []
         self._repositories: dict[type[Repository], Repository] = {}
         self.session: Session
 
@@ -173,6 +174,25 @@ class UnitOfWork:
         """A Core write whose failure may wait for the commit (core/deferred.py)."""
         deferred.defer(self.session, statement, params)
 
+    def defer_returning(
+        self,
+        statement: Executable,
+        params: dict[str, Any],
+        *,
+        refused: tuple[str, Exception] | None = None,
+    ) -> deferred.Returned:
+        """A deferred write with RETURNING: on PostgreSQL sent with the COMMIT unless the
+        unit reads first, so that a row it locks (a counter's) stays locked only while
+        PostgreSQL commits. Its value is the answer's ``value`` once it has run.
+        ``refused``: a constraint's name, and the error to raise instead when this write
+        breaks it."""
+        return deferred.defer_returning(self.session, statement, params, refused)
+
+    def after_commit(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once the unit has committed (to read what only the commit knows,
+        such as a value returned by a write sent with it)."""
+        self._after_commit.append(then)
+
     def emit(self, type_: str, data: dict[str, Any]) -> None:
         """An event for every terminal of the restaurant, sent only if this unit commits."""
         self._events.append(_PendingEvent(type_, data))
@@ -209,6 +229,9 @@ class UnitOfWork:
             raise translate_db_error(error) from error
         self._events.clear()
         self._audit.clear()
+        committed, self._after_commit = self._after_commit, []
+        for then in committed:
+            then()
 
     # The outbox's numbers are taken last, so the counter row is locked only for the commit
     # itself: sequence order is commit order, and a rollback hands the numbers back (no gaps).
@@ -248,14 +271,26 @@ class UnitOfWork:
         connection = self.session.connection()
         driver = psycopg_of(connection)
         outbox = driver.cursor()
-        with driver.pipeline():
-            for statement, params in writes:
-                deferred.send_in_pipeline(connection, statement, params)
-            if self._events:
-                outbox.execute(_OUTBOX_POSTGRESQL, self._outbox_params())
-            elif self._audit:
-                outbox.execute(_AUDIT_POSTGRESQL, self._outbox_params())
-            driver.commit()
+        returning: list[tuple[deferred.Returned, psycopg.Cursor[Any]]] = []
+        try:
+            with driver.pipeline():
+                for write in writes:
+                    cursor = deferred.send_in_pipeline(connection, write)
+                    if cursor is not None and write.returned is not None:
+                        returning.append((write.returned, cursor))
+                if self._events:
+                    outbox.execute(_OUTBOX_POSTGRESQL, self._outbox_params())
+                elif self._audit:
+                    outbox.execute(_AUDIT_POSTGRESQL, self._outbox_params())
+                driver.commit()
+        except psycopg.IntegrityError as error:
+            refused = deferred.refusal(writes, error)
+            if refused is None:
+                raise
+            raise refused from error
+        for returned, cursor in returning:
+            found = cursor.fetchone()
+            returned.value = None if found is None else found[0]
         if not self._events:
             return None
         row = outbox.fetchone()

@@ -17,7 +17,6 @@ from tableside.checks import service as check_service
 from tableside.checks.schemas import CheckView
 from tableside.core import models as m
 from tableside.core.access import Principal
-from tableside.core.counters import increment_counter
 from tableside.core.errors import Conflict, InvalidRequest
 from tableside.core.models import new_id, utcnow
 from tableside.core.rows import CheckHead
@@ -78,16 +77,10 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
         raise _occupied(label)
     terms = restaurants.terms(uow)
     today = business_date(terms.timezone)
-    number = increment_counter(
-        uow.session,
-        m.CheckNumberCounter,
-        {"restaurant_id": who.restaurant_id, "business_date": today},
-        "last_number",
-    )
     check = CheckHead(
         id=new_id("chk"),
         table_id=table_id,
-        number=number,
+        number=0,  # taken as late as the unit allows, below
         status=rules.CheckStatus.OPEN.value,
         guests=guests,
         opened_at=utcnow(),
@@ -97,23 +90,20 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
         tax_rate_bp=terms.tax_rate_bp,
         currency=terms.currency,
     )
-    try:
-        check_service.open_check(
-            uow,
-            {
-                "id": check.id,
-                "table_id": table_id,
-                "business_date": today,
-                "number": number,
-                "status": check.status,
-                "guests": guests,
-                "opened_by": who.staff_id,
-                "opened_at": check.opened_at,
-            },
-        )
-    except IntegrityError as error:
-        # The other server's check won the partial unique index.
-        raise _occupied(label) from error
+    # The other server's check, when it wins the partial unique index: 409.
+    number = check_service.open_numbered_check(
+        uow,
+        {
+            "id": check.id,
+            "table_id": table_id,
+            "business_date": today,
+            "status": check.status,
+            "guests": guests,
+            "opened_by": who.staff_id,
+            "opened_at": check.opened_at,
+        },
+        _occupied(label),
+    )
     uow.audit("table.seated", "table", table_id, check_id=check.id, guests=guests)
     _announce_table(uow, table_id, check.id)
     uow.emit(
@@ -126,8 +116,14 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
             "total_cents": 0,
         },
     )
-    # A new check has nothing on it yet: its view needs no read.
-    return check_service.view(uow, check, check_service.CheckRows([], [], [], []))
+    # A new check has nothing on it yet: its view needs no read, only its number.
+    view = check_service.view(uow, check, check_service.CheckRows([], [], [], []))
+
+    def numbered() -> None:
+        view.number = number.value
+
+    uow.after_commit(numbered)
+    return view
 
 
 def _table_of(check: m.Check) -> str:
