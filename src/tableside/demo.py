@@ -11,6 +11,7 @@ from tableside.restaurants import service as restaurants
 from tableside.staff.service import hash_pin, installation_key, pin_lookup
 
 STAFF = [
+    ("Avery Quinn", "owner", "8888"),
     ("Sam Rivera", "server", "1234"),
     ("Riley Chen", "server", "2345"),
     ("Morgan Ellis", "manager", "9999"),

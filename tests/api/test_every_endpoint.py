@@ -24,7 +24,7 @@ from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
 
-SERVER, SERVER_2, MANAGER, KITCHEN = "1234", "2345", "9999", "5555"
+SERVER, SERVER_2, MANAGER, KITCHEN, OWNER = "1234", "2345", "9999", "5555", "8888"
 PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/healthz")}
 
 
@@ -52,6 +52,7 @@ class World:
     group: str  # its "Extra shot"
     option: str  # its "Double"
     guest_token: str  # a guest link to demo T1's check
+    tax_rate: str  # a tax rate of demo's
 
 
 def build_world(live_server: str, db: Database) -> World:
@@ -73,6 +74,10 @@ def build_world(live_server: str, db: Database) -> World:
     espresso = server.menu_item("Espresso")
     link = server.post(f"/checks/{check['id']}/guest-link")
     assert link.status_code == 201, link.text
+    rate = Terminal(live_server, pin=OWNER).post(
+        "/restaurant/tax-rates", {"name": f"Wine {uuid.uuid4().hex[:6]}", "rate_bp": 2000}
+    )
+    assert rate.status_code == 201, rate.text
     return World(
         check=check["id"],
         sent_line=sent["lines"][0]["id"],
@@ -94,6 +99,7 @@ def build_world(live_server: str, db: Database) -> World:
         group=espresso["modifier_groups"][0]["id"],
         option=espresso["modifier_groups"][0]["options"][0]["id"],
         guest_token=link.json()["token"],
+        tax_rate=rate.json()["id"],
     )
 
 
@@ -138,6 +144,10 @@ def _category(w: World) -> dict[str, str]:
 
 def _guest_link(w: World) -> dict[str, str]:
     return {"token": w.guest_token}
+
+
+def _tax_rate(w: World) -> dict[str, str]:
+    return {"tax_rate_id": w.tax_rate}
 
 
 ENDPOINTS = [
@@ -543,6 +553,44 @@ ENDPOINTS = [
         "/events",
         bad_queries=({"after": "-1"}, {"after": "last"}, {"limit": "0"}, {"after": "1e400"}),
     ),
+    # The restaurant's settings and tax rates: every role reads, only the owner changes.
+    Endpoint("GET", "/restaurant"),
+    Endpoint(
+        "PUT",
+        "/restaurant",
+        body=lambda w: {"receipt_footer": "Merci, à bientôt"},
+        forbidden=(SERVER, SERVER_2, KITCHEN, MANAGER),
+        bad_bodies=(
+            lambda w: {"timezone": "Mars/Olympus"},
+            lambda w: {"currency": "eur"},
+            lambda w: {"tip_presets_bp": [0]},
+            lambda w: {"name": "   "},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/restaurant/tax-rates",
+        body=lambda w: {"name": f"Rate {uuid.uuid4().hex[:6]}", "rate_bp": 550},
+        forbidden=(SERVER, SERVER_2, KITCHEN, MANAGER),
+        bad_bodies=(
+            lambda w: {"name": "", "rate_bp": 550},
+            lambda w: {"name": "Too much", "rate_bp": 10_001},
+        ),
+    ),
+    Endpoint(
+        "PUT",
+        "/restaurant/tax-rates/{tax_rate_id}",
+        ids=_tax_rate,
+        body=lambda w: {"rate_bp": 1900},
+        forbidden=(SERVER, SERVER_2, KITCHEN, MANAGER),
+        bad_bodies=(lambda w: {"rate_bp": -1}, lambda w: {"name": " "}),
+    ),
+    Endpoint(
+        "POST",
+        "/restaurant/tax-rates/{tax_rate_id}/archive",
+        ids=_tax_rate,
+        forbidden=(SERVER, SERVER_2, KITCHEN, MANAGER),
+    ),
     Endpoint(
         "GET",
         "/reports/day",
@@ -640,7 +688,9 @@ APPROVED_ON_THE_SPOT = {
 def test_a_role_that_may_not_is_a_403_everywhere(
     live_server: str, world: World, db: Database
 ) -> None:
-    terminals = {pin: Terminal(live_server, pin=pin) for pin in [SERVER, SERVER_2, KITCHEN]}
+    terminals = {
+        pin: Terminal(live_server, pin=pin) for pin in [SERVER, SERVER_2, KITCHEN, MANAGER]
+    }
     before = snapshot(db)
     failures = []
     for endpoint in ENDPOINTS:
@@ -670,8 +720,8 @@ DEMO_WORDS = ["Ribeye", "no salt", "Sam Rivera", "Mushroom"]
 def test_another_restaurants_ids_are_404_everywhere(
     live_server: str, world: World, db: Database
 ) -> None:
-    """demo2's manager names demo's rows, in the path or in the body: 404, never data."""
-    other = Terminal(live_server, "demo2", MANAGER)
+    """demo2's owner names demo's rows, in the path or in the body: 404, never data."""
+    other = Terminal(live_server, "demo2", OWNER)
     before = snapshot(db)
     failures = []
     for endpoint in ENDPOINTS:
@@ -747,6 +797,7 @@ def test_endpoints_without_input_take_none() -> None:
         "GET /floor",
         "GET /menu",
         "GET /menu/editor",
+        "GET /restaurant",
     }
 
 
@@ -755,7 +806,7 @@ def test_bad_input_is_a_4xx_with_the_error_shape_and_changes_nothing(
     live_server: str, world: World, db: Database, endpoint: Endpoint
 ) -> None:
     requests = _bad_requests(endpoint, world)
-    manager = Terminal(live_server, pin=MANAGER)
+    manager = Terminal(live_server, pin=OWNER)  # an owner may do everything a manager may
     before = snapshot(db)
     failures = []
     for what, url, body, raw in requests:
@@ -793,9 +844,10 @@ def test_guest_endpoints_reach_only_their_link(
         assert seen.status_code == 200, seen.text
         assert "Ribeye 12 oz" in seen.text
         assert not [w for w in ["Sam Rivera", "no salt", world.check] if w in seen.text]
+        their_manager = Terminal(live_server, "demo2", MANAGER)  # logged in before the snapshot
         before = snapshot(db)
         failures = []
-        for client in [anonymous, Terminal(live_server, "demo2", MANAGER)]:
+        for client in [anonymous, their_manager]:
             for endpoint in guest:
                 for token in [world.check, world.their_check, world.payment, "x" * 43]:
                     response = send(
