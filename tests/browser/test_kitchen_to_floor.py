@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from screens import PHONE, TABLET, Tablet, usd
+from sqlalchemy import select
 from terminal import Terminal
+
+from tableside.checks import service as checks
+from tableside.checks.rules import CheckType
+from tableside.core import models as m
+from tableside.core.access import Principal, Role
+from tableside.core.unit_of_work import Database
 
 pytestmark = pytest.mark.browser
 
@@ -107,6 +114,34 @@ def test_a_ticket_another_screen_already_moved_is_left_where_it_is_now(
     expect(stale.page.locator(f"#lane-ready .ticket[data-ticket-id='{ticket}']")).to_have_count(1)
     expect(stale.page.locator(".toast.bad")).to_have_count(0)
     assert status_of(chef, ticket) == "ready"
+
+
+def test_a_ticket_of_a_check_with_no_table_goes_by_the_checks_number(
+    tablets: Callable[..., Tablet], live_server: str, db: Database
+) -> None:
+    with db.unit() as uow:
+        demo = uow.session.scalars(select(m.Restaurant).where(m.Restaurant.slug == "demo")).one()
+        sam = uow.session.scalars(
+            select(m.Staff).where(m.Staff.restaurant_id == demo.id, m.Staff.name == "Sam Rivera")
+        ).one()
+        uow.scope_to(demo.id)
+        who = Principal(demo.id, sam.id, Role.SERVER, sam.name)
+        takeout = checks.open_without_table(uow, who, CheckType.TAKEOUT)
+        uow.commit()
+    server = Terminal(live_server)
+    server.ring(takeout.id, "Truffle fries")
+    ticket = ticket_of(server.send(takeout.id))
+
+    page = tablets(pin="5555").open("/kitchen")
+    card = page.locator(f".ticket[data-ticket-id='{ticket}']")
+    expect(card.locator(".ticket-head strong")).to_have_text(f"Check #{takeout.number}")
+    expect(card).not_to_contain_text("null")
+    # Its server still hears when it is up.
+    floor = tablets(pin="1234").open("/floor")
+    chef = Terminal(live_server, pin="5555")
+    assert chef.post(f"/tickets/{ticket}/status", {"status": "ready"}).status_code == 200
+    signal = floor.locator(".ready-signal .what")
+    expect(signal).to_have_text(f"Check #{takeout.number}: food ready")
 
 
 def tile(page: Page, label: str) -> Locator:

@@ -40,6 +40,8 @@
       ),
     );
     const minutes = (Date.now() - Date.parse(ticket.created_at)) / 60000;
+    // A check with no table (takeout, online, kiosk) goes by its number.
+    const where = ticket.table_label ? `Table ${ticket.table_label}` : `Check #${ticket.check_number}`;
     return h(
       "article",
       {
@@ -52,14 +54,14 @@
           type: "button",
           class: "ticket-body",
           disabled: busy,
-          "aria-label": `Table ${ticket.table_label}, check ${ticket.check_number}: ${ACTION[ticket.status]}`,
+          "aria-label": `${where}${ticket.table_label ? `, check ${ticket.check_number}` : ""}: ${ACTION[ticket.status]}`,
           onclick: () => tap(ticket, NEXT[ticket.status]),
         },
         h(
           "span",
           { class: "ticket-head" },
-          h("strong", { text: `Table ${ticket.table_label}` }),
-          h("span", { text: `#${ticket.check_number}` }),
+          h("strong", { text: where }),
+          ticket.table_label ? h("span", { text: `#${ticket.check_number}` }) : null,
           ticket.server_name ? h("span", { class: "server", text: ticket.server_name }) : null,
           h("span", { class: "age", dataset: { created: ticket.created_at }, text: age(ticket) }),
         ),
