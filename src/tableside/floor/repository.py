@@ -88,18 +88,11 @@ class Tables(Repository):
         )
         return {table_id: label for table_id, label in rows}
 
-    def floor_plan(self) -> Sequence[dict[str, Any]]:
-        """Every table with its open check, as plain columns (no entities): the floor plan is
-        read on every refresh of every terminal, and loading 200 tables into the identity map
-        was half its cost."""
-        rows = self._core().execute(_FLOOR_PLAN, {"restaurant_id": self.restaurant_id})
-        names = list(rows.keys())
-        # zip with the column names: a third of the cost of a RowMapping per row.
-        return [dict(zip(names, row, strict=True)) for row in rows]
-
     def plan_reads(self) -> list[batched.Read]:
-        """The reads behind ``floor_plan`` and ``sections``, to be sent with others in one
-        round trip (core/batched.py); ``plan`` turns their rows into theirs."""
+        """Every table with its open check (as plain columns, no entities: the plan is read
+        on every refresh of every terminal, and loading 200 tables into the identity map was
+        half its cost), and each section's (id, name): two reads to be sent with others in
+        one round trip (core/batched.py). ``plan`` gives their rows as dicts and pairs."""
         scope = {"restaurant_id": self.restaurant_id}
         return [(_FLOOR_PLAN, scope), (_SECTION_NAMES, scope)]
 
@@ -107,7 +100,7 @@ class Tables(Repository):
     def plan(
         found: Sequence[batched.Rows],
     ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-        """``floor_plan`` and ``sections`` from the rows of ``plan_reads``."""
+        """The tables (a dict of columns each) and sections from ``plan_reads``' rows."""
         tables, sections = found
         return (
             [dict(zip(_PLAN_COLUMNS, row, strict=True)) for row in tables],
