@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+from emulator import Emulator
 from sqlalchemy import select
 from terminal import Terminal, new_key
 
@@ -38,14 +38,9 @@ def tables(server: Terminal) -> list[dict[str, Any]]:
     return [{k: t[k] for k in ("id", "status", "check_id")} for t in server.floor()]
 
 
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server, pin="1234")
-
-
 @pytest.mark.parametrize("tender", ["cash", "card"])
 def test_a_takeout_check_settles_and_closes_and_no_table_changes(
-    server: Terminal, db: Database, emulator_url: str, tender: str
+    server: Terminal, db: Database, emulator: Emulator, tender: str
 ) -> None:
     floor_before = tables(server)
     check_id = open_takeout(db)
@@ -67,11 +62,7 @@ def test_a_takeout_check_settles_and_closes_and_no_table_changes(
     assert again.json()["payment"]["id"] == body["payment"]["id"]
     assert [p["status"] for p in server.check(check_id)["payments"]] == ["captured"]
     if tender == "card":
-        charges = [
-            c
-            for c in httpx.get(f"{emulator_url}/_charges").json()["charges"]
-            if (c.get("metadata") or {}).get("check_id") == check_id
-        ]
+        charges = emulator.charges_for(check_id)
         assert [c["amount"] for c in charges] == [check["total_cents"] + 100]
 
     assert tables(server) == floor_before

@@ -3,8 +3,8 @@ and a tip up to the restaurant's limit goes through."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from emulator import Emulator
 from terminal import Terminal
 
 from tableside.core.errors import InvalidRequest
@@ -15,21 +15,18 @@ from tableside.payments.rules import validate_tip
     ("tender", "amount", "tip"), [("card", 100, 99_899_000), ("cash", 100, 5_000_000)]
 )
 def test_a_tip_beyond_the_limit_is_refused_and_nothing_is_charged(
-    live_server: str, emulator_url: str, tender: str, amount: int, tip: int
+    server: Terminal, emulator: Emulator, tender: str, amount: int, tip: int
 ) -> None:
-    server = Terminal(live_server)
     check = server.seat("T14", guests=1)
     server.ring(check["id"], "Espresso", seat=1)
     paid = server.pay(check["id"], amount, tender=tender, tip_cents=tip)
     assert paid.status_code == 422, paid.text
     assert paid.json()["error"]["code"] == "tip_too_large"
     assert server.check(check["id"])["payments"] == []
-    charges = httpx.get(f"{emulator_url}/_charges").json()["charges"]
-    assert not [c for c in charges if (c.get("metadata") or {}).get("check_id") == check["id"]]
+    assert emulator.charges_for(check["id"]) == []
 
 
-def test_a_generous_tip_within_the_limit_goes_through(live_server: str) -> None:
-    server = Terminal(live_server)
+def test_a_generous_tip_within_the_limit_goes_through(server: Terminal) -> None:
     check = server.seat("T14", guests=1)
     check = server.ring(check["id"], "Espresso", seat=1)
     total = check["total_cents"]
