@@ -218,7 +218,7 @@ def _measure(
         paced: tuple[terminals.Recorder, Watched] | None = None
         if args.think_ms > 0:
             _log(f"paced table cycles ({args.think_ms:g} ms between taps): "
-                 f"{args.warmup:g} s warm-up + {args.duration:g} s")  # fmt: skip
+                 f"{args.warmup:g} s warm-up + {args.paced_duration:g} s")  # fmt: skip
             paced = asyncio.run(
                 watched(
                     lambda recorder: terminals.run_cycles(
@@ -230,7 +230,7 @@ def _measure(
                         seed=8,
                     ),
                     args.warmup,
-                    args.duration,
+                    args.paced_duration,
                     server.process.pid,
                     meter,
                     bench_db,
@@ -466,7 +466,10 @@ def _summary(
         "settle_run_latency": settle_latency,
         "think_ms": args.think_ms,
         "paced_cycles_per_s": round(paced[0].rate("cycle"), 1) if paced else None,
-        "paced_requests_per_s": round(paced[0].requests / args.duration, 1) if paced else None,
+        "paced_duration_s": args.paced_duration,
+        "paced_requests_per_s": round(paced[0].requests / args.paced_duration, 1)
+        if paced
+        else None,
         "p99_ms_paced": paced_p99,
         "paced_latency": paced_latency,
         "emulator_charge_latency": latency_table(charges).get("charge", {}),
@@ -577,6 +580,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--all", action="store_true", help="PostgreSQL and SQLite, in turn")
     parser.add_argument("--terminals", type=int, default=32)
     parser.add_argument("--duration", type=float, default=30, help="table cycles, measured s")
+    parser.add_argument(
+        "--paced-duration",
+        type=float,
+        default=0,
+        help="paced cycles, measured s (default: --duration)",
+    )
     parser.add_argument("--warmup", type=float, default=5, help="unmeasured s before each run")
     parser.add_argument("--settle-duration", type=float, default=15)
     parser.add_argument("--raw-duration", type=float, default=10)
@@ -621,6 +630,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.terminals < 1 or args.duration <= 0 or args.rounds < 1:
         parser.error("--terminals, --duration and --rounds must be positive")
+    args.paced_duration = args.paced_duration or args.duration
     return args
 
 

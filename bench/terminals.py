@@ -54,6 +54,8 @@ class Recorder:
     notes: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     last_event_at: float = 0.0
+    # When a list: every measured request as (endpoint, started, finished), perf_counter s.
+    timeline: list[tuple[str, float, float]] | None = None
 
     def begin(self) -> None:
         self.start = time.perf_counter()
@@ -73,6 +75,8 @@ class Recorder:
         if self.measured(started, finished):
             self.latencies[endpoint].append(finished - started)
             self.requests += 1
+            if self.timeline is not None:
+                self.timeline.append((endpoint, started, finished))
         if status != EXPECTED.get(endpoint, 201):
             self.errors[f"{endpoint} {status or 'transport error'}"] += 1
 
