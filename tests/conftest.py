@@ -20,8 +20,15 @@ import psycopg
 import pytest
 from emulator import Emulator, start_emulator
 from fastapi import FastAPI
-from harness import LiveServer, Spawned, server_env, settings_for, start_server, wait_for
-from sqlalchemy import text
+from harness import (
+    LiveServer,
+    Spawned,
+    clean_floor,
+    server_env,
+    settings_for,
+    start_server,
+    wait_for,
+)
 from sqlalchemy.engine import make_url
 from terminal import Terminal
 
@@ -37,22 +44,6 @@ PG_ADMIN_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 
 # Rows a test leaves behind; the seeded restaurants, staff, floor and menu stay.
-TRANSIENT_TABLES = [
-    "line_modifiers",
-    "check_discounts",
-    "refunds",
-    "idempotency_keys",
-    "payments",
-    "check_lines",
-    "tickets",
-    "guest_links",
-    "checks",
-    "check_number_counters",
-    "audit_log",
-    "outbox",
-    "outbox_counters",
-    "login_throttle",
-]
 
 
 def _postgres_database(name: str) -> str:
@@ -123,15 +114,7 @@ def _clean_floor(request: pytest.FixtureRequest) -> Iterator[None]:
     if "db" not in request.fixturenames:
         yield
         return
-    database: Database = request.getfixturevalue("db")
-    with database.engine.begin() as conn:
-        if database.is_sqlite:
-            for table in TRANSIENT_TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
-        else:
-            conn.execute(text(f"TRUNCATE {', '.join(TRANSIENT_TABLES)}"))
-        conn.execute(text("UPDATE staff SET failed_pin_attempts = 0, locked_until = NULL"))
-        conn.execute(text("UPDATE menu_items SET available = (name <> 'Soup of the day')"))
+    clean_floor(request.getfixturevalue("db"))
     yield
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import text
 
 from tableside.app import create_app
 from tableside.config import Settings
@@ -246,3 +247,35 @@ def start_server(env: dict[str, str]) -> Spawned:
         ],
         env={**os.environ, **env},
     )
+
+
+# What a test leaves behind on the shared test databases; the rest is the seed's.
+TRANSIENT_TABLES = [
+    "line_modifiers",
+    "check_discounts",
+    "refunds",
+    "idempotency_keys",
+    "payments",
+    "check_lines",
+    "tickets",
+    "guest_links",
+    "checks",
+    "check_number_counters",
+    "audit_log",
+    "outbox",
+    "outbox_counters",
+    "login_throttle",
+]
+
+
+def clean_floor(database: Database) -> None:
+    """An empty floor with the seeded staff and menu (for fixtures set up once a module,
+    before any test's own clean floor)."""
+    with database.engine.begin() as conn:
+        if database.is_sqlite:
+            for table in TRANSIENT_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+        else:
+            conn.execute(text(f"TRUNCATE {', '.join(TRANSIENT_TABLES)}"))
+        conn.execute(text("UPDATE staff SET failed_pin_attempts = 0, locked_until = NULL"))
+        conn.execute(text("UPDATE menu_items SET available = (name <> 'Soup of the day')"))

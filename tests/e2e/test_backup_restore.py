@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from harness import LiveServer, wait_for
+from harness import LiveServer, clean_floor, wait_for
 from sqlalchemy import Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -27,6 +27,7 @@ from terminal import Terminal, new_key
 from tableside import cli
 from tableside.backup import known_revisions
 from tableside.core import models as m
+from tableside.core.unit_of_work import Database
 
 pytestmark = pytest.mark.slow  # runs the `tableside` command in processes of its own
 
@@ -154,7 +155,11 @@ class Friday:
 
 
 @pytest.fixture(scope="module")
-def friday(live_server: str, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Friday:
+def friday(
+    live_server: str, database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Friday:
+    # Set up once for the module, before any test's own clean floor: start from an empty one.
+    clean_floor(db)
     server, manager = Terminal(live_server, pin="1234"), Terminal(live_server, pin="9999")
     checks = a_night_of_service(server, manager)
     server.close()
