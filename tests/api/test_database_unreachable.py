@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -44,7 +45,9 @@ def test_a_login_while_the_database_is_down_answers_try_again(tmp_path: Path) ->
             )
         return login, floor
 
-    login, floor = asyncio.run(ask())
+    # A thread of its own: another test's event loop may still be set in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        login, floor = thread.submit(asyncio.run, ask()).result()
     assert login.status_code == 503, login.text
     assert login.json()["error"]["code"] == "database_unavailable"
     assert "Try again" in login.json()["error"]["message"]
