@@ -4,6 +4,10 @@ A session ``idle in transaction`` is PostgreSQL waiting for Tableside (Python) w
 transaction holds its locks; ``Lock`` waits are sessions queued behind such a holder;
 ``active`` without a wait event is PostgreSQL working; ``IO``/``IPC`` waits are mostly the
 commit's WAL flush. Sampled every 50 ms over the measured window.
+
+Alongside, ``holding <table>``: how many transactions hold a write lock on a counter table
+(``COUNTERS``; taken by the write, held to the transaction's end). Its mean over the
+samples ÷ the writes per second is how long each write holds it (Little's law).
 """
 
 from __future__ import annotations
@@ -18,6 +22,16 @@ QUERY = """
 SELECT state, coalesce(wait_event_type, ''), coalesce(wait_event, '')
 FROM pg_stat_activity
 WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+"""
+
+
+COUNTERS = ["check_number_counters", "outbox_counters"]
+HOLDERS = """
+SELECT c.relname, count(DISTINCT l.pid)
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.mode = 'RowExclusiveLock' AND l.granted AND c.relname = ANY(%s)
+GROUP BY c.relname
 """
 
 
@@ -40,7 +54,10 @@ class ActivitySampler:
         self._thread.join(10)
         if not self.samples:
             return {}
-        return {state: round(count / self.samples, 2) for state, count in self.counts.most_common()}
+        return {
+            state: round(count / self.samples, 2 if state.startswith(("active", "idle")) else 4)
+            for state, count in self.counts.most_common()
+        }
 
     def _run(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
@@ -50,5 +67,7 @@ class ActivitySampler:
                         continue  # a pooled connection between requests
                     label = state if not kind else f"{state}: {kind}/{event}"
                     self.counts[label] += 1
+                for table, holders in conn.execute(HOLDERS, (COUNTERS,)).fetchall():
+                    self.counts[f"holding {table}"] += holders
                 self.samples += 1
                 time.sleep(self.interval_s)

@@ -385,6 +385,13 @@ class RawWatch:
         return self._cores
 
 
+def _held_per(sessions: dict[str, float], table: str, rate: float) -> float | None:
+    """ms each write held ``table``'s write lock: holders on average ÷ writes a second."""
+    if rate <= 0:
+        return None
+    return round(sessions.get(f"holding {table}", 0.0) / rate * 1000, 2)
+
+
 def server_env(args: argparse.Namespace) -> dict[str, str]:
     env = dict(RECOMMENDED_ENV)
     for item in args.server_env:
@@ -471,6 +478,12 @@ def _summary(
         if paced
         else None,
         "p99_ms_paced": paced_p99,
+        # How long each seat kept the restaurant's check-number counter locked (pg_activity).
+        "check_counter_held_ms_per_seat_paced": _held_per(
+            paced[1].pg_sessions if paced else {},
+            "check_number_counters",
+            len(paced[0].latencies.get("seat", [])) / args.paced_duration if paced else 0.0,
+        ),
         "paced_latency": paced_latency,
         "emulator_charge_latency": latency_table(charges).get("charge", {}),
         "peak_rss_mb": round(peak.rss_mb, 1),
@@ -551,7 +564,7 @@ def print_report(summary: dict[str, Any]) -> None:
                 "paced_cycles_per_s", "paced_requests_per_s", "server_cpu_ms_per_request",
                 "server_cpu_ms_per_settle", "postgres_cpu_ms_per_api_settle",
                 "postgres_cpu_ms_per_raw_settle", "api_settles_per_s", "raw_settles_per_s",
-                "ratio", "emulator_charges_per_s",
+                "ratio", "emulator_charges_per_s", "check_counter_held_ms_per_seat_paced",
                 "peak_rss_mb", "peak_pss_mb"):  # fmt: skip
         print(f"{key:<31}{summary[key]}", file=out)
     print(f"{'errors':<31}{summary['errors'] or 'none'}", file=out)

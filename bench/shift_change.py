@@ -88,30 +88,33 @@ async def shift_changes(
     done: list[tuple[float, float, list[float]]] = []
     while recorder.start == float("inf"):
         await asyncio.sleep(0.01)
-    async with terminals.new_session(base_url, len(shift)) as session:
 
-        async def log_in(staff_id: str, pin: str) -> tuple[float, float]:
-            started = time.perf_counter()
-            async with session.post(
-                "/api/v1/auth/login",
-                json={"restaurant": "demo", "pin": pin, "staff_id": staff_id},
-            ) as response:
-                await response.read()
-                if response.status != 200:
-                    recorder.errors[f"login {response.status}"] += 1
-            return started, time.perf_counter()
+    async def log_in(
+        session: aiohttp.ClientSession, staff_id: str, pin: str
+    ) -> tuple[float, float]:
+        started = time.perf_counter()
+        async with session.post(
+            "/api/v1/auth/login",
+            json={"restaurant": "demo", "pin": pin, "staff_id": staff_id},
+        ) as response:
+            await response.read()
+            if response.status != 200:
+                recorder.errors[f"login {response.status}"] += 1
+        return started, time.perf_counter()
 
-        await asyncio.sleep(max(0.0, recorder.window_start - time.perf_counter()))
-        for _ in range(changes):
+    await asyncio.sleep(max(0.0, recorder.window_start - time.perf_counter()))
+    for _ in range(changes):
+        # Each tablet connects anew, as a tablet picked up at a shift change does.
+        async with terminals.new_session(base_url, len(shift)) as session:
             try:
-                logins = await asyncio.gather(*(log_in(s, p) for s, p in shift))
+                logins = await asyncio.gather(*(log_in(session, s, p) for s, p in shift))
             except aiohttp.ClientError as error:
                 recorder.errors[f"login {type(error).__name__}"] += 1
                 continue
-            start = min(s for s, _ in logins)
-            end = max(f for _, f in logins)
-            done.append((start, end, [f - s for s, f in logins]))
-            await asyncio.sleep(pause_s)
+        start = min(s for s, _ in logins)
+        end = max(f for _, f in logins)
+        done.append((start, end, [f - s for s, f in logins]))
+        await asyncio.sleep(pause_s)
     recorder.duration_s = time.perf_counter() - recorder.window_start
     return done
 
