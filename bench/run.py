@@ -385,11 +385,23 @@ class RawWatch:
         return self._cores
 
 
+def _counters_held(
+    watch: Watched, recorder: terminals.Recorder, duration_s: float
+) -> dict[str, float | None]:
+    """ms each seat held the check-number counter, and each write the outbox counter:
+    the mean number of holders ÷ those writes a second (Little's law)."""
+    seats = len(recorder.latencies.get("seat", [])) / duration_s
+    writes = (recorder.requests - len(recorder.latencies.get("floor", []))) / duration_s
+    return {
+        "check number, a seat": _held_per(watch.pg_sessions, "check_number_counters", seats),
+        "outbox, a write": _held_per(watch.pg_sessions, "outbox_counters", writes),
+    }
+
+
 def _held_per(sessions: dict[str, float], table: str, rate: float) -> float | None:
-    """ms each write held ``table``'s write lock: holders on average ÷ writes a second."""
-    if rate <= 0:
+    if rate <= 0 or f"holding {table}" not in sessions:
         return None
-    return round(sessions.get(f"holding {table}", 0.0) / rate * 1000, 2)
+    return round(sessions[f"holding {table}"] / rate * 1000, 2)
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
@@ -478,12 +490,14 @@ def _summary(
         if paced
         else None,
         "p99_ms_paced": paced_p99,
-        # How long each seat kept the restaurant's check-number counter locked (pg_activity).
-        "check_counter_held_ms_per_seat_paced": _held_per(
-            paced[1].pg_sessions if paced else {},
-            "check_number_counters",
-            len(paced[0].latencies.get("seat", [])) / args.paced_duration if paced else 0.0,
-        ),
+        # How long each seat kept the restaurant's check-number counter locked, and each
+        # write its outbox counter (pg_activity), in the table cycles and paced.
+        "counters_held_ms": {
+            "table cycles": _counters_held(cycles_watch, cycles, args.duration),
+            "paced table cycles": _counters_held(paced[1], paced[0], args.paced_duration)
+            if paced
+            else {},
+        },
         "paced_latency": paced_latency,
         "emulator_charge_latency": latency_table(charges).get("charge", {}),
         "peak_rss_mb": round(peak.rss_mb, 1),
@@ -564,7 +578,7 @@ def print_report(summary: dict[str, Any]) -> None:
                 "paced_cycles_per_s", "paced_requests_per_s", "server_cpu_ms_per_request",
                 "server_cpu_ms_per_settle", "postgres_cpu_ms_per_api_settle",
                 "postgres_cpu_ms_per_raw_settle", "api_settles_per_s", "raw_settles_per_s",
-                "ratio", "emulator_charges_per_s", "check_counter_held_ms_per_seat_paced",
+                "ratio", "emulator_charges_per_s", "counters_held_ms",
                 "peak_rss_mb", "peak_pss_mb"):  # fmt: skip
         print(f"{key:<31}{summary[key]}", file=out)
     print(f"{'errors':<31}{summary['errors'] or 'none'}", file=out)
