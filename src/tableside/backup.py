@@ -263,6 +263,9 @@ def _require_tables(tables: set[str], what: str) -> None:
 def _pg_archive_revision(path: Path) -> str:
     (pg_restore,) = _pg_tools("pg_restore")
     listing = _run([pg_restore, "--list", str(path)], None, f"{path} is damaged or cut short")
+    # The listing reads only the table of contents: the data is read whole here too, so a
+    # file cut short is refused before anything is touched, whatever line it was cut in.
+    _run([pg_restore, "--file=/dev/null", str(path)], None, f"{path} is damaged or cut short")
     tables = set(re.findall(r"^\d+; \d+ \d+ TABLE public (\S+) ", listing, re.MULTILINE))
     _require_tables(tables, str(path))
     data = _run(
