@@ -203,6 +203,29 @@ def test_the_server_sees_their_food_is_ready_on_the_floor_the_check_and_a_banner
     expect(page.locator("#kitchen-status")).to_be_hidden()
 
 
+def test_a_server_taking_a_payment_still_hears_another_tables_food_is_ready(
+    tablets: Callable[..., Tablet], live_server: str
+) -> None:
+    server, chef = Terminal(live_server), Terminal(live_server, pin="5555")
+    paying = server.seat("T6", guests=2)
+    server.ring(paying["id"], "Draft IPA")
+    waiting = fire(server, "T7", "Crispy calamari")
+
+    sam = tablets(pin="1234")
+    page = sam.open(f"/checks/{paying['id']}/pay")
+    assert (
+        chef.post(f"/tickets/{ticket_of(waiting)}/status", {"status": "ready"}).status_code == 200
+    )
+    banner = page.locator(".ready-signal")
+    expect(banner.locator(".what")).to_have_text("Table T7: food ready")
+    expect(banner.get_by_role("link", name="Open")).to_have_attribute(
+        "href", f"/checks/{waiting['id']}"
+    )
+    banner.get_by_role("button", name="Dismiss").click()
+    expect(banner).to_have_count(0)
+    assert sam.was_not_reloaded()
+
+
 @pytest.mark.parametrize("size", [TABLET, PHONE], ids=["tablet", "phone"])
 def test_a_seated_tile_shows_the_server_minutes_balance_and_food_readable_on_the_floor(
     tablets: Callable[..., Tablet], live_server: str, size: dict[str, int]

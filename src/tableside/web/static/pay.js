@@ -646,9 +646,13 @@
   live({
     after: page.last_seq,
     onEvent(event) {
+      TSReady.onEvent(event);
       if (event.data && event.data.check_id === check.id && !inFlight) reloadCheck();
     },
-    onResync: reloadCheck,
+    onResync() {
+      TSReady.resync();
+      reloadCheck();
+    },
   });
 
   // Two parts to start a custom split with: what is payable, halved.
