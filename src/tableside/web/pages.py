@@ -196,13 +196,15 @@ def check_screen(request: Request, check_id: str) -> Response:
 
 @router.get("/checks/{check_id}/pay", response_class=HTMLResponse)
 def payment_screen(request: Request, check_id: str) -> Response:
-    return _screen(
-        request,
-        FLOOR_ROLES,
-        "pay.html",
-        "Payment",
-        lambda uow: {"check": _json(checks.get_check(uow, _id(check_id)))},
-    )
+    def load(uow: UnitOfWork) -> dict[str, Any]:
+        settings = restaurants.current(uow)
+        return {
+            "check": _json(checks.get_check(uow, _id(check_id))),
+            "tip_presets_bp": list(settings.tip_presets_bp),
+            "receipt": {"header": settings.receipt_header, "footer": settings.receipt_footer},
+        }
+
+    return _screen(request, FLOOR_ROLES, "pay.html", "Payment", load)
 
 
 @router.get("/g/{token}", response_class=HTMLResponse)
