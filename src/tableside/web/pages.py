@@ -23,7 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from tableside.checks import service as checks
-from tableside.core.access import FLOOR_ROLES, KITCHEN_ROLES, MANAGER_ROLES, Principal, Role
+from tableside.core.access import (
+    FLOOR_ROLES,
+    KITCHEN_ROLES,
+    MANAGER_ROLES,
+    OWNER_ROLES,
+    Principal,
+    Role,
+)
 from tableside.core.errors import LockedOut, NotAuthenticated, NotFound
 from tableside.core.http import database
 from tableside.core.schemas import ID_PATTERN
@@ -259,6 +266,19 @@ def menu_editor_screen(request: Request) -> Response:
         "menu_editor.html",
         "Menu",
         lambda uow: {"editor": _json(menu.editor_view(uow))},
+    )
+
+
+@router.get("/manager/settings", response_class=HTMLResponse)
+def settings_screen(request: Request) -> Response:
+    """The owner's settings: restaurant, prices and tax, tips and service charge, receipt
+    text, and the download of all the restaurant's data."""
+    return _screen(
+        request,
+        OWNER_ROLES,
+        "settings.html",
+        "Settings",
+        lambda uow: {"settings": _json(restaurants.settings(uow))},
     )
 
 
