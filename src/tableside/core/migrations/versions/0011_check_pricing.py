@@ -7,8 +7,8 @@ never changes. Existing checks were all rung with tax added and no service charg
 settings had no effect before this), which is what the defaults say.
 
 SQLite adds each column in place (``ADD COLUMN … DEFAULT … CHECK``), without rebuilding
-the checks table (which would lose its partial indexes); PostgreSQL adds the columns and a
-named check constraint.
+the checks table (which would lose its partial indexes), and drops them in place on the way
+down; PostgreSQL adds the columns and a named check constraint.
 
 Revision ID: 0011
 Revises: 0009
@@ -26,12 +26,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 RANGE = "service_charge_bp >= 0 AND service_charge_bp <= 10000"
-# The checks' partial indexes, which a rebuild of the table on SQLite would lose (0005).
-OPEN = "status = 'open'"
-PARTIAL = [
-    ("uq_checks_one_open_per_table", ["table_id"], True),
-    ("ix_checks_open_by_restaurant", ["restaurant_id"], False),
-]
 
 
 def upgrade() -> None:
@@ -54,13 +48,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for name, _, _ in PARTIAL:
-            op.drop_index(name, table_name="checks")
-        with op.batch_alter_table("checks") as batch:
-            batch.drop_column("service_charge_bp")
-            batch.drop_column("prices_include_tax")
-        for name, columns, unique in PARTIAL:
-            op.create_index(name, "checks", columns, unique=unique, sqlite_where=sa.text(OPEN))
+        # In place (SQLite 3.35+): the range check belongs to its column and goes with it.
+        op.execute("ALTER TABLE checks DROP COLUMN service_charge_bp")
+        op.execute("ALTER TABLE checks DROP COLUMN prices_include_tax")
         return
     op.drop_constraint(op.f("ck_checks_service_charge"), "checks", type_="check")
     op.drop_column("checks", "service_charge_bp")
