@@ -565,8 +565,13 @@ ENDPOINTS = [
             lambda w: {"currency": "eur"},
             lambda w: {"tip_presets_bp": [0]},
             lambda w: {"name": "   "},
+            lambda w: {"service_charge_bp": 1800},  # for parties of how many?
+            lambda w: {"service_charge_bp": 10_001, "service_charge_min_guests": 8},
+            lambda w: {"prices_include_tax": "sometimes"},
         ),
     ),
+    # The owner's download of the restaurant's data.
+    Endpoint("GET", "/restaurant/export", forbidden=(SERVER, SERVER_2, KITCHEN, MANAGER)),
     Endpoint(
         "POST",
         "/restaurant/tax-rates",
@@ -798,6 +803,7 @@ def test_endpoints_without_input_take_none() -> None:
         "GET /menu",
         "GET /menu/editor",
         "GET /restaurant",
+        "GET /restaurant/export",
     }
 
 

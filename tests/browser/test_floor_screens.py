@@ -68,7 +68,7 @@ def test_a_server_seats_rings_fires_and_takes_cash_and_the_table_turns_free(
     page.click("#pay")
     page.wait_for_url("**/pay")
     page.click("[data-tender='cash']")
-    page.click("[data-tip='18']")
+    page.click("[data-tip='1800']")
     tip = (check["total_cents"] * 18 + 50) // 100
     page.fill("#cash-tendered", "100")
     expect(page.locator("[data-due='change']")).to_have_text(

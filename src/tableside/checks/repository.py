@@ -76,6 +76,8 @@ _CHECK_HEAD = (
         m.Restaurant.currency,
         m.Check.type,
         m.Restaurant.max_tip_bp,
+        m.Check.prices_include_tax,
+        m.Check.service_charge_bp,
     )
     .outerjoin(m.DiningTable, m.DiningTable.id == m.Check.table_id)
     .join(m.Restaurant, m.Restaurant.id == m.Check.restaurant_id)

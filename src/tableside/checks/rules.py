@@ -1,7 +1,10 @@
-"""The check: lines by seat, discounts, tax and what is left to pay.
+"""The check: lines by seat, discounts, service charge, tax and what is left to pay.
 
 Totals are computed, never stored, from the lines, discounts and captured payments, so a
-check cannot disagree with itself. See ``money`` for the single rounding rule.
+check cannot disagree with itself. See ``money`` for the single rounding rule. How prices
+are read (tax added on top, or included in them) and the service charge are the check's
+own, taken when it was opened (``Pricing``): changing the restaurant's settings never
+changes a check already open.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tableside.core.errors import Conflict, InvalidRequest
-from tableside.core.money import BASIS_POINTS, allocate, format_cents, percent_of
+from tableside.core.money import BASIS_POINTS, allocate, format_cents, included_in, percent_of
 
 SHARED_SEAT = 0
 MAX_SEAT = 99
@@ -66,6 +69,20 @@ class Discount:
 
 
 @dataclass(frozen=True)
+class Pricing:
+    """How a check's prices add up, fixed when the check is opened.
+
+    ``tax_rate_bp``: the rate of a line rung without one. ``prices_include_tax``: prices
+    hold their tax (tax is shown, not added). ``service_charge_bp``: the service charge of
+    this party (0: none), of what the lines come to after discounts, never taxed.
+    """
+
+    tax_rate_bp: int
+    prices_include_tax: bool = False
+    service_charge_bp: int = 0
+
+
+@dataclass(frozen=True)
 class CheckTotals:
     subtotal_cents: int
     discount_cents: int
@@ -74,6 +91,15 @@ class CheckTotals:
     paid_cents: int
     tip_cents: int
     balance_cents: int
+    service_charge_cents: int = 0
+    tax_included: bool = False  # tax_cents is held in the prices, not added to them
+
+
+def service_charge_bp_for(guests: int, rate_bp: int, min_guests: int | None) -> int:
+    """The service charge a party of ``guests`` carries under a restaurant's rule (0: none)."""
+    if rate_bp <= 0 or min_guests is None or guests < min_guests:
+        return 0
+    return rate_bp
 
 
 def validate_discount(kind: DiscountKind, value: int) -> None:
@@ -178,29 +204,54 @@ def taxable_by_rate(
     return by_rate
 
 
+def tax_by_rate(
+    lines: Sequence[LineAmount],
+    discounts: Sequence[Discount],
+    default_rate_bp: int,
+    prices_include_tax: bool = False,
+) -> dict[int, int]:
+    """The tax at each rate, rounded half up once per rate (``money``).
+
+    Tax added on top: ``rate × taxed``. Tax included in the prices: the part of what is taxed
+    at the rate that is tax, ``taxed × rate / (10000 + rate)``; ``taxed − tax`` is what those
+    lines come to before tax, so the two add back up to ``taxed`` exactly.
+    """
+    tax_of = included_in if prices_include_tax else percent_of
+    return {
+        rate: tax_of(amount, rate)
+        for rate, amount in taxable_by_rate(lines, discounts, default_rate_bp).items()
+    }
+
+
 def compute_totals(
     lines: Sequence[LineAmount],
     discounts: Sequence[Discount],
-    tax_rate_bp: int,
+    pricing: Pricing | int,
     captured: Sequence[tuple[int, int]] = (),
 ) -> CheckTotals:
-    """Totals of a check. ``captured`` is (amount, tip) of each captured payment.
+    """Totals of a check. ``captured`` is (amount, tip) of each captured payment; ``pricing``
+    is the check's (a bare rate: tax added on top, no service charge).
 
     Line discounts apply first, to their line; check discounts then apply in order to what
-    is left. Each line is taxed at the rate it was rung at (``tax_rate_bp``: the default for
-    lines without one): tax is each rate on the discounted amount of its lines, rounded half
-    up once per rate (``taxable_by_rate``).
-    ``subtotal − discount + tax = total`` and ``balance = total − paid``; tips are never
-    part of the balance. Voided lines count zero and no discount goes below zero.
+    is left. Each line is taxed at the rate it was rung at (the default for lines without
+    one), once per rate (``tax_by_rate``). The service charge is its rate of what is left
+    after discounts, rounded half up, and is not taxed.
+
+    Tax added: ``subtotal − discount + service_charge + tax = total``.
+    Tax included: ``subtotal − discount + service_charge = total``, and ``tax`` is the part
+    of it that is tax. Either way ``balance = total − paid``; tips are never part of the
+    balance. Voided lines count zero and no discount goes below zero.
     """
+    if isinstance(pricing, int):
+        pricing = Pricing(pricing)
     subtotal = sum(line.total_cents for line in lines)
     after_lines = sum(line_net_amounts(lines, discounts).values())
     remaining = after_lines - sum(check_discount_amounts(lines, discounts).values())
     tax = sum(
-        percent_of(amount, rate)
-        for rate, amount in taxable_by_rate(lines, discounts, tax_rate_bp).items()
+        tax_by_rate(lines, discounts, pricing.tax_rate_bp, pricing.prices_include_tax).values()
     )
-    total = remaining + tax
+    service = percent_of(remaining, pricing.service_charge_bp)
+    total = remaining + service + (0 if pricing.prices_include_tax else tax)
     paid = sum(amount for amount, _ in captured)
     tips = sum(tip for _, tip in captured)
     return CheckTotals(
@@ -211,26 +262,31 @@ def compute_totals(
         paid_cents=paid,
         tip_cents=tips,
         balance_cents=total - paid,
+        service_charge_cents=service,
+        tax_included=pricing.prices_include_tax,
     )
 
 
 def seat_shares(
-    lines: Sequence[LineAmount], discounts: Sequence[Discount], tax_rate_bp: int
+    lines: Sequence[LineAmount], discounts: Sequence[Discount], pricing: Pricing | int
 ) -> dict[int, int]:
     """What each seat owes of the check's total; the shares add up to the total exactly.
 
     Shared-seat (0) lines are spread evenly over the seats that ordered; the total (after
-    check discounts, with tax) is spread in proportion to what each seat's lines come to
-    with their own tax rates (largest remainder).
+    check discounts, with tax and service charge) is spread in proportion to what each
+    seat's lines come to with their own tax rates (largest remainder).
     """
-    totals = compute_totals(lines, discounts, tax_rate_bp)
+    if isinstance(pricing, int):
+        pricing = Pricing(pricing)
+    totals = compute_totals(lines, discounts, pricing)
     net = line_net_amounts(lines, discounts)
     by_seat: dict[int, int] = {}
     for line in lines:
         if not line.voided:
-            rate = tax_rate_bp if line.tax_rate_bp is None else line.tax_rate_bp
-            # In hundredths of a cent: the line with its tax, before check discounts.
-            weight = net[line.id] * (BASIS_POINTS + rate)
+            rate = pricing.tax_rate_bp if line.tax_rate_bp is None else line.tax_rate_bp
+            # In hundredths of a cent: the line with its tax (already in its price when
+            # prices include tax), before check discounts.
+            weight = net[line.id] * (BASIS_POINTS + (0 if pricing.prices_include_tax else rate))
             by_seat[line.seat] = by_seat.get(line.seat, 0) + weight
     shared = by_seat.pop(SHARED_SEAT, 0)
     seats = sorted(by_seat) or [SHARED_SEAT]

@@ -86,7 +86,16 @@ class CheckView(BaseModel):
     discounts: list[DiscountView]
     subtotal_cents: int
     discount_cents: int
+    service_charge_cents: int = Field(
+        description="The party's service charge: service_charge_bp of what is left after"
+        " discounts, not taxed"
+    )
+    service_charge_bp: int = Field(description="0: this check carries no service charge")
     tax_cents: int
+    tax_included: bool = Field(
+        description="true: the prices include tax_cents (shown, not added); false: tax is"
+        " added. total = subtotal − discount + service charge (+ tax when not included)"
+    )
     total_cents: int
     tip_cents: int
     paid_cents: int

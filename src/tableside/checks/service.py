@@ -131,16 +131,16 @@ def check_totals(
 ) -> tuple[rules.CheckTotals, int]:
     """The check's totals and what pending payments reserve of its balance."""
     rows = rows or check_rows(uow, check)
-    return _totals(rows, _line_amounts(rows.lines, rows.modifiers), _tax_rate_bp(uow, check))
+    return _totals(rows, _line_amounts(rows.lines, rows.modifiers), pricing_of(uow, check))
 
 
 def _totals(
-    rows: CheckRows, amounts: list[rules.LineAmount], tax_rate_bp: int
+    rows: CheckRows, amounts: list[rules.LineAmount], pricing: rules.Pricing
 ) -> tuple[rules.CheckTotals, int]:
     totals = rules.compute_totals(
         amounts,
         _discounts(rows.discounts),
-        tax_rate_bp,
+        pricing,
         [
             (p.amount_cents, p.tip_cents)
             for p in rows.payments
@@ -151,15 +151,26 @@ def _totals(
     return totals, reserved
 
 
-def _tax_rate_bp(uow: UnitOfWork, check: CheckLike) -> int:
-    return check.tax_rate_bp if isinstance(check, CheckHead) else restaurants.tax_rate_bp(uow)
+def pricing_of(uow: UnitOfWork, check: CheckLike) -> rules.Pricing:
+    """How the check's prices add up: taken when it was opened (the default tax rate, for
+    lines rung without one, is the restaurant's)."""
+    if isinstance(check, CheckHead):
+        return head_pricing(check)
+    assert isinstance(check, m.Check)
+    return rules.Pricing(
+        restaurants.tax_rate_bp(uow), check.prices_include_tax, check.service_charge_bp
+    )
+
+
+def head_pricing(check: CheckHead) -> rules.Pricing:
+    return rules.Pricing(check.tax_rate_bp, check.prices_include_tax, check.service_charge_bp)
 
 
 def view(uow: UnitOfWork, check: CheckHead, rows: CheckRows | None = None) -> CheckView:
     """The check as terminals see it: totals computed from its rows, never stored."""
     rows = rows or check_rows(uow, check)
     amounts = _line_amounts(rows.lines, rows.modifiers)
-    totals, reserved = _totals(rows, amounts, check.tax_rate_bp)
+    totals, reserved = _totals(rows, amounts, head_pricing(check))
     mods_by_line: dict[str, list[ModifierRow]] = defaultdict(list)
     for modifier in rows.modifiers:
         mods_by_line[modifier.line_id].append(modifier)
@@ -201,7 +212,10 @@ def view(uow: UnitOfWork, check: CheckHead, rows: CheckRows | None = None) -> Ch
         ],
         subtotal_cents=totals.subtotal_cents,
         discount_cents=totals.discount_cents,
+        service_charge_cents=totals.service_charge_cents,
+        service_charge_bp=check.service_charge_bp,
         tax_cents=totals.tax_cents,
+        tax_included=totals.tax_included,
         total_cents=totals.total_cents,
         tip_cents=totals.tip_cents,
         paid_cents=totals.paid_cents,
@@ -636,7 +650,18 @@ def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> dict[int, int]:
     keeps seats of its own: ``source``'s seats are numbered after every seat ``into`` has
     (its guests, or its highest seat rung if higher), in their order; the shared seat (0)
     stays shared. 409 ``too_many_seats`` if that would number a seat past 99.
+
+    A merge changes the party's size, so its service charge is decided again: the larger of
+    the two checks' charges and what the restaurant's rule gives the merged party now (a
+    merge never takes a charge off). Two checks opened under different prices (tax
+    included in one, added in the other) are not merged: 409 ``pricing_differs``.
     """
+    if into.prices_include_tax != source.prices_include_tax:
+        raise Conflict(
+            "These two checks were opened under different prices (tax included in one, added"
+            " in the other); settle them separately.",
+            code="pricing_differs",
+        )
     staying = Checks.of(uow).lines([into.id])
     moving = Checks.of(uow).lines([source.id])
     taken = max([into.guests, *(line.seat for line in staying)])
@@ -656,6 +681,24 @@ def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> dict[int, int]:
     for discount in Checks.of(uow).discounts(source.id):
         discount.check_id = into.id
     into.guests = min(100, into.guests + source.guests)
+    terms = restaurants.terms(uow)
+    charge = max(
+        into.service_charge_bp,
+        source.service_charge_bp,
+        rules.service_charge_bp_for(
+            into.guests, terms.service_charge_bp, terms.service_charge_min_guests
+        ),
+    )
+    if charge != into.service_charge_bp:
+        uow.audit(
+            "check.service_charge_set",
+            "check",
+            into.id,
+            before=into.service_charge_bp,
+            after=charge,
+            guests=into.guests,
+        )
+        into.service_charge_bp = charge
     into.version += 1
     into.split_plan = None  # the parts no longer add up
     source.status = rules.CheckStatus.VOID.value
@@ -749,6 +792,9 @@ def open_without_table(
         raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
     terms = restaurants.terms(uow)
     today = business_date(terms.timezone)
+    service_charge_bp = rules.service_charge_bp_for(
+        guests, terms.service_charge_bp, terms.service_charge_min_guests
+    )
     number = increment_counter(
         uow.session,
         m.CheckNumberCounter,
@@ -768,6 +814,8 @@ def open_without_table(
         tax_rate_bp=terms.tax_rate_bp,
         currency=terms.currency,
         type=check_type.value,
+        prices_include_tax=terms.prices_include_tax,
+        service_charge_bp=service_charge_bp,
     )
     Checks.of(uow).insert_check(
         {
@@ -780,6 +828,8 @@ def open_without_table(
             "guests": guests,
             "opened_by": who.staff_id,
             "opened_at": check.opened_at,
+            "prices_include_tax": check.prices_include_tax,
+            "service_charge_bp": check.service_charge_bp,
         }
     )
     uow.audit("check.opened", "check", check.id, type=check.type, guests=guests)

@@ -72,7 +72,7 @@ def split(
                 code="already_paid_in_part",
             )
         lines, discounts = check_service.line_amounts_of(rows)
-        shares = rules.seat_shares(lines, discounts, check.tax_rate_bp)
+        shares = rules.seat_shares(lines, discounts, check_service.head_pricing(check))
         plan = new_plan(
             kind,
             list(shares.values()),

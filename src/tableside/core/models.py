@@ -293,6 +293,9 @@ class Check(Base):
         CheckConstraint("guests >= 1 AND guests <= 100", name="guests"),
         CheckConstraint("type IN ('dine_in', 'takeout', 'online', 'kiosk')", name="type"),
         CheckConstraint("type <> 'dine_in' OR table_id IS NOT NULL", name="dine_in_has_a_table"),
+        CheckConstraint(
+            "service_charge_bp >= 0 AND service_charge_bp <= 10000", name="service_charge"
+        ),
         # The day first: led by the restaurant, PostgreSQL took this index for checks
         # looked up by id (migration 0004).
         UniqueConstraint(
@@ -334,6 +337,11 @@ class Check(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # A check merged into another is void; this names the check its lines joined (0006).
     merged_into: Mapped[str | None] = mapped_column(String(40), ForeignKey("checks.id"))
+    # The restaurant's pricing when the check was opened (migration 0010): whether prices
+    # include tax, and the party's service charge (0: none). Settings changed later never
+    # change an open check.
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    service_charge_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CheckLine(Base):

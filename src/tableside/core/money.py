@@ -1,9 +1,12 @@
 """Money is integer minor units (cents). One rounding rule for the whole system.
 
 The rule: **round half up** (away from zero for the positive amounts we deal in), applied
-once per computed amount — tax is computed on the check's discounted subtotal, not per
-line, and a percentage discount is rounded once where it applies. Splits distribute a
-total by the largest-remainder method so the parts always add back up to the total.
+once per computed amount — tax is computed once per tax rate on what the check's lines at
+that rate come to after discounts, not per line, and a percentage discount is rounded once
+where it applies. Prices that include tax give up the tax they hold by the same rule
+(``included_in``), and what is left is the price before tax, so the two always add back
+up to the price. Splits distribute a total by the largest-remainder method so the parts
+always add back up to the total.
 """
 
 from __future__ import annotations
@@ -18,6 +21,16 @@ def percent_of(amount_cents: int, rate_bp: int) -> int:
     if amount_cents < 0 or rate_bp < 0:
         raise ValueError("amounts and rates are never negative here")
     return (amount_cents * rate_bp + BASIS_POINTS // 2) // BASIS_POINTS
+
+
+def included_in(gross_cents: int, rate_bp: int) -> int:
+    """The tax a tax-inclusive amount holds at a rate in basis points:
+    ``gross × rate / (10000 + rate)``, rounded half up. ``gross − this`` is the amount
+    before tax, so the two add back up to ``gross`` exactly."""
+    if gross_cents < 0 or rate_bp < 0:
+        raise ValueError("amounts and rates are never negative here")
+    divisor = BASIS_POINTS + rate_bp
+    return (2 * gross_cents * rate_bp + divisor) // (2 * divisor)
 
 
 def allocate(total_cents: int, weights: Sequence[int]) -> list[int]:

@@ -35,6 +35,9 @@ class CheckHead:
     currency: str
     type: str = "dine_in"
     max_tip_bp: int = 10000  # the restaurant's tip limit (basis points of the amount)
+    # Taken from the restaurant's settings when the check was opened (migration 0010).
+    prices_include_tax: bool = False
+    service_charge_bp: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,9 @@ class RestaurantTerms:
     tax_rate_bp: int
     currency: str
     timezone: str
+    prices_include_tax: bool = False
+    service_charge_bp: int = 0  # for parties of service_charge_min_guests or more
+    service_charge_min_guests: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

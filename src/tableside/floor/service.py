@@ -77,6 +77,9 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
         raise _occupied(label)
     terms = restaurants.terms(uow)
     today = business_date(terms.timezone)
+    service_charge_bp = rules.service_charge_bp_for(
+        guests, terms.service_charge_bp, terms.service_charge_min_guests
+    )
     check = CheckHead(
         id=new_id("chk"),
         table_id=table_id,
@@ -89,6 +92,8 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
         table_label=label,
         tax_rate_bp=terms.tax_rate_bp,
         currency=terms.currency,
+        prices_include_tax=terms.prices_include_tax,
+        service_charge_bp=service_charge_bp,
     )
     # The other server's check, when it wins the partial unique index: 409.
     number = check_service.open_numbered_check(
@@ -101,10 +106,19 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
             "guests": guests,
             "opened_by": who.staff_id,
             "opened_at": check.opened_at,
+            "prices_include_tax": check.prices_include_tax,
+            "service_charge_bp": check.service_charge_bp,
         },
         _occupied(label),
     )
-    uow.audit("table.seated", "table", table_id, check_id=check.id, guests=guests)
+    uow.audit(
+        "table.seated",
+        "table",
+        table_id,
+        check_id=check.id,
+        guests=guests,
+        **({"service_charge_bp": service_charge_bp} if service_charge_bp else {}),
+    )
     _announce_table(uow, table_id, check.id)
     uow.emit(
         "check.updated",

@@ -90,7 +90,9 @@ class GuestCheckView(BaseModel):
     lines: list[GuestLine]
     subtotal_cents: int
     discount_cents: int
+    service_charge_cents: int = Field(description="The party's service charge, if any")
     tax_cents: int
+    tax_included: bool = Field(description="true: the prices include the tax (not added)")
     total_cents: int
     paid_cents: int
     balance_cents: int

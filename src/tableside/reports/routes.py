@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from tableside.core.access import Principal
 from tableside.core.http import read
 from tableside.core.unit_of_work import UnitOfWork
+from tableside.reports import export
 from tableside.reports import service as reports
 from tableside.reports.service import DayReport
 from tableside.restaurants import service as restaurants
-from tableside.staff.dependencies import Manager
+from tableside.staff.dependencies import Manager, Owner
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -46,3 +48,27 @@ async def day(caller: Manager, date: DayParam = None) -> DayReport:
         return reports.day_report(uow, reports.parse_day(date, today))
 
     return await read(caller, _report)
+
+
+@router.get(
+    "/restaurant/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/json": {}},
+            "description": "The restaurant's data as one JSON document, sent as a download"
+            " (docs/export.md describes it)",
+        },
+        403: {"description": "Not the owner"},
+    },
+)
+async def export_data(caller: Owner) -> StreamingResponse:
+    """Owner: download the restaurant's data — settings, tax rates, menu (archived items
+    too), floor, staff (no PINs), every check with its lines, discounts, payments and
+    refunds, and the audit log — as one JSON document, written out as it is read."""
+    start = await read(caller, lambda uow, who: export.begin(uow, who))
+    return StreamingResponse(
+        export.stream(caller.db, start.restaurant_id),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{start.filename}"'},
+    )

@@ -168,8 +168,10 @@ class DayReport(BaseModel):
     covers: int  # guests on the checks closed
     sales_cents: int  # subtotal of the checks closed, before discounts
     discounts_cents: int  # discounts and comps on them
-    tax_cents: int
-    total_cents: int  # sales − discounts + tax
+    service_charge_cents: int  # the parties' service charges (never taxed)
+    tax_cents: int  # all the tax, added or included
+    tax_included_cents: int  # the part of tax_cents held in prices that include tax
+    total_cents: int  # sales − discounts + service charge + (tax − tax included)
     tips_cents: int  # on payments captured during the day
     by_tender: ByTender
     refunds: RefundTotals
@@ -227,6 +229,7 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
     contents = _contents(uow, [*closed, *open_checks])
     closed_totals = _totals(contents, closed, restaurant.tax_rate_bp)
     open_totals = _totals(contents, open_checks, restaurant.tax_rate_bp)
+    tax_cents = sum(t.tax_cents for t in closed_totals.values())
 
     captured = _captured_between(uow, start, end)
     by_tender = {tender: TenderTotals(count=0, amount_cents=0, tip_cents=0) for tender in Tender}
@@ -258,7 +261,9 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
         covers=sum(c.guests for c in closed),
         sales_cents=sum(t.subtotal_cents for t in closed_totals.values()),
         discounts_cents=sum(t.discount_cents for t in closed_totals.values()),
-        tax_cents=sum(t.tax_cents for t in closed_totals.values()),
+        service_charge_cents=sum(t.service_charge_cents for t in closed_totals.values()),
+        tax_cents=tax_cents,
+        tax_included_cents=sum(t.tax_cents for t in closed_totals.values() if t.tax_included),
         total_cents=total_cents,
         tips_cents=sum(p.tip_cents for p in captured),
         by_tender=ByTender(card=by_tender[Tender.CARD], cash=by_tender[Tender.CASH]),
@@ -352,12 +357,13 @@ def _domain_discounts(rows: Sequence[m.CheckDiscount]) -> list[rules.Discount]:
 def _totals(
     contents: _Contents, checks: Sequence[m.Check], tax_rate_bp: int
 ) -> dict[str, rules.CheckTotals]:
-    """Each check's totals, by the rule every check and receipt uses."""
+    """Each check's totals, by the rule every check and receipt uses, with the pricing each
+    check was opened with."""
     return {
         c.id: rules.compute_totals(
             contents.amounts[c.id],
             _domain_discounts(contents.discounts[c.id]),
-            tax_rate_bp,
+            rules.Pricing(tax_rate_bp, c.prices_include_tax, c.service_charge_bp),
             contents.captured[c.id],
         )
         for c in checks

@@ -20,9 +20,14 @@ from tableside.core.rows import RestaurantTerms
 _TAX_RATE = select(m.Restaurant.tax_rate_bp).where(m.Restaurant.id == RESTAURANT)
 
 
-_TERMS = select(m.Restaurant.tax_rate_bp, m.Restaurant.currency, m.Restaurant.timezone).where(
-    m.Restaurant.id == RESTAURANT
-)
+_TERMS = select(
+    m.Restaurant.tax_rate_bp,
+    m.Restaurant.currency,
+    m.Restaurant.timezone,
+    m.Restaurant.prices_include_tax,
+    m.Restaurant.service_charge_bp,
+    m.Restaurant.service_charge_min_guests,
+).where(m.Restaurant.id == RESTAURANT)
 
 
 class Restaurants(Repository):

@@ -27,7 +27,8 @@ async def get_settings(caller: AnyStaff) -> SettingsView:
 
 @router.put("/restaurant", response_model=SettingsView)
 async def change_settings(body: SettingsChange, caller: Owner) -> SettingsView:
-    """Owner: change the name, time zone, currency, default tax rate, tip limit and presets,
+    """Owner: change the name, time zone, currency, default tax rate, prices with tax
+    included or added, service charge, tip limit and presets,
     or receipt text. Only the fields given change."""
     return await write(caller, lambda uow, who: restaurants.change_settings(uow, who, body))
 

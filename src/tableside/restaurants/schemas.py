@@ -23,7 +23,17 @@ class SettingsView(BaseModel):
     tax_rate_bp: int = Field(description="the rate of items that name no tax rate")
     tax_rates: list[TaxRateView]
     max_tip_bp: int = Field(description="the largest tip without a manager, of the amount")
-    tip_presets_bp: list[int]
+    tip_presets_bp: list[int] = Field(description="The tip choices of the pay screens")
+    prices_include_tax: bool = Field(
+        description="true: menu prices include tax (checks show the tax they hold); false: tax"
+        " is added on top. A check keeps what this was when it was opened."
+    )
+    service_charge_bp: int = Field(
+        description="Service charge of parties of service_charge_min_guests or more (0: none),"
+        " of what the lines come to after discounts, never taxed. Decided when a party is"
+        " seated; a check keeps it."
+    )
+    service_charge_min_guests: int | None
     receipt_header: str
     receipt_footer: str
 
@@ -37,6 +47,9 @@ class SettingsChange(Body):
     tax_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
     max_tip_bp: int | None = Field(default=None, ge=0, le=100_000)
     tip_presets_bp: list[int] | None = Field(default=None, min_length=1, max_length=6)
+    prices_include_tax: bool | None = None
+    service_charge_bp: int | None = Field(default=None, ge=0, le=10_000)
+    service_charge_min_guests: int | None = Field(default=None, ge=1, le=100)
     receipt_header: Text | None = Field(default=None, max_length=500)
     receipt_footer: Text | None = Field(default=None, max_length=500)
 

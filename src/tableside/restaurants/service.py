@@ -90,13 +90,19 @@ def settings(uow: UnitOfWork) -> SettingsView:
         tax_rates=[_rate_view(r) for r in Restaurants.of(uow).tax_rates()],
         max_tip_bp=restaurant.max_tip_bp,
         tip_presets_bp=list(restaurant.tip_presets_bp),
+        prices_include_tax=restaurant.prices_include_tax,
+        service_charge_bp=restaurant.service_charge_bp,
+        service_charge_min_guests=restaurant.service_charge_min_guests,
         receipt_header=restaurant.receipt_header,
         receipt_footer=restaurant.receipt_footer,
     )
 
 
 def change_settings(uow: UnitOfWork, who: Principal, change: SettingsChange) -> SettingsView:
-    """The owner changes settings; each change is audited before → after and announced."""
+    """The owner changes settings; each change is audited before → after and announced.
+
+    Checks already open keep the pricing they were opened with (tax included or added, the
+    party's service charge); closed checks and reports never change."""
     who.require(OWNER_ROLES, "change the restaurant's settings")
     restaurant = current(uow)
     wanted = change.model_dump(exclude_none=True)
@@ -108,6 +114,11 @@ def change_settings(uow: UnitOfWork, who: Principal, change: SettingsChange) -> 
         rules.validate_currency(wanted["currency"])
     if "tip_presets_bp" in wanted:
         rules.validate_tip_presets(wanted["tip_presets_bp"])
+    if "service_charge_bp" in wanted or "service_charge_min_guests" in wanted:
+        rules.validate_service_charge(
+            wanted.get("service_charge_bp", restaurant.service_charge_bp),
+            wanted.get("service_charge_min_guests", restaurant.service_charge_min_guests),
+        )
     before = {field: getattr(restaurant, field) for field in wanted}
     changed = {field: value for field, value in wanted.items() if before[field] != value}
     for field, value in changed.items():

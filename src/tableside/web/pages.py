@@ -23,7 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from tableside.checks import service as checks
-from tableside.core.access import FLOOR_ROLES, KITCHEN_ROLES, MANAGER_ROLES, Principal, Role
+from tableside.core.access import (
+    FLOOR_ROLES,
+    KITCHEN_ROLES,
+    MANAGER_ROLES,
+    OWNER_ROLES,
+    Principal,
+    Role,
+)
 from tableside.core.errors import LockedOut, NotAuthenticated, NotFound
 from tableside.core.http import database
 from tableside.core.schemas import ID_PATTERN
@@ -196,13 +203,15 @@ def check_screen(request: Request, check_id: str) -> Response:
 
 @router.get("/checks/{check_id}/pay", response_class=HTMLResponse)
 def payment_screen(request: Request, check_id: str) -> Response:
-    return _screen(
-        request,
-        FLOOR_ROLES,
-        "pay.html",
-        "Payment",
-        lambda uow: {"check": _json(checks.get_check(uow, _id(check_id)))},
-    )
+    def load(uow: UnitOfWork) -> dict[str, Any]:
+        settings = restaurants.current(uow)
+        return {
+            "check": _json(checks.get_check(uow, _id(check_id))),
+            "tip_presets_bp": list(settings.tip_presets_bp),
+            "receipt": {"header": settings.receipt_header, "footer": settings.receipt_footer},
+        }
+
+    return _screen(request, FLOOR_ROLES, "pay.html", "Payment", load)
 
 
 @router.get("/g/{token}", response_class=HTMLResponse)
@@ -257,6 +266,19 @@ def menu_editor_screen(request: Request) -> Response:
         "menu_editor.html",
         "Menu",
         lambda uow: {"editor": _json(menu.editor_view(uow))},
+    )
+
+
+@router.get("/manager/settings", response_class=HTMLResponse)
+def settings_screen(request: Request) -> Response:
+    """The owner's settings: restaurant, prices and tax, tips and service charge, receipt
+    text, and the download of all the restaurant's data."""
+    return _screen(
+        request,
+        OWNER_ROLES,
+        "settings.html",
+        "Settings",
+        lambda uow: {"settings": _json(restaurants.settings(uow))},
     )
 
 

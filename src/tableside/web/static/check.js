@@ -140,6 +140,7 @@
 
   function renderTools() {
     $("#check-tools").hidden = !isOpen();
+    $("#move-open").hidden = !check.table_id; // takeout and online checks have no table
     const checkDiscounts = check.discounts.filter((d) => d.line_id === null);
     $("#discount-check").textContent = checkDiscounts.length
       ? `Discount check (${checkDiscounts.map(discountText).join("; ")})`
@@ -180,8 +181,10 @@
     const rows = [
       ["Subtotal", check.subtotal_cents],
       check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      ["Tax", check.tax_cents],
+      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
+      check.tax_included ? null : ["Tax", check.tax_cents],
       ["Total", check.total_cents, "total"],
+      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
       check.tip_cents ? ["Tips", check.tip_cents] : null,
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       ["Balance", check.balance_cents, "balance"],
@@ -621,6 +624,55 @@
     error.textContent = result.message;
     error.hidden = false;
   });
+
+  // --- move the party to a free table --------------------------------------------------------
+
+  const moveNode = $("#move-dialog");
+
+  async function openMove() {
+    $("#move-error").hidden = true;
+    $("#move-tables").replaceChildren(h("p", { class: "hint", text: "Loading the floor…" }));
+    moveNode.showModal();
+    const result = await api("GET", "/floor");
+    if (!result.ok) {
+      $("#move-tables").replaceChildren(h("p", { class: "message error", text: result.message }));
+      return;
+    }
+    const free = result.body.tables.filter((t) => t.status === "available");
+    $("#move-tables").replaceChildren(
+      ...(free.length
+        ? free.map((t) =>
+            h("button", {
+              type: "button",
+              class: "btn big move-table",
+              dataset: { tableId: t.id },
+              text: `${t.label} · ${t.capacity} seat${t.capacity === 1 ? "" : "s"}`,
+              onclick: (event) => moveTo(t, event.currentTarget),
+            }),
+          )
+        : [h("p", { class: "hint", text: "No table is free right now." })]),
+    );
+  }
+
+  async function moveTo(table, button) {
+    if (button.disabled) return;
+    button.disabled = true;
+    const from = check.table_label;
+    const result = await api("POST", `/checks/${check.id}/move`, { table_id: table.id });
+    button.disabled = false;
+    if (result.ok) {
+      check = result.body;
+      moveNode.close();
+      render();
+      toast(`Moved from ${from} to ${table.label}`, "good");
+      return;
+    }
+    $("#move-error").textContent = result.message;
+    $("#move-error").hidden = false;
+  }
+
+  $("#move-open").addEventListener("click", openMove);
+  $("#move-cancel").addEventListener("click", () => moveNode.close());
 
   // --- merge another table's check onto this one ----------------------------------------
 

@@ -157,8 +157,10 @@
     const rows = [
       ["Subtotal", check.subtotal_cents],
       check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      ["Tax", check.tax_cents],
+      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
+      check.tax_included ? null : ["Tax", check.tax_cents],
       ["Total", check.total_cents, "total"],
+      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       held ? ["Being confirmed", held] : null,
       ["Left to pay", check.balance_cents, "balance"],

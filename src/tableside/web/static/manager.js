@@ -28,12 +28,13 @@
       ["Covers", String(report.covers), "covers"],
       ["Sales", fmt(report.sales_cents), "sales"],
       ["Discounts", fmt(report.discounts_cents), "discounts"],
-      ["Tax", fmt(report.tax_cents), "tax"],
+      report.service_charge_cents ? ["Service charge", fmt(report.service_charge_cents), "service_charge"] : null,
+      [report.tax_included_cents ? (report.tax_included_cents === report.tax_cents ? "Tax (included)" : "Tax (part included)") : "Tax", fmt(report.tax_cents), "tax"],
       ["Total", fmt(report.total_cents), "total"],
       ["Refunds", fmt(-report.refunds.amount_cents), "refunds"],
       ["Net of refunds", fmt(report.net_cents), "net"],
       ["Tips", fmt(report.tips_cents), "tips"],
-    ];
+    ].filter(Boolean);
     $("#stats").replaceChildren(
       ...tiles.map(([label, value, key]) =>
         h(

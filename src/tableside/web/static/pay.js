@@ -15,7 +15,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt, parseMoney, percentOf, newKey, coalesce, live } = TS;
+  const { page, $, h, api, fmt, parseMoney, newKey, coalesce, live } = TS;
   let check = page.check;
   const ATTEMPT = `tableside.attempt.${check.id}`;
   const CARDS = {
@@ -88,7 +88,8 @@
       const text = $("#tip-custom").value.trim();
       return text === "" ? 0 : parseMoney(text);
     }
-    return percentOf(amount || 0, form.tip);
+    // Presets are basis points of the amount (1800 = 18 %), rounded half up.
+    return Math.floor(((amount || 0) * form.tip + 5000) / 10000);
   }
 
   function tenderedCents(due) {
@@ -128,13 +129,19 @@
 
   function renderSummary() {
     $("#pay-title").textContent = `Table ${check.table_label} · Check #${check.number}`;
+    // Paid in full, the summary is the receipt: with the restaurant's header and footer.
+    for (const id of ["#receipt-header", "#receipt-footer"]) {
+      $(id).hidden = !(check.status === "closed" && $(id).textContent.trim());
+    }
     const pending = check.payments.filter((p) => p.status === "pending");
     const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
     const rows = [
       ["Subtotal", check.subtotal_cents],
       check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      ["Tax", check.tax_cents],
+      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
+      check.tax_included ? null : ["Tax", check.tax_cents],
       ["Total", check.total_cents, "total"],
+      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       check.tip_cents ? ["Tips", check.tip_cents] : null,
       held ? ["Being confirmed", held] : null,
