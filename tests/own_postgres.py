@@ -44,12 +44,19 @@ def _major(path: str) -> int:
     return int(part) if part.isdigit() else 0
 
 
+def _pgbouncer() -> str | None:
+    found = shutil.which("pgbouncer")
+    if found is None and Path("/usr/sbin/pgbouncer").exists():  # not on a user's PATH
+        found = "/usr/sbin/pgbouncer"
+    return found
+
+
 def missing() -> str | None:
     """What this machine lacks to run a cluster and PgBouncer of a test's own, if anything."""
     pg_bin = _pg_bin()
     if pg_bin is None or not (pg_bin / "pg_ctl").exists():
         return "PostgreSQL's server programs (initdb, pg_ctl) are not installed"
-    if shutil.which("pgbouncer") is None:
+    if _pgbouncer() is None:
         return "pgbouncer is not installed (Debian: apt-get install pgbouncer)"
     if os.geteuid() == 0:
         try:
@@ -208,7 +215,9 @@ class PgBouncer:
             owner = pwd.getpwnam("postgres")
             for path in (self.root, *self.root.iterdir()):
                 os.chown(path, owner.pw_uid, owner.pw_gid)
-        _run(["pgbouncer", "-d", str(self.ini)], "pgbouncer")
+        program = _pgbouncer()
+        assert program is not None, missing()
+        _run([program, "-d", str(self.ini)], "pgbouncer")
         _wait_until_connectable(
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", "PgBouncer"
         )
