@@ -78,10 +78,11 @@ def _as_owner(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
-def _run(args: list[str], what: str) -> None:
+def _run(args: list[str], what: str) -> int:
     done = subprocess.run(_as_owner(args), capture_output=True, text=True, check=False)
-    if done.returncode != 0:
+    if done.returncode not in (0, 3) or (done.returncode == 3 and args[-1] != "status"):
         raise RuntimeError(f"{what} failed ({done.returncode}): {done.stdout}{done.stderr}")
+    return done.returncode
 
 
 def _wait_until_connectable(conninfo: str, what: str) -> None:
@@ -144,20 +145,36 @@ class OwnPostgres:
         }
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        self._pg_ctl("start", "-l", str(self.log))
+        self.pg_ctl("start", "-l", str(self.log))
         _wait_until_connectable(self.conninfo("postgres"), "the test's own PostgreSQL")
 
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every session is ended, then it comes back."""
-        self._pg_ctl("restart", "-m", "fast", "-l", str(self.log))
+        self.pg_ctl("restart", "-m", "fast", "-l", str(self.log))
 
     def stop(self) -> None:
         with contextlib.suppress(RuntimeError):
-            self._pg_ctl("stop", "-m", "immediate")
+            self.pg_ctl("stop", "-m", "immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _pg_ctl(self, *args: str) -> None:
-        _run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args], "pg_ctl")
+    def start_as_standby(self) -> None:
+        """Up, but refusing every connection (57P03, as while it starts up): a standby
+        with no primary and hot standby off."""
+        (self.data / "standby.signal").touch()
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("hot_standby = off\n")
+        self.pg_ctl("start", "-l", str(self.log))
+
+    def promote(self) -> None:
+        """The standby becomes a primary and takes connections again."""
+        self.pg_ctl("promote")
+        _wait_until_connectable(self.conninfo("postgres"), "the promoted PostgreSQL")
+
+    def pg_ctl(self, *args: str) -> int:
+        """``pg_ctl`` on this cluster, waiting (``-W`` in ``args``: not); its exit code."""
+        return _run(
+            [str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args], "pg_ctl"
+        )
 
     def conninfo(self, database: str) -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"

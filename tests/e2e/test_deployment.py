@@ -29,9 +29,15 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from harness import LiveServer, settings_for
 from own_postgres import OwnPostgres, PgBouncer, missing
 from terminal import Terminal
 from websockets.sync.client import connect
+
+from tableside.core import migrate
+from tableside.core.database import make_engine
+from tableside.core.unit_of_work import Database
+from tableside.demo import seed_demo
 
 ACTIONS = 160
 SEED = 11
@@ -42,15 +48,23 @@ NOTIFIED_WITHIN_S = 10.0
 
 
 @pytest.fixture
-def own_postgres() -> Iterator[tuple[OwnPostgres, PgBouncer]]:
+def own_cluster() -> Iterator[OwnPostgres]:
+    """A PostgreSQL of this test's own, with an empty database ``tableside``."""
     lacking = missing()
     if lacking is not None:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the deployment test: {lacking}")
+            pytest.fail(f"CI must run the deployment tests: {lacking}")
         pytest.skip(lacking)
-    with OwnPostgres() as postgres, PgBouncer(postgres) as bouncer:
+    with OwnPostgres() as postgres:
         postgres.create_database("tableside")
-        yield postgres, bouncer
+        yield postgres
+
+
+@pytest.fixture
+def own_postgres(own_cluster: OwnPostgres) -> Iterator[tuple[OwnPostgres, PgBouncer]]:
+    """That PostgreSQL with PgBouncer in front, pooling per transaction."""
+    with PgBouncer(own_cluster) as bouncer:
+        yield own_cluster, bouncer
 
 
 class Rush:
@@ -233,3 +247,54 @@ def test_two_servers_through_pgbouncer_ride_out_a_database_restart_mid_rush(
         check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_login_and_a_payment_while_postgresql_shuts_down_is_down_or_refuses_answer_503(
+    own_cluster: OwnPostgres, tmp_path: Path
+) -> None:
+    url = own_cluster.url("tableside")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    seed_demo(Database(engine))
+    engine.dispose()
+    settings = settings_for(url, "http://127.0.0.1:9", tmp_path)  # cash needs no processor
+    with LiveServer(settings) as server:
+        waiter = Terminal(server.url)
+        check = waiter.seat("T1")
+        waiter.ring(check["id"], "House red (glass)")
+        total = waiter.check(check["id"])["total_cents"]
+        pool = server.app.state.db.engine
+
+        def answers() -> list[tuple[str, int, str]]:
+            pool.dispose()  # the next request needs a new connection, as after a restart
+            login = httpx.post(
+                f"{server.url}/api/v1/auth/login", json={"restaurant": "demo", "pin": "2345"}
+            )
+            pay = waiter.pay(check["id"], total)
+            return [
+                (what, answer.status_code, answer.json()["error"]["code"])
+                for what, answer in (("login", login), ("payment", pay))
+                if answer.status_code >= 400
+            ]
+
+        unavailable = [
+            ("login", 503, "database_unavailable"),
+            ("payment", 503, "database_unavailable"),
+        ]
+        # "the database system is shutting down": a smart shutdown waits for this session.
+        held = psycopg.connect(own_cluster.conninfo("postgres"), autocommit=True)
+        own_cluster.pg_ctl("stop", "-m", "smart", "-W")
+        assert answers() == unavailable
+        # Connection refused: it is down (the servers' LISTEN sessions ended too).
+        held.close()
+        own_cluster.pg_ctl("stop", "-m", "fast")
+        assert answers() == unavailable
+        # Up, but "not accepting connections" yet (57P03, as while it starts up).
+        own_cluster.start_as_standby()
+        assert answers() == unavailable
+        # Back: the same server logs in and takes the payment, nothing was taken before.
+        own_cluster.promote()
+        assert waiter.check(check["id"])["payments"] == []
+        assert answers() == []
+        assert waiter.check(check["id"])["status"] == "closed"
+        waiter.close()
