@@ -39,9 +39,9 @@ from tableside.core.database import make_engine
 from tableside.core.unit_of_work import Database
 from tableside.demo import seed_demo
 
-ACTIONS = 160
+ACTIONS = 240
 SEED = 11
-RESTART_AFTER = 40  # actions walked before PostgreSQL is restarted
+RESTART_AFTER = 48  # actions walked before PostgreSQL is restarted
 # Longer than the test: an event that arrives in time came by LISTEN/NOTIFY, not the poll.
 POLL_S = "120"
 NOTIFIED_WITHIN_S = 10.0
