@@ -37,7 +37,13 @@ from tableside.web import pages
 def create_app(
     settings: Settings, db: Database | None = None, processor: CardProcessor | None = None
 ) -> FastAPI:
-    database = db or Database(make_engine(settings.database_url, pool_size=settings.pool_size))
+    database = db or Database(
+        make_engine(
+            settings.database_url,
+            pool_size=settings.pool_size,
+            prepared_statements=not settings.pooled_per_transaction,
+        )
+    )
     card_processor = processor or StripeCardProcessor.from_settings(settings)
     settlement = Settlement(database, card_processor, settings.processor_timeout_s)
     refunds = Refunds(database, card_processor, settings.processor_timeout_s)

@@ -28,14 +28,18 @@ def _database(settings: Settings) -> Database:
     from tableside.core.database import make_engine
     from tableside.core.unit_of_work import Database
 
-    return Database(make_engine(settings.database_url))
+    return Database(
+        make_engine(settings.database_url, prepared_statements=not settings.pooled_per_transaction)
+    )
 
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
     from tableside.core import migrate
     from tableside.core.database import make_engine
 
-    migrate.upgrade(make_engine(settings.database_url))
+    migrate.upgrade(
+        make_engine(settings.database_url, prepared_statements=not settings.pooled_per_transaction)
+    )
     print(f"Schema is up to date on {_safe(settings.database_url)}.")
     return 0
 

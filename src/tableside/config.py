@@ -34,6 +34,16 @@ class Settings:
     # Threads per server process that check PINs (argon2, a core each while it hashes): a
     # shift change's logins queue for these, never for the request threads.
     pin_threads: int = 1
+    # PostgreSQL itself, when ``database_url`` goes through a pooler that lends a server
+    # connection for one transaction at a time (PgBouncer's ``pool_mode = transaction``): the
+    # live feed's LISTEN connection needs a session of its own, and its being set tells the
+    # servers that ``database_url`` keeps no session state (so no prepared statements).
+    listen_database_url: str | None = None
+
+    @property
+    def pooled_per_transaction(self) -> bool:
+        """``database_url`` goes through a transaction-pooling proxy (docs/deployment.md)."""
+        return self.listen_database_url is not None
 
     @property
     def pool_size(self) -> int:
@@ -74,7 +84,19 @@ class Settings:
             payment_threads=_count(env, "TABLESIDE_PAYMENT_THREADS", 12),
             db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 0) or None,
             pin_threads=_count(env, "TABLESIDE_PIN_THREADS", 1),
+            listen_database_url=_listen_url(env, database_url),
         )
+
+
+def _listen_url(env: dict[str, str], database_url: str) -> str | None:
+    raw = env.get("TABLESIDE_LISTEN_DATABASE_URL") or None
+    if raw is not None and not raw.startswith("postgresql"):
+        raise ConfigError(
+            "TABLESIDE_LISTEN_DATABASE_URL names PostgreSQL itself (for a TABLESIDE_DATABASE_URL "
+            f"that goes through PgBouncer): a postgresql+psycopg:// URL, not {raw!r}"
+        )
+    # SQLite has no LISTEN and no pooler: the setting means nothing there.
+    return raw if database_url.startswith("postgresql") else None
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:

@@ -89,7 +89,9 @@ def _database(settings: Settings) -> Database:
     from tableside.core.database import make_engine
     from tableside.core.unit_of_work import Database
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, prepared_statements=not settings.pooled_per_transaction
+    )
     migrate.upgrade(engine)
     return Database(engine)
 

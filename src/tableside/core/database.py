@@ -6,6 +6,13 @@ not, because a ping is a round trip on every request. A connection cut while bus
 that one request with a 503 (``api/errors.py``), and the pool replaces all its
 connections of that age.
 
+Through PgBouncer in transaction pooling mode (``prepared_statements=False``), a
+connection is PostgreSQL's only for one transaction at a time: nothing may outlive a
+transaction on it, so psycopg never prepares a statement there (it would, after five
+executions of one query, on a connection of its own). Every other piece of session state
+Tableside uses is the transaction's already (``pg_advisory_xact_lock``); LISTEN needs a
+session, and connects to PostgreSQL directly (``realtime/wakeups.py``).
+
 SQLite: WAL, foreign keys on, and write transactions begin IMMEDIATE so that two writers
 serialize at BEGIN instead of failing later on an upgrade of a read lock. Read-only units
 use a deferred BEGIN and never block writers.
@@ -44,12 +51,21 @@ def psycopg_of(connection: Connection) -> psycopg.Connection[Any]:
 OVERFLOW = 4
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, prepared_statements: bool = True
+) -> Engine:
+    """``prepared_statements=False`` for a URL that goes through a transaction-pooling proxy
+    (``Settings.pooled_per_transaction``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
     engine = create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=OVERFLOW, pool_timeout=10
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=OVERFLOW,
+        pool_timeout=10,
+        connect_args={} if prepared_statements else {"prepare_threshold": None},
     )
     _ping_when_idle(engine)
     return engine

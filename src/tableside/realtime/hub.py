@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from tableside.core.unit_of_work import Database
 from tableside.realtime import outbox
@@ -67,9 +68,14 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, db: Database, settings: RealtimeSettings) -> None:
+    def __init__(
+        self, db: Database, settings: RealtimeSettings, listen_url: str | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
+        # Where LISTEN connects: PostgreSQL itself when the pool goes through PgBouncer in
+        # transaction mode (TABLESIDE_LISTEN_DATABASE_URL), else the pool's own database.
+        self.listen_url = make_url(listen_url) if listen_url else db.engine.url
         self._subscribers: dict[str, set[Subscriber]] = {}
         # Per restaurant with subscribers: the newest seq handed to its queues.
         self._heads: dict[str, int] = {}
@@ -97,7 +103,7 @@ class Hub:
         self._spawn(self._prune_forever(), "prune")
         if not self.db.is_sqlite:
             self.wakeups = PostgresWakeups(
-                self.db.engine.url,
+                self.listen_url,
                 self._on_notify,
                 self.poke_all,
                 self.settings.listen_backoff_max_s,
@@ -286,7 +292,7 @@ def attach(app: FastAPI) -> None:
 
     The WebSocket route itself is ``WS /api/v1/ws`` in api/routes/events.py.
     """
-    hub = Hub(app.state.db, RealtimeSettings.from_env())
+    hub = Hub(app.state.db, RealtimeSettings.from_env(), app.state.settings.listen_database_url)
     app.state.hub = hub
     inner = app.router.lifespan_context
 

@@ -118,7 +118,9 @@ def invariant_check(env: dict[str, str]) -> CheckResult:
     from tableside.payments.stripe_card import StripeCardProcessor
 
     settings = Settings.from_env(env)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, prepared_statements=not settings.pooled_per_transaction
+    )
     try:
         processor = StripeCardProcessor.from_settings(settings)
         try:

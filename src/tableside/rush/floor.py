@@ -725,7 +725,11 @@ class Walk:
             changed = dict(record.body)
             changed["amount_cents"] = changed["amount_cents"] + 1
             result = self.t.call("POST", record.path, changed, key=record.key)
-            self.outcome("reuse_key", result, {"422 idempotency_key_reused"})
+            # 409: another terminal is replaying the same key this instant (on PostgreSQL
+            # the key's lock is taken before the body is compared).
+            self.outcome(
+                "reuse_key", result, {"422 idempotency_key_reused", "409 payment_in_progress"}
+            )
             return
         self.tally.replayed()
         result = self.send_key(record)

@@ -9,6 +9,7 @@ contract (API.md, DESIGN.md): any one of them fails the rush.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -69,6 +70,24 @@ class Tally:
         self.refunded_cents = 0
         self.refunded_card_cents = 0
         self.refunds = 0
+        # Every answered request's time, sent to answered, in ms (the closing's included).
+        self.request_ms: list[float] = []
+
+    def answered(self, ms: float) -> None:
+        with self._lock:
+            self.request_ms.append(ms)
+
+    def latency(self) -> dict[str, float | int]:
+        """Requests answered and their p50/p99/max in ms (nearest rank)."""
+        with self._lock:
+            times = sorted(self.request_ms)
+        if not times:
+            return {"requests": 0}
+
+        def rank(q: float) -> float:
+            return round(times[min(len(times) - 1, max(0, math.ceil(q * len(times)) - 1))], 1)
+
+        return {"requests": len(times), "p50": rank(0.5), "p99": rank(0.99), "max": rank(1.0)}
 
     def action(self, kind: str, outcome: str) -> None:
         with self._lock:
@@ -161,6 +180,7 @@ class Summary:
             "duration_s": round(self.duration_s, 2),
             "walk_s": round(self.walk_s, 2),
             "actions_per_s": round(self.actions / self.walk_s, 2) if self.walk_s else 0,
+            "latency_ms": t.latency(),
             "actions_by_kind": {kind: dict(outcomes) for kind, outcomes in t.actions.items()},
             "faults": {
                 "switches": sum(t.faults_switched.values()),
@@ -212,6 +232,7 @@ class Summary:
             f"(plan {self.plan})",
             f"  {self.duration_s:.1f} s: the walk {self.walk_s:.1f} s ({rate:.1f} actions/s), "
             f"then settling, looking around and the check",
+            _latency_line(t.latency()),
             "",
             "actions (kind: count, then outcomes):",
         ]
@@ -280,3 +301,12 @@ class Summary:
         out.append("")
         out.append("RUSH OK" if self.ok else f"RUSH FAILED (servers' logs: {self.data_dir}/logs)")
         return "\n".join(out)
+
+
+def _latency_line(latency: dict[str, float | int]) -> str:
+    if not latency.get("requests"):
+        return "  no request answered"
+    return (
+        f"  {latency['requests']} requests answered: p50 {latency['p50']} ms, "
+        f"p99 {latency['p99']} ms, max {latency['max']} ms"
+    )

@@ -147,6 +147,7 @@ class Terminal:
                     return Lost(f"{method} {path}: {type(error).__name__}: {error}")
             else:
                 answer = Answer(response.status_code, _parse(response), sent_at)
+                self.tally.answered((time.monotonic() - sent_at) * 1000)
                 self._hold_to_contract(method, path, answer, response)
                 if answer.status == 503 and safe:
                     pass  # a read: just read again in a moment
