@@ -205,11 +205,8 @@ def test_wrong_pins_fired_at_once_from_a_new_terminal_are_each_counted(
     statuses = _at_once(live_server, [{"restaurant": "demo", "pin": "0000"}] * 8)
     assert sorted(statuses) == [401] * 8, statuses
     with db.engine.connect() as conn:
-        counted = dict(
-            conn.execute(text("SELECT scope, sum(failures) FROM login_throttle GROUP BY scope"))
-            .tuples()
-            .all()
-        )
+        rows = conn.execute(text("SELECT scope, sum(failures) FROM login_throttle GROUP BY scope"))
+        counted = {scope: int(total) for scope, total in rows}
     assert counted == {"source": 8, "restaurant": 8}
 
 

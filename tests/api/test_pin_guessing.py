@@ -59,6 +59,11 @@ def assert_paused(response: httpx.Response) -> None:
     assert "Try again in" in response.json()["error"]["message"]
 
 
+@pytest.fixture(autouse=True)
+def _no_wrong_pins_yet(db: Database) -> None:
+    """Every test starts with no wrong PIN counted (conftest clears the throttle)."""
+
+
 @pytest.fixture
 def proxied(start_live_server: Callable[..., LiveServer]) -> str:
     """A server behind a reverse proxy on this host: it honours X-Forwarded-For from here."""
