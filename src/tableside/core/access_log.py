@@ -13,6 +13,7 @@ import logging
 import re
 
 ACCESS_LOGGER = "uvicorn.access"
+SERVER_LOGGER = "uvicorn.error"
 REDACTED = "…"
 
 # A path segment that is a capability: what follows these prefixes, up to the next "/".
@@ -28,10 +29,17 @@ def redact(target: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """A filter for ``uvicorn.access``: its records' arguments (client, method, path and
-    query, HTTP version, status) with the path and query redacted."""
+    """A filter for ``uvicorn.access`` (every record) and ``uvicorn.error`` (a WebSocket
+    handshake's records only): their arguments (client, method, path and query, HTTP
+    version, status) with the path and query redacted."""
+
+    def __init__(self, *, websocket_only: bool = False) -> None:
+        super().__init__()
+        self.websocket_only = websocket_only
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if self.websocket_only and '"WebSocket ' not in str(record.msg):
+            return True
         if isinstance(record.args, tuple):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.msg, str):
@@ -40,7 +48,8 @@ class RedactTokens(logging.Filter):
 
 
 def install() -> None:
-    """Add ``RedactTokens`` to uvicorn's access logger, once per process."""
-    logger = logging.getLogger(ACCESS_LOGGER)
-    if not any(isinstance(f, RedactTokens) for f in logger.filters):
-        logger.addFilter(RedactTokens())
+    """Add ``RedactTokens`` to uvicorn's loggers of requests, once per process."""
+    for name, websocket_only in ((ACCESS_LOGGER, False), (SERVER_LOGGER, True)):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens(websocket_only=websocket_only))
