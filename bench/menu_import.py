@@ -93,7 +93,6 @@ def new_restaurant(db: Database, n: int) -> Principal:
             role="manager",
             pin_lookup=new_id("pin"),
             pin_hash="-",
-            failed_pin_attempts=0,
             active=True,
             created_at=utcnow(),
         )

@@ -194,7 +194,6 @@ def _bench_restaurant(db: Database) -> tuple[str, str, str]:
             role="server",
             pin_lookup=pin_lookup(installation_key(uow), restaurant.id, BENCH_PIN),
             pin_hash=hash_pin(BENCH_PIN),
-            failed_pin_attempts=0,
             active=True,
             created_at=utcnow(),
         )

@@ -147,7 +147,12 @@ class LiveServer:
         if hub:
             self.hub.settings = replace(self.hub.settings, **hub)
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            **settings.uvicorn_options(),  # type: ignore[arg-type]
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -244,9 +249,18 @@ def start_server(env: dict[str, str]) -> Spawned:
             str(port),
             "--log-level",
             "warning",
+            *uvicorn_proxy_args(env.get("TABLESIDE_TRUSTED_PROXIES", "")),
         ],
         env={**os.environ, **env},
     )
+
+
+def uvicorn_proxy_args(trusted_proxies: str) -> list[str]:
+    """uvicorn's options for honouring forwarded headers from ``trusted_proxies`` only (its
+    default trusts them from loopback), as ``tableside serve`` passes them."""
+    if not trusted_proxies.strip():
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", trusted_proxies]
 
 
 # What a test leaves behind on the shared test databases; the rest is the seed's.
@@ -277,5 +291,4 @@ def clean_floor(database: Database) -> None:
                 conn.execute(text(f"DELETE FROM {table}"))
         else:
             conn.execute(text(f"TRUNCATE {', '.join(TRANSIENT_TABLES)}"))
-        conn.execute(text("UPDATE staff SET failed_pin_attempts = 0, locked_until = NULL"))
         conn.execute(text("UPDATE menu_items SET available = (name <> 'Soup of the day')"))

@@ -58,7 +58,6 @@ def open_new_restaurant(
                     role=role,
                     pin_lookup=pin_lookup(key, restaurant.id, pin),
                     pin_hash=_HASHER.hash(pin),
-                    failed_pin_attempts=0,
                     active=True,
                     created_at=utcnow(),
                 )

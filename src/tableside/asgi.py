@@ -1,4 +1,11 @@
-"""ASGI entry point for uvicorn workers: ``uvicorn tableside.asgi:app_from_env --factory``."""
+"""ASGI entry point for uvicorn workers: ``uvicorn tableside.asgi:app_from_env --factory``.
+
+``tableside serve`` starts uvicorn with it and with ``Settings.uvicorn_options()``: forwarded
+headers honoured from ``TABLESIDE_TRUSTED_PROXIES`` only. Started by hand, uvicorn must be
+told the same (its default trusts ``X-Forwarded-For`` from loopback, so anything on this
+host could choose the address its wrong PINs count against): ``--no-proxy-headers``, or
+``--forwarded-allow-ips`` with the proxies' addresses.
+"""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if migrated.returncode != 0:
         print("tableside: the migration failed; not serving.", file=sys.stderr)
         return migrated.returncode
-    _run_server(args)
+    _run_server(settings, args)
     return 0
 
 
@@ -92,7 +92,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
               + (f" ({DEFAULT_EMULATOR_PORT} is taken)" if taken else ""))  # fmt: skip
     print(f"Tableside demo on http://{args.host}:{args.port}  (restaurant 'demo', PIN 1234)")
     try:
-        _run_server(args)
+        _run_server(settings, args)
     finally:
         if emulator is not None:
             emulator.stop()
@@ -127,7 +127,7 @@ def _can_listen(host: str, port: int) -> bool:
         return True
 
 
-def _run_server(args: argparse.Namespace) -> None:
+def _run_server(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -138,6 +138,7 @@ def _run_server(args: argparse.Namespace) -> None:
         workers=getattr(args, "workers", 1) or 1,
         log_level="info",
         access_log=False,
+        **settings.uvicorn_options(),  # type: ignore[arg-type]
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_EMULATOR_PORT = 12111
@@ -45,6 +46,20 @@ class Settings:
         """``database_url`` goes through a transaction-pooling proxy (docs/deployment.md)."""
         return self.listen_database_url is not None
 
+    # Addresses (IPs or CIDR networks) of the reverse proxies in front of the server: only a
+    # request from one of these may name its client's address (``X-Forwarded-For``) and
+    # scheme (``X-Forwarded-Proto``). None by default: the address a request came from is
+    # the one its wrong PINs count against, whatever headers it carries.
+    trusted_proxies: tuple[str, ...] = field(default=())
+
+    def uvicorn_options(self) -> dict[str, object]:
+        """What uvicorn needs to honour forwarded headers from the trusted proxies only
+        (uvicorn's own default trusts them from loopback, so it is always told)."""
+        return {
+            "proxy_headers": bool(self.trusted_proxies),
+            "forwarded_allow_ips": list(self.trusted_proxies),
+        }
+
     @property
     def pool_size(self) -> int:
         """PostgreSQL connections a server process keeps: by default one for each thread
@@ -85,6 +100,7 @@ class Settings:
             db_pool_size=_count(env, "TABLESIDE_DB_POOL_SIZE", 0) or None,
             pin_threads=_count(env, "TABLESIDE_PIN_THREADS", 1),
             listen_database_url=_listen_url(env, database_url),
+            trusted_proxies=_networks(env, "TABLESIDE_TRUSTED_PROXIES"),
         )
 
 
@@ -116,3 +132,20 @@ def _count(env: dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise ConfigError(f"{name} must be a whole number from 1 to 1000, not {raw!r}")
     return int(raw)
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks (``10.0.0.5, 10.1.0.0/16``)."""
+    found = []
+    for raw in (env.get(name) or "").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks (10.0.0.5, 10.1.0.0/16), not {item!r}"
+            ) from None
+        found.append(item)
+    return tuple(found)

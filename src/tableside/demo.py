@@ -125,7 +125,6 @@ def _seed_restaurant(db: Database, slug: str, name: str) -> Seeded:
                     role=role,
                     pin_lookup=pin_lookup(key, restaurant.id, pin),
                     pin_hash=hash_pin(pin),
-                    failed_pin_attempts=0,
                     active=True,
                     created_at=utcnow(),
                 )

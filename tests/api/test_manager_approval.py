@@ -45,7 +45,9 @@ def row(db: Database, sql: str, **params: Any) -> tuple[Any, ...]:
 def wrong_pins_counted(db: Database) -> int:
     with db.engine.connect() as conn:
         return int(
-            conn.execute(text("SELECT coalesce(sum(failures), 0) FROM login_throttle")).scalar_one()
+            conn.execute(
+                text("SELECT coalesce(sum(failures), 0) FROM login_throttle WHERE scope = 'source'")
+            ).scalar_one()
         )
 
 

@@ -8,7 +8,10 @@ import json
 from collections.abc import Iterator
 
 import httpx
+from db_state import changed_tables, snapshot
 from terminal import Terminal
+
+from tableside.core.unit_of_work import Database
 
 
 def test_an_11_megabyte_login_is_refused_at_once_and_the_server_keeps_serving(
@@ -80,3 +83,31 @@ def test_api_answers_are_neither_sniffed_nor_cached(live_server: str) -> None:
     response = server.get("/floor")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_another_site_cannot_fire_or_stop_anything_with_a_bodiless_request(
+    live_server: str, db: Database
+) -> None:
+    """Sending to the kitchen and revoking guest links carry no body: the Origin check
+    refuses them all the same, as the WebSocket refuses another site's cookie."""
+    server = Terminal(live_server)
+    check = server.seat(next(t for t in server.floor() if t["status"] == "available")["label"])
+    server.ring(check["id"], "Draft IPA")
+    link = server.post(f"/checks/{check['id']}/guest-link")
+    assert link.status_code == 201, link.text
+    before = snapshot(db)
+    cookie = {"tableside_token": server.token}
+    for origin in ["https://evil.example", "null", f"{live_server}.evil.example"]:
+        with httpx.Client(base_url=live_server, cookies=cookie) as browser:
+            fire = browser.post(f"/api/v1/checks/{check['id']}/send", headers={"Origin": origin})
+            stop = browser.delete(
+                f"/api/v1/checks/{check['id']}/guest-link", headers={"Origin": origin}
+            )
+        for refused in (fire, stop):
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["error"]["code"] == "cross_origin"
+    assert changed_tables(before, snapshot(db)) == []
+    # From the screens' own origin the same requests work.
+    with httpx.Client(base_url=live_server, cookies=cookie) as screen:
+        sent = screen.post(f"/api/v1/checks/{check['id']}/send", headers={"Origin": live_server})
+    assert sent.status_code == 200, sent.text

@@ -66,7 +66,6 @@ def the_next_shift(db: Database) -> list[str]:
                     role="server",
                     pin_lookup=pin_lookup(key, restaurant.id, pin_of(i)),
                     pin_hash=hashes[i],
-                    failed_pin_attempts=0,
                     active=True,
                     created_at=utcnow(),
                 )

@@ -45,9 +45,16 @@ class NotAuthenticated(DomainError):
 
 
 class LockedOut(DomainError):
-    """Too many wrong PINs (429)."""
+    """Too many wrong PINs, or requests (429); ``retry_after_s``: when to try again, if known
+    (the answer's ``Retry-After`` header)."""
 
     code = "locked_out"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after_s: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s
 
 
 class PaymentDeclined(DomainError):

@@ -61,6 +61,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(e.DomainError)
     async def _domain(_: Request, error: e.DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, e.NotAuthenticated) else None
+        if isinstance(error, e.LockedOut) and error.retry_after_s is not None:
+            headers = {"Retry-After": str(error.retry_after_s)}
         return JSONResponse(
             error_body(error.code, error.message), status_code=status_for(error), headers=headers
         )

@@ -140,7 +140,6 @@ class Staff(Base):
     __table_args__ = (
         UniqueConstraint("restaurant_id", "pin_lookup", name="uq_staff_pin_per_restaurant"),
         CheckConstraint("role IN ('owner', 'manager', 'server', 'kitchen')", name="role"),
-        CheckConstraint("failed_pin_attempts >= 0", name="failed_attempts"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
@@ -149,8 +148,6 @@ class Staff(Base):
     # HMAC of the PIN under the installation key: finds the staff member for a PIN-only login.
     pin_lookup: Mapped[str] = mapped_column(String(64))
     pin_hash: Mapped[str] = mapped_column(String(200))  # argon2: verifies the PIN
-    failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -169,15 +166,19 @@ class StaffSession(Base):
 
 
 class LoginThrottle(Base):
-    """Wrong PINs that matched nobody, counted per restaurant and terminal address."""
+    """One budget of wrong PINs: an address's (``scope`` "source", across every restaurant)
+    or a restaurant's (``scope`` "restaurant", across every address). ``failures`` counts
+    the current window's; ``paused_until`` refuses every login it covers; ``pauses`` is how
+    many it has had lately (staff/rules.py)."""
 
     __tablename__ = "login_throttle"
-    restaurant_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("restaurants.id"), primary_key=True
-    )
-    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __table_args__ = (CheckConstraint("scope IN ('source', 'restaurant')", name="scope"),)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_until: Mapped[datetime | None] = mapped_column(default=None)
+    pauses: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Section(Base):

@@ -8,7 +8,8 @@ Guarantees, per connection:
 - A token is never taken from the URL (URLs end up in logs): the ``tableside_token``
   cookie (same origin only) or ``{"token": "…"}`` as the first message.
 - A heartbeat every ``heartbeat_s``; a terminal that answers nothing for
-  ``client_timeout_s``, falls ``queue_size`` events behind, or whose session ends, is
+  ``client_timeout_s``, falls ``queue_size`` events behind, or whose session ends (at
+  once when its staff member's sessions are ended, else at the next heartbeat), is
   closed with a code saying what to do (protocol.CloseCode).
 """
 
@@ -75,6 +76,7 @@ class Connection:
         self.hub = hub
         self.settings = hub.settings
         self.token = ""
+        self.staff_id = ""
         self.last_sent = 0
         self.last_heard = time.monotonic()
         self.subscriber: Subscriber | None = None
@@ -91,6 +93,7 @@ class Connection:
         outcome = await self._authenticate()
         if not isinstance(outcome, Principal):
             return outcome
+        self.staff_id = outcome.staff_id
         restaurant_id = outcome.restaurant_id
         try:
             last_seq = await self.hub.read(outbox.check_position, self.hub.db, restaurant_id, after)
@@ -186,6 +189,8 @@ class Connection:
                 continue  # already sent while catching up
             await self._fill_up_to(event.seq - 1)
             await self._send_all([event])
+            if self._may_end_session(event) and not await self._session_valid():
+                return Farewell(CloseCode.NOT_AUTHENTICATED, "your session ended: log in again")
 
     async def _fill_up_to(self, seq: int) -> None:
         """Send, from the outbox, whatever is missing up to ``seq``."""
@@ -236,13 +241,23 @@ class Connection:
                 return Farewell(
                     CloseCode.CLIENT_TIMEOUT, f"no answer for {silent:.0f} s: answer heartbeats"
                 )
-            try:
-                who = await self.hub.read(authenticate, self.hub.db, self.token)
-            except Exception as error:  # a database hiccup is not the terminal's fault
-                log.warning("re-checking a WebSocket session failed: %s", error)
-                continue
-            if who is None:
+            if not await self._session_valid():
                 return Farewell(CloseCode.NOT_AUTHENTICATED, "your session ended: log in again")
+
+    def _may_end_session(self, event: WireEvent) -> bool:
+        """An event that ends this terminal's staff member's sessions (a PIN change, a
+        deactivation: staff.service.end_sessions), seen as it goes by."""
+        return '"staff.sessions_ended"' in event.text and f'"{self.staff_id}"' in event.text
+
+    async def _session_valid(self) -> bool:
+        """Whether this connection's token still authenticates (True when the database
+        cannot say: a hiccup is not the terminal's fault; the next check decides)."""
+        try:
+            who = await self.hub.read(authenticate, self.hub.db, self.token)
+        except Exception as error:
+            log.warning("re-checking a WebSocket session failed: %s", error)
+            return True
+        return who is not None
 
     async def _resync(self, resync: ResyncRequired) -> Farewell:
         with contextlib.suppress(*_GONE, TimeoutError):

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
+    CursorResult,
     bindparam,
     select,
+    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tableside.core import batched
 from tableside.core import models as m
+from tableside.core.models import utcnow
 from tableside.core.repository import Repository
 
 _TOKEN_HOLDER = (
@@ -68,8 +72,55 @@ class StaffRepository(Repository):
         found = batched.read_first(self._core(), _TOKEN_HOLDER, {"token_hash": token_hash})
         return None if found is None else cast(TokenHolder, tuple(found))
 
-    def throttle(self, source: str) -> m.LoginThrottle | None:
-        return self.session.get(m.LoginThrottle, (self.restaurant_id, source))
+    # The login throttle's budgets (staff/rules.py). A source's budget is the address's, in
+    # every restaurant, so these take the budget's key rather than the unit's restaurant.
+
+    def throttle(self, scope: str, subject: str) -> m.LoginThrottle | None:
+        return self.session.get(m.LoginThrottle, (scope, subject))
+
+    def locked_throttle(self, scope: str, subject: str, *, create: bool) -> m.LoginThrottle | None:
+        """A budget's row, locked until the unit ends (``create``: made first if missing, so
+        that wrong PINs arriving at once are each counted)."""
+        if create:
+            insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
+            self.session.execute(
+                insert(m.LoginThrottle)
+                .values(
+                    scope=scope,
+                    subject=subject,
+                    failures=0,
+                    window_started_at=utcnow(),
+                    paused_until=None,
+                    pauses=0,
+                )
+                .on_conflict_do_nothing()
+            )
+        return self.session.scalars(
+            select(m.LoginThrottle)
+            .where(m.LoginThrottle.scope == scope, m.LoginThrottle.subject == subject)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+
+    def revoke_sessions(self, staff_id: str, now: datetime) -> int:
+        """End every unrevoked session of one staff member of this restaurant; how many."""
+        ended = cast(
+            CursorResult[Any],
+            self.session.execute(
+                update(m.StaffSession)
+                .where(
+                    m.StaffSession.restaurant_id == self.restaurant_id,
+                    m.StaffSession.staff_id == staff_id,
+                    m.StaffSession.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        return ended.rowcount
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
 
 TokenHolder = tuple[datetime | None, datetime, bool, str, str, str, str]

@@ -47,8 +47,15 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
     )
     if isinstance(outcome, DomainError):
         raise outcome
+    # Secure when the terminal reached us over HTTPS (as a trusted proxy says, if one is
+    # in front): the cookie then never travels unencrypted.
     response.set_cookie(
-        COOKIE, outcome.token, max_age=outcome.expires_in_s, httponly=True, samesite="strict"
+        COOKIE,
+        outcome.token,
+        max_age=outcome.expires_in_s,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
     )
     return LoginResponse(
         token=outcome.token,
@@ -120,5 +127,5 @@ async def add_staff(body: AddStaffRequest, caller: Manager) -> StaffView:
 
 @router.put("/staff/{staff_id}/pin", response_model=StaffView)
 async def reset_pin(staff_id: PathId, body: ResetPinRequest, caller: Manager) -> StaffView:
-    """Manager: set a new PIN (this also lifts a lockout)."""
+    """Manager: set a new PIN; the staff member's sessions end at once."""
     return await write(caller, lambda uow, who: auth.reset_pin(uow, who, staff_id, body.pin))

@@ -1,16 +1,17 @@
 """PIN login, bearer tokens, staff management.
 
-Guarantees: a wrong PIN counts against one staff member only (the one whose tile was
-tapped) or, when no one was named, against the terminal's address — never against the
-whole staff. Tokens are random, stored as their SHA-256 only, and survive restarts until
-they expire or are revoked.
+Guarantees: a wrong PIN counts against the address it came from and against its
+restaurant's budget (staff/rules.py), never against a staff member: nobody can lock
+someone else out, and a paused login is refused whatever the PIN. Tokens are random,
+stored as their SHA-256 only, and survive restarts until they expire, are revoked, or
+their holder's PIN changes (``end_sessions``).
 
 A login is three steps, so that its expensive part holds nothing the floor needs:
 ``begin_login`` reads who the PIN and the tile name (no lock); ``check_pin`` checks the
 PIN against that staff member's argon2 hash (CPU only: no connection, no lock, on threads
-of its own, see staff/routes.py); ``finish_login`` locks the staff member's row, looks
-again at what may have changed meanwhile (a lockout, a new PIN), counts a wrong PIN or
-opens the session, and commits.
+of its own, see staff/routes.py); ``finish_login`` counts a wrong PIN, or locks the staff
+member's row, looks again at what may have changed meanwhile (a pause, a new PIN) and
+opens the session; the caller commits.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tableside.core import models as m
@@ -39,19 +39,17 @@ from tableside.core.errors import (
 from tableside.core.models import new_id, utcnow
 from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.restaurants import service as restaurants
+from tableside.staff import rules
 from tableside.staff.repository import StaffRepository, TokenHolder
-from tableside.staff.rules import LOCKOUT_SECONDS, MAX_WRONG_PINS
 from tableside.staff.schemas import RestaurantView, StaffView
 
 # argon2id at OWASP's recommended minimum (19 MiB of memory, 2 passes, 1 lane): about
 # 22 ms of one core per check on a 2-core server, against 150-180 ms for argon2-cffi's
 # default (64 MiB, 3 passes, 4 lanes). A PIN has at most 10^8 values, so no hash cost keeps
 # a stolen PIN hash secret for long; what keeps PINs safe is the database staying private
-# and the lockouts below. A hash made with other settings is replaced at its next login.
+# and the budgets of wrong PINs (staff/rules.py). A hash made with other settings is
+# replaced at its next login.
 PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-# Wrong PINs that named nobody: this many per terminal address per window, then a pause.
-ANONYMOUS_WRONG_PINS = 10
-ANONYMOUS_WINDOW = timedelta(minutes=5)
 
 
 def installation_key(uow: UnitOfWork) -> str:
@@ -103,11 +101,13 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class LoginAttempt:
-    """What a login's first step found, without locking anything: the tile tapped (if it is
-    a staff member here), the staff member the PIN belongs to, and the hash to check the PIN
-    against (None: there is nothing to check, the PIN is wrong for this tile)."""
+    """What a login's first step found, without locking anything: the restaurant of the code
+    typed (None: no restaurant has it), the tile tapped (if it is a staff member there), the
+    staff member the PIN belongs to, and the hash to check the PIN against (None: there is
+    nothing to check, the login is wrong whatever the PIN)."""
 
-    restaurant: RestaurantView
+    restaurant_code: str
+    restaurant: RestaurantView | None
     named_id: str | None
     found_id: str | None
     pin_hash: str | None
@@ -140,7 +140,7 @@ def login(
     check = check_pin(attempt, pin)
     with db.unit() as uow:
         outcome = finish_login(uow, attempt, check, source=source, ttl_s=ttl_s)
-        uow.commit()  # counters of wrong PINs are kept too
+        uow.commit()  # wrong PINs are counted even when the login is refused
     return outcome
 
 
@@ -151,32 +151,33 @@ def begin_login(
     *,
     source: str,
     staff_id: str | None = None,
-) -> LoginAttempt | NotAuthenticated | LockedOut:
+) -> LoginAttempt | LockedOut:
     """A login's first step, a read: the restaurant, the tile, whose PIN this is, and the
-    refusals that need no PIN check (an unknown restaurant, a paused terminal, a lockout).
+    refusal that needs no PIN check (a pause of this source's or this restaurant's budget
+    of wrong PINs, staff/rules.py), whatever the PIN.
 
-    With ``staff_id`` (the tile tapped), a wrong PIN counts against that staff member only,
-    and five lock only them out; without it, against this terminal's address.
+    ``source`` is the address the request came from. ``staff_id`` (the tile tapped) only
+    narrows whose PIN this may be: a wrong PIN on a tile costs the source and the
+    restaurant, never the person on the tile.
     """
     validate_pin(pin)
-    restaurant = restaurants.by_code(uow, restaurant_slug)
-    if restaurant is None:
-        return NotAuthenticated(f"No restaurant {restaurant_slug!r}. Check the restaurant code.")
-    uow.scope_to(restaurant.id)
     now = utcnow()
-    if _terminal_paused(StaffRepository.of(uow).throttle(source), now):
-        return _terminal_locked_out()
+    restaurant = restaurants.by_code(uow, restaurant_slug)
+    paused = _paused(uow, source, restaurant.id if restaurant else None, now)
+    if paused is not None:
+        return paused
+    if restaurant is None:
+        return LoginAttempt(restaurant_slug, None, None, None, None)
+    uow.scope_to(restaurant.id)
     named = _named_staff(uow, staff_id)
     key = _known_installation_key(uow)
     found = None
     if key is not None and not (staff_id and named is None):
         # A tile of no one here (or of another restaurant) is a wrong login whatever the PIN.
         found = StaffRepository.of(uow).by_pin_lookup(pin_lookup(key, restaurant.id, pin))
-    candidate = named or found
-    if candidate is not None and _locked(candidate, now):
-        return _locked_out(candidate, now)
     checkable = found is not None and found.active and (named is None or named.id == found.id)
     return LoginAttempt(
+        restaurant_code=restaurant_slug,
         restaurant=restaurant_view(restaurant),
         named_id=named.id if named is not None else None,
         found_id=found.id if found is not None else None,
@@ -208,46 +209,46 @@ def _verify(pin_hash: str, pin: str) -> bool:
 def finish_login(
     uow: UnitOfWork, attempt: LoginAttempt, check: PinCheck, *, source: str, ttl_s: int
 ) -> LoginResult | NotAuthenticated | LockedOut:
-    """A login's last step, in a writing unit: lock the staff member's row, refuse if they
-    were locked out or given a new PIN since the first step, then count a wrong PIN or
-    open the session. Returns (not raises) refusals so the caller can commit the counters.
+    """A login's last step, in a writing unit: count a wrong PIN against the source and the
+    restaurant, or (the PIN right) lock the staff member's row, refuse if their PIN changed
+    or a pause began since the first step, and open the session. Returns (not raises)
+    refusals so the caller can commit the counts.
+
+    The budgets' rows are locked while counting, so wrong PINs fired at once are each
+    counted and none is let through once a budget is spent.
     """
-    uow.scope_to(attempt.restaurant.id)
     now = utcnow()
-    named = _named_staff(uow, attempt.named_id)
+    if attempt.restaurant is None:
+        refused = _count_wrong_pin(uow, source, None, now)
+        return refused or NotAuthenticated(
+            f"No restaurant {attempt.restaurant_code!r}. Check the restaurant code."
+        )
+    restaurant_id = attempt.restaurant.id
+    uow.scope_to(restaurant_id)
     found = _named_staff(uow, attempt.found_id) if check.matches else None
-    # Attempts on one staff member take turns (their row is locked, in id order), so every
-    # wrong PIN fired at once still counts and no login undoes a lockout it did not see.
-    for row in sorted({r.id: r for r in (named, found) if r is not None}.values(), key=_id):
-        uow.session.refresh(row, with_for_update=True)
-    candidate = named or found
-    if candidate is not None and _locked(candidate, now):
-        return _locked_out(candidate, now)
+    if found is not None:
+        # A PIN change waits for this login to commit (and then ends its session), or this
+        # login sees the new PIN.
+        uow.session.refresh(found, with_for_update=True)
     if (
         found is None
         or not found.active
         or found.pin_hash != attempt.pin_hash  # a new PIN since the first step
-        or (named is not None and named.id != found.id)
+        or (attempt.named_id is not None and attempt.named_id != found.id)
     ):
-        if named is not None:
-            named.failed_pin_attempts += 1
-            if named.failed_pin_attempts >= MAX_WRONG_PINS:
-                named.locked_until = now + timedelta(seconds=LOCKOUT_SECONDS)
-                named.failed_pin_attempts = 0
-                uow.audit("staff.locked", "staff", named.id, after_wrong_pins=MAX_WRONG_PINS)
-        else:
-            _count_wrong_pin_from(uow, attempt.restaurant.id, source, now)
-        return NotAuthenticated("Wrong PIN. Try again.")
+        refused = _count_wrong_pin(uow, source, restaurant_id, now)
+        return refused or NotAuthenticated("Wrong PIN. Try again.")
+    paused = _paused(uow, source, restaurant_id, now, lock=True)
+    if paused is not None:
+        return paused
 
-    found.failed_pin_attempts = 0
-    found.locked_until = None
     if check.new_hash is not None:
         found.pin_hash = check.new_hash
     token = secrets.token_urlsafe(32)
     uow.session.add(
         m.StaffSession(
             id=new_id("ses"),
-            restaurant_id=attempt.restaurant.id,
+            restaurant_id=restaurant_id,
             staff_id=found.id,
             token_hash=hash_token(token),
             created_at=now,
@@ -264,53 +265,81 @@ def finish_login(
     )
 
 
-def _terminal_paused(throttle: m.LoginThrottle | None, now: datetime) -> bool:
-    return (
-        throttle is not None
-        and now - throttle.window_started_at <= ANONYMOUS_WINDOW
-        and throttle.failures >= ANONYMOUS_WRONG_PINS
+# --- the budgets of wrong PINs (staff/rules.py) ---------------------------------------------
+
+SOURCE, RESTAURANT = "source", "restaurant"
+
+
+def _budgets(source: str, restaurant_id: str | None) -> list[tuple[str, str, rules.Budget]]:
+    """The budgets a wrong PIN from ``source`` for ``restaurant_id`` costs, in the order
+    their rows are locked."""
+    found = [(SOURCE, source[:64], rules.SOURCE)]
+    if restaurant_id is not None:
+        found.append((RESTAURANT, restaurant_id, rules.RESTAURANT))
+    return found
+
+
+def _paused(
+    uow: UnitOfWork, source: str, restaurant_id: str | None, now: datetime, *, lock: bool = False
+) -> LockedOut | None:
+    """The refusal of a login (or an approval) while the source's or the restaurant's
+    budget is paused; None when neither is. ``lock``: read their rows locked."""
+    repository = StaffRepository.of(uow)
+    for scope, subject, _ in _budgets(source, restaurant_id):
+        if lock:
+            row = repository.locked_throttle(scope, subject, create=False)
+        else:
+            row = repository.throttle(scope, subject)
+        left = rules.pause_left(_state(row), now)
+        if left is not None:
+            return _pause_refusal(scope, left)
+    return None
+
+
+def _count_wrong_pin(
+    uow: UnitOfWork, source: str, restaurant_id: str | None, now: datetime
+) -> LockedOut | None:
+    """Count one wrong PIN (or unknown restaurant code) against the source's budget and the
+    restaurant's, their rows locked; the refusal instead if one of them was paused
+    meanwhile (then nothing is counted)."""
+    repository = StaffRepository.of(uow)
+    rows = []
+    for scope, subject, budget in _budgets(source, restaurant_id):
+        row = repository.locked_throttle(scope, subject, create=True)
+        assert row is not None
+        left = rules.pause_left(_state(row), now)
+        if left is not None:
+            return _pause_refusal(scope, left)
+        rows.append((row, budget))
+    for row, budget in rows:
+        state = rules.after_wrong_pin(_state(row) or rules.fresh(now), budget, now)
+        row.failures, row.window_started_at = state.failures, state.window_started_at
+        row.paused_until, row.pauses = state.paused_until, state.pauses
+    return None
+
+
+def _state(row: m.LoginThrottle | None) -> rules.Throttle | None:
+    if row is None:
+        return None
+    return rules.Throttle(
+        failures=row.failures,
+        window_started_at=row.window_started_at,
+        paused_until=row.paused_until,
+        pauses=row.pauses,
     )
 
 
-def _terminal_locked_out() -> LockedOut:
-    return LockedOut("Too many wrong PINs from this terminal. Wait five minutes.")
-
-
-def _locked(staff: m.Staff, now: datetime) -> bool:
-    return staff.locked_until is not None and staff.locked_until > now
-
-
-def _locked_out(staff: m.Staff, now: datetime) -> LockedOut:
-    assert staff.locked_until is not None
-    minutes = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
-    return LockedOut(
-        f"{staff.name} is locked after {MAX_WRONG_PINS} wrong PINs. "
-        f"Ask a manager to unlock, or wait {minutes} min."
-    )
-
-
-def _id(row: m.Staff) -> str:
-    return row.id
-
-
-def _count_wrong_pin_from(uow: UnitOfWork, restaurant_id: str, source: str, now: datetime) -> None:
-    """One more wrong PIN from this terminal, counted exactly when several arrive at once."""
-    dialect = uow.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    uow.session.execute(
-        insert(m.LoginThrottle)
-        .values(restaurant_id=restaurant_id, source=source, failures=0, window_started_at=now)
-        .on_conflict_do_nothing()
-    )
-    throttle = uow.session.scalars(
-        select(m.LoginThrottle)
-        .where(m.LoginThrottle.restaurant_id == restaurant_id, m.LoginThrottle.source == source)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if now - throttle.window_started_at > ANONYMOUS_WINDOW:
-        throttle.failures, throttle.window_started_at = 0, now
-    throttle.failures += 1
+def _pause_refusal(scope: str, left: timedelta) -> LockedOut:
+    seconds = rules.retry_after_s(left)
+    wait = f"{seconds} seconds" if seconds < 120 else f"{-(-seconds // 60)} minutes"
+    if scope == SOURCE:
+        message = f"Too many wrong PINs from this terminal. Try again in {wait}."
+    else:
+        message = (
+            "Too many wrong PINs for this restaurant, from several terminals: logins are "
+            f"paused. Try again in {wait}; terminals already logged in keep working."
+        )
+    return LockedOut(message, retry_after_s=seconds)
 
 
 def _named_staff(uow: UnitOfWork, staff_id: str | None) -> m.Staff | None:
@@ -341,31 +370,32 @@ def approving_manager(
     without an approval, or when ``who`` is a manager (nobody else need approve).
 
     The PIN is checked as at login, in this unit: 422 when it is not 4 to 8 digits, 429
-    while this terminal is paused after ten wrong PINs in five minutes (logins and
-    approvals count together) or while that manager is locked out, and 403
-    ``approval_refused`` for a PIN of no active manager. A refused PIN is counted against
-    the terminal and that count is committed before refusing, so call this before the
-    unit writes anything: the action asked for then changes nothing.
+    while this terminal's or this restaurant's budget of wrong PINs is paused (logins and
+    approvals count together, staff/rules.py), and 403 ``approval_refused`` for a PIN of no
+    active manager. A refused PIN is counted and that count is committed before refusing,
+    so call this before the unit writes anything: the action asked for then changes
+    nothing.
     """
     if approval is None or who.role in MANAGER_ROLES:
         return None
     validate_pin(approval.pin)
     now = utcnow()
-    if _terminal_paused(StaffRepository.of(uow).throttle(approval.source), now):
-        raise _terminal_locked_out()
+    paused = _paused(uow, approval.source, who.restaurant_id, now)
+    if paused is not None:
+        raise paused
     found = StaffRepository.of(uow).by_pin_lookup(
         pin_lookup(installation_key(uow), who.restaurant_id, approval.pin)
     )
-    if found is not None and _locked(found, now):
-        raise _locked_out(found, now)
     if (
         found is None
         or not found.active
         or Role(found.role) not in MANAGER_ROLES
         or not _verify(found.pin_hash, approval.pin)
     ):
-        _count_wrong_pin_from(uow, who.restaurant_id, approval.source, now)
+        refused = _count_wrong_pin(uow, approval.source, who.restaurant_id, now)
         uow.commit()  # the count only: nothing else has been written yet
+        if refused is not None:
+            raise refused
         raise NotAllowed(
             "That PIN is not an active manager's. Nothing was changed; "
             "a manager can enter their PIN again.",
@@ -440,7 +470,6 @@ def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) 
         role=role.value,
         pin_lookup=lookup,
         pin_hash=hash_pin(pin),
-        failed_pin_attempts=0,
         active=True,
         created_at=utcnow(),
     )
@@ -451,7 +480,7 @@ def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) 
 
 
 def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> StaffView:
-    """A manager sets a new PIN; it also lifts a lockout."""
+    """A manager sets a new PIN; every session of that staff member ends with it."""
     who.require(MANAGER_ROLES, "reset PINs")
     validate_pin(pin)
     staff = StaffRepository.of(uow).get(staff_id)
@@ -461,11 +490,21 @@ def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> Staff
         raise InvalidRequest("That PIN is taken; choose another.", code="pin_taken")
     staff.pin_lookup = lookup
     staff.pin_hash = hash_pin(pin)
-    staff.failed_pin_attempts = 0
-    staff.locked_until = None
-    uow.audit("staff.pin_reset", "staff", staff.id)
+    uow.session.flush()  # the staff row first: a login finishing now waits, then is ended
+    ended = end_sessions(uow, staff.id)
+    uow.audit("staff.pin_reset", "staff", staff.id, sessions_ended=ended)
     uow.emit("staff.updated", {"staff_id": staff.id, "name": staff.name, "role": staff.role})
     return StaffView(id=staff.id, name=staff.name, role=staff.role)
+
+
+def end_sessions(uow: UnitOfWork, staff_id: str) -> int:
+    """End every session of one staff member of the unit's restaurant, in the unit's
+    transaction (a PIN change, a deactivation): their tokens are refused from the commit
+    on, and their live connections are closed then (realtime checks each connection's
+    token again on ``staff.sessions_ended``). Returns how many sessions were open."""
+    ended = StaffRepository.of(uow).revoke_sessions(staff_id, utcnow())
+    uow.emit("staff.sessions_ended", {"staff_id": staff_id})
+    return ended
 
 
 def list_staff(uow: UnitOfWork, who: Principal) -> list[StaffView]:
@@ -500,7 +539,6 @@ def stand_in(uow: UnitOfWork, kind: str, name: str) -> Principal:
                 role=Role.SERVER.value,
                 pin_lookup=f"stand-in:{kind}",  # an HMAC is 64 hex digits: no PIN's
                 pin_hash="!",  # no argon2 hash: nothing verifies against it
-                failed_pin_attempts=0,
                 active=False,
                 created_at=utcnow(),
             )
