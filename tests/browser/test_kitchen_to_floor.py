@@ -126,7 +126,7 @@ def test_a_ticket_of_a_check_with_no_table_goes_by_the_checks_number(
         ).one()
         uow.scope_to(demo.id)
         who = Principal(demo.id, sam.id, Role.SERVER, sam.name)
-        takeout = checks.open_without_table(uow, who, CheckType.TAKEOUT)
+        takeout = checks.open_without_table(uow, who, CheckType.TAKEOUT, guest_name="Dana")
         uow.commit()
     server = Terminal(live_server)
     server.ring(takeout.id, "Truffle fries")

@@ -334,6 +334,10 @@ class Check(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # A check merged into another is void; this names the check its lines joined (0006).
     merged_into: Mapped[str | None] = mapped_column(String(40), ForeignKey("checks.id"))
+    # Who a check without a table is for: the name a takeout is called by, and a phone
+    # (migration 0013). None on a dine-in check.
+    guest_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    guest_phone: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class CheckLine(Base):

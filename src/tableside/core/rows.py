@@ -35,6 +35,8 @@ class CheckHead:
     currency: str
     type: str = "dine_in"
     max_tip_bp: int = 10000  # the restaurant's tip limit (basis points of the amount)
+    guest_name: str | None = None  # who a check without a table is for
+    guest_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
