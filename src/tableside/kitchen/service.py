@@ -171,6 +171,7 @@ def move_ticket(
             "type": moved.type,
             "table_id": moved.table_id,
             "table_label": moved.table_label,
+            "guest_name": moved.guest_name,
             "server_id": moved.server_id,
             "status": new.value,
             "kitchen_status": food.value if food else None,

@@ -127,7 +127,7 @@
   // --- rendering ---------------------------------------------------------------------------------
 
   function renderSummary() {
-    $("#pay-title").textContent = `Table ${check.table_label} · Check #${check.number}`;
+    $("#pay-title").textContent = `${TS.whereOf(check)} · Check #${check.number}`;
     const pending = check.payments.filter((p) => p.status === "pending");
     const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
     const rows = [
@@ -422,6 +422,16 @@
           "paid",
           "Paid — table is free",
           `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.`,
+          "",
+          ["floor"],
+          change,
+        );
+      } else if (body.check.status === "closed" && body.table === null && !body.check.table_id) {
+        // A check without a table (takeout): closed is the whole of it; no table to free.
+        showOutcome(
+          "paid",
+          "Paid",
+          `${TS.whereOf(check)}, check #${check.number}: ${describe(sent.body)} taken.`,
           "",
           ["floor"],
           change,
