@@ -158,7 +158,9 @@
     if (isOpen()) {
       banner.replaceChildren();
     } else if (check.status === "closed") {
-      banner.textContent = "This check is paid and closed; the table is free.";
+      banner.textContent = check.table_id
+        ? "This check is paid and closed; the table is free."
+        : "This check is paid and closed.";
     } else if (!check.merged_into) {
       banner.textContent = "This check was voided.";
     } else if (!mergedInto || mergedInto.id !== check.merged_into) {
