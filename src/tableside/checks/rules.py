@@ -280,6 +280,10 @@ def guest_of(
         raise InvalidRequest(
             f"A guest's name can be at most {GUEST_NAME_MAX} characters.", code="invalid_guest"
         )
+    if tidy_name is not None and not tidy_name.isprintable():
+        raise InvalidRequest(
+            "A guest's name is letters, digits and punctuation only.", code="invalid_guest"
+        )
     if tidy_phone is not None and (
         len(tidy_phone) > GUEST_PHONE_MAX
         or not set(tidy_phone) <= _PHONE_CHARACTERS
