@@ -101,7 +101,7 @@ def test_check_numbers_stay_unique_when_many_servers_seat_and_open_takeout_at_on
         who = sam(db)
         start.wait()
         with db.unit(who.restaurant_id, who.staff_id) as uow:
-            view = checks.open_without_table(uow, who, rules.CheckType.TAKEOUT)
+            view = checks.open_without_table(uow, who, rules.CheckType.TAKEOUT, guest_name="Sam")
             uow.commit()
         opened.append(view)
 

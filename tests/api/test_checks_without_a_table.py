@@ -28,7 +28,7 @@ def open_takeout(db: Database) -> str:
         assert staff is not None
         who = Principal(restaurant_id, staff.id, Role.SERVER, staff.name)
         uow.scope_to(restaurant_id)
-        check = checks.open_without_table(uow, who, CheckType.TAKEOUT)
+        check = checks.open_without_table(uow, who, CheckType.TAKEOUT, guest_name="Sam")
         uow.commit()
     assert check.table_id is None and check.type == "takeout"
     return check.id

@@ -413,6 +413,21 @@ ENDPOINTS = [
         forbidden=(KITCHEN,),
         bad_bodies=(lambda w: {"guests": 0}, lambda w: {"guests": 101}),
     ),
+    Endpoint(
+        "POST",
+        "/checks",
+        body=lambda w: {"type": "takeout", "guest_name": "Maria", "guest_phone": "555-0142"},
+        forbidden=(KITCHEN,),
+        bad_bodies=(
+            lambda w: {"type": "takeout"},  # no name to call the order by
+            lambda w: {"type": "takeout", "guest_name": "   "},
+            lambda w: {"type": "takeout", "guest_name": "x" * 81},
+            lambda w: {"type": "takeout", "guest_name": "Maria", "guest_phone": "call me"},
+            lambda w: {"type": "dine_in", "guest_name": "Maria"},  # seat a table instead
+            lambda w: {"type": "online", "guest_name": "Maria"},  # the guests' own pages
+            lambda w: {"type": "takeout", "guest_name": "Maria", "guests": 0},
+        ),
+    ),
     Endpoint("GET", "/checks/{check_id}", ids=_check),
     Endpoint(
         "POST",
@@ -477,7 +492,11 @@ ENDPOINTS = [
         ),
         bad_bodies=(lambda w: {"from_check_id": w.check},),
     ),
-    Endpoint("GET", "/tickets", bad_queries=({"include_served": "maybe"},)),
+    Endpoint(
+        "GET",
+        "/tickets",
+        bad_queries=({"include_served": "maybe"}, {"type": "delivery"}, {"type": ""}),
+    ),
     Endpoint(
         "POST",
         "/tickets/{ticket_id}/status",
@@ -600,7 +619,13 @@ ENDPOINTS = [
         "GET",
         "/reports/day",
         forbidden=(SERVER, KITCHEN),
-        bad_queries=({"date": "2025-13-45"}, {"date": "yesterday"}, {"date": "\x00"}),
+        bad_queries=(
+            {"date": "2025-13-45"},
+            {"date": "yesterday"},
+            {"date": "\x00"},
+            {"type": "delivery"},
+            {"type": "\x00"},
+        ),
     ),
 ]
 BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}

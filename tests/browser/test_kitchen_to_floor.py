@@ -116,7 +116,7 @@ def test_a_ticket_another_screen_already_moved_is_left_where_it_is_now(
     assert status_of(chef, ticket) == "ready"
 
 
-def test_a_ticket_of_a_check_with_no_table_goes_by_the_checks_number(
+def test_a_ticket_of_a_check_with_no_table_goes_by_its_guests_name_and_number(
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     with db.unit() as uow:
@@ -126,7 +126,7 @@ def test_a_ticket_of_a_check_with_no_table_goes_by_the_checks_number(
         ).one()
         uow.scope_to(demo.id)
         who = Principal(demo.id, sam.id, Role.SERVER, sam.name)
-        takeout = checks.open_without_table(uow, who, CheckType.TAKEOUT)
+        takeout = checks.open_without_table(uow, who, CheckType.TAKEOUT, guest_name="Dana")
         uow.commit()
     server = Terminal(live_server)
     server.ring(takeout.id, "Truffle fries")
@@ -134,14 +134,15 @@ def test_a_ticket_of_a_check_with_no_table_goes_by_the_checks_number(
 
     page = tablets(pin="5555").open("/kitchen")
     card = page.locator(f".ticket[data-ticket-id='{ticket}']")
-    expect(card.locator(".ticket-head strong")).to_have_text(f"Check #{takeout.number}")
+    expect(card.locator(".ticket-head .where")).to_have_text("Dana")
+    expect(card.locator(".ticket-head")).to_contain_text(f"#{takeout.number}")
     expect(card).not_to_contain_text("null")
     # Its server still hears when it is up.
     floor = tablets(pin="1234").open("/floor")
     chef = Terminal(live_server, pin="5555")
     assert chef.post(f"/tickets/{ticket}/status", {"status": "ready"}).status_code == 200
     signal = floor.locator(".ready-signal .what")
-    expect(signal).to_have_text(f"Check #{takeout.number}: food ready")
+    expect(signal).to_have_text("Takeout · Dana: food ready")
 
 
 def tile(page: Page, label: str) -> Locator:

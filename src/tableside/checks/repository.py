@@ -78,6 +78,8 @@ _CHECK_HEAD = (
         m.Restaurant.max_tip_bp,
         m.Check.prices_include_tax,
         m.Check.service_charge_bp,
+        m.Check.guest_name,
+        m.Check.guest_phone,
     )
     .outerjoin(m.DiningTable, m.DiningTable.id == m.Check.table_id)
     .join(m.Restaurant, m.Restaurant.id == m.Check.restaurant_id)
@@ -203,14 +205,14 @@ _OPEN_ON_TABLE = select(m.Check).where(
 )
 _OPEN_ON_TABLE_LOCKED = _OPEN_ON_TABLE.with_for_update(nowait=True)
 
-# Every open check at a table with the rows its totals are computed from, for the floor's
-# tiles: the columns of a check's own reads (so the same rows, computed by the same code),
-# each row led by its check, in one round trip; through the partial index of the
-# restaurant's open checks (migration 0003), then each table's index by the check.
-_OPEN_AT_TABLES = select(m.Check.id).where(
+# Every open check (at a table or not) with the rows its totals are computed from, for the
+# floor's tiles and its list of checks without a table: the columns of a check's own reads
+# (so the same rows, computed by the same code), each row led by its check, in one round
+# trip; through the partial index of the restaurant's open checks (migration 0003), then
+# each table's index by the check.
+_OPEN_NOW = select(m.Check.id).where(
     m.Check.restaurant_id == RESTAURANT,
     m.Check.status == literal_column("'open'"),
-    m.Check.table_id.is_not(None),
 )
 _OPEN_HEADS = (
     select(*_CHECK_HEAD.selected_columns)
@@ -218,19 +220,18 @@ _OPEN_HEADS = (
     .where(
         m.Check.restaurant_id == RESTAURANT,
         m.Check.status == literal_column("'open'"),
-        m.Check.table_id.is_not(None),
     )
 )
 _OPEN_LINES = (
     select(m.CheckLine.check_id, *_LINE_ROWS.selected_columns)
-    .where(m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_OPEN_AT_TABLES))
+    .where(m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_OPEN_NOW))
     .order_by(m.CheckLine.created_at, m.CheckLine.position)
 )
 _OPEN_MODIFIERS = select(*_MODIFIER_ROWS.selected_columns).where(
     m.LineModifier.restaurant_id == RESTAURANT,
     m.LineModifier.line_id.in_(
         select(m.CheckLine.id).where(
-            m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_OPEN_AT_TABLES)
+            m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_OPEN_NOW)
         )
     ),
 )
@@ -238,12 +239,12 @@ _OPEN_DISCOUNTS = (
     select(m.CheckDiscount.check_id, *_DISCOUNT_ROWS.selected_columns)
     .where(
         m.CheckDiscount.restaurant_id == RESTAURANT,
-        m.CheckDiscount.check_id.in_(_OPEN_AT_TABLES),
+        m.CheckDiscount.check_id.in_(_OPEN_NOW),
     )
     .order_by(m.CheckDiscount.created_at)
 )
 _OPEN_PAYMENTS = PAYMENT_COLUMNS.where(
-    m.Payment.restaurant_id == RESTAURANT, m.Payment.check_id.in_(_OPEN_AT_TABLES)
+    m.Payment.restaurant_id == RESTAURANT, m.Payment.check_id.in_(_OPEN_NOW)
 ).order_by(m.Payment.created_at)
 _OPEN_CHECKS = (_OPEN_HEADS, _OPEN_LINES, _OPEN_MODIFIERS, _OPEN_DISCOUNTS, _OPEN_PAYMENTS)
 
@@ -283,10 +284,10 @@ class Checks(Repository):
         head, contents, extra = found[0], found[1 : 1 + len(_CONTENTS)], found[1 + len(_CONTENTS) :]
         return _found_head(check_id, head[0] if head else None), _contents(contents), extra
 
-    def open_at_tables(
+    def open_now(
         self, also: Sequence[batched.Read] = ()
     ) -> tuple[list[tuple[CheckHead, Contents]], list[batched.Rows]]:
-        """Every open check at a table with its contents, as ``read`` gives one check's,
+        """Every open check with its contents, as ``read`` gives one check's,
         then the ``also`` reads: all in one round trip (core/batched.py)."""
         scope = {"restaurant_id": self.restaurant_id}
         found = batched.read_together(

@@ -9,8 +9,14 @@ from pydantic import Field
 
 from tableside.checks import service as checks
 from tableside.checks import splits
-from tableside.checks.rules import DiscountKind
-from tableside.checks.schemas import AddLineRequest, CheckView, DiscountRequest, VoidLineRequest
+from tableside.checks.rules import CheckType, DiscountKind
+from tableside.checks.schemas import (
+    AddLineRequest,
+    CheckView,
+    DiscountRequest,
+    OpenCheckRequest,
+    VoidLineRequest,
+)
 from tableside.core.http import read, write
 from tableside.core.schemas import MAX_CENTS, Body, PathId
 from tableside.staff.dependencies import APPROVAL_RESPONSES, AnyStaff, FloorStaff, approval_of
@@ -25,6 +31,29 @@ class SplitBody(Body):
     ways: int | None = Field(default=None, ge=2, le=50)
     amounts: list[Annotated[int, Field(strict=True, le=MAX_CENTS)]] | None = Field(
         default=None, max_length=50
+    )
+
+
+@router.post(
+    "/checks",
+    response_model=CheckView,
+    status_code=201,
+    responses={422: {"description": "Not takeout, no guest name, or a phone that is not one"}},
+)
+async def open_check(body: OpenCheckRequest, caller: FloorStaff) -> CheckView:
+    """Open a takeout check, with no table, for the guest named: it is rung, sent and paid
+    like any check (its payment answers ``"table": null``), and its tickets and the floor's
+    list of checks without a table show the guest's name."""
+    return await write(
+        caller,
+        lambda uow, who: checks.open_without_table(
+            uow,
+            who,
+            CheckType(body.type),
+            body.guests,
+            guest_name=body.guest_name,
+            guest_phone=body.guest_phone,
+        ),
     )
 
 

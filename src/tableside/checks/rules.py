@@ -301,3 +301,53 @@ def require_open(status: CheckStatus) -> None:
         raise Conflict(
             f"This check is {status.value}; it can no longer be changed.", code="check_not_open"
         )
+
+
+GUEST_NAME_MAX = 80
+GUEST_PHONE_MAX = 32
+_PHONE_CHARACTERS = frozenset("0123456789+-(). ")
+
+
+def type_words(check_type: CheckType) -> str:
+    """How screens and messages name a check's type: "dine in", "takeout", ..."""
+    return check_type.value.replace("_", " ")
+
+
+def guest_of(
+    check_type: CheckType, name: str | None, phone: str | None
+) -> tuple[str | None, str | None]:
+    """The guest a check without a table is for, tidied: its name (one line, spaces
+    collapsed) and phone. A takeout is called by its name, so it must have one; a dine-in
+    check goes by its table and has none."""
+    tidy_name = " ".join((name or "").split()) or None
+    tidy_phone = " ".join((phone or "").split()) or None
+    if check_type is CheckType.DINE_IN:
+        if tidy_name or tidy_phone:
+            raise InvalidRequest(
+                "A dine-in check goes by its table; it takes no guest name.", code="invalid_guest"
+            )
+        return None, None
+    if check_type is CheckType.TAKEOUT and tidy_name is None:
+        raise InvalidRequest(
+            "Type the guest's name: the kitchen and the floor call a takeout by it.",
+            code="guest_name_required",
+        )
+    if tidy_name is not None and len(tidy_name) > GUEST_NAME_MAX:
+        raise InvalidRequest(
+            f"A guest's name can be at most {GUEST_NAME_MAX} characters.", code="invalid_guest"
+        )
+    if tidy_name is not None and not tidy_name.isprintable():
+        raise InvalidRequest(
+            "A guest's name is letters, digits and punctuation only.", code="invalid_guest"
+        )
+    if tidy_phone is not None and (
+        len(tidy_phone) > GUEST_PHONE_MAX
+        or not set(tidy_phone) <= _PHONE_CHARACTERS
+        or sum(c.isdigit() for c in tidy_phone) < 3
+    ):
+        raise InvalidRequest(
+            "A phone number is digits, spaces and + - ( ) . only, at most "
+            f"{GUEST_PHONE_MAX} characters.",
+            code="invalid_phone",
+        )
+    return tidy_name, tidy_phone

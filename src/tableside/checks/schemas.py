@@ -78,6 +78,10 @@ class CheckView(BaseModel):
     type: str  # "dine_in", "takeout", "online" or "kiosk"
     table_id: str | None  # None: a check without a table (takeout, online, kiosk)
     table_label: str | None
+    guest_name: str | None = Field(
+        default=None, description="Who a check without a table is for (a takeout's name)"
+    )
+    guest_phone: str | None = None
     status: str
     guests: int
     opened_at: datetime
@@ -106,6 +110,23 @@ class CheckView(BaseModel):
     merged_into: str | None = Field(
         default=None, description="A void check merged into another: that check's id"
     )
+
+
+class OpenCheckRequest(Body):
+    type: Literal["takeout"] = Field(
+        description=(
+            "takeout: rung by staff for a guest who takes the food away. A dine-in check is "
+            "opened by seating a table; online and kiosk checks come from the guests' own pages"
+        )
+    )
+    guest_name: Text = Field(
+        min_length=1,
+        max_length=80,
+        description="The name the order is called by",
+        examples=["Maria"],
+    )
+    guest_phone: Text | None = Field(default=None, max_length=32, examples=["555-0142"])
+    guests: int = Field(default=1, ge=1, le=100)
 
 
 class AddLineRequest(Body):

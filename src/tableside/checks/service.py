@@ -181,6 +181,8 @@ def view(uow: UnitOfWork, check: CheckHead, rows: CheckRows | None = None) -> Ch
         type=check.type,
         table_id=check.table_id,
         table_label=check.table_label,
+        guest_name=check.guest_name,
+        guest_phone=check.guest_phone,
         status=check.status,
         guests=check.guests,
         opened_at=check.opened_at,
@@ -553,6 +555,7 @@ def announce(uow: UnitOfWork, current: CheckView) -> CheckView:
         {
             "check_id": current.id,
             "table_id": current.table_id,
+            "type": current.type,
             "status": current.status,
             "balance_cents": current.balance_cents,
             "total_cents": current.total_cents,
@@ -574,9 +577,10 @@ class CheckAmounts:
 def open_check_amounts(
     uow: UnitOfWork, also: Sequence[batched.Read] = ()
 ) -> tuple[dict[str, CheckAmounts], list[batched.Rows]]:
-    """The total, paid and balance of every open check at a table, computed from the same
-    rows by the same code as its view, with the ``also`` reads' rows: one round trip."""
-    found, extra = Checks.of(uow).open_at_tables(also)
+    """The total, paid and balance of every open check (at a table or not), computed from
+    the same rows by the same code as its view, with the ``also`` reads' rows: one round
+    trip."""
+    found, extra = Checks.of(uow).open_now(also)
     amounts = {}
     for head, (lines, modifiers, discounts, payments) in found:
         totals, _ = check_totals(uow, head, CheckRows(lines, modifiers, discounts, list(payments)))
@@ -782,14 +786,22 @@ def business_date(timezone: str) -> date:
 
 
 def open_without_table(
-    uow: UnitOfWork, who: Principal, check_type: rules.CheckType, guests: int = 1
+    uow: UnitOfWork,
+    who: Principal,
+    check_type: rules.CheckType,
+    guests: int = 1,
+    *,
+    guest_name: str | None = None,
+    guest_phone: str | None = None,
 ) -> CheckView:
-    """Open a check that has no table: takeout, online or kiosk. It settles exactly as a
-    dine-in check does; settling it frees no table."""
+    """Open a check that has no table: takeout, online or kiosk, for the guest named (a
+    takeout must name one: the kitchen and the floor call it by that name). It settles
+    exactly as a dine-in check does; settling it frees no table."""
     if check_type is rules.CheckType.DINE_IN:
         raise InvalidRequest("A dine-in check is opened by seating a table.", code="needs_table")
     if not 1 <= guests <= 100:
         raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
+    name, phone = rules.guest_of(check_type, guest_name, guest_phone)
     terms = restaurants.terms(uow)
     today = business_date(terms.timezone)
     service_charge_bp = rules.service_charge_bp_for(
@@ -816,6 +828,8 @@ def open_without_table(
         type=check_type.value,
         prices_include_tax=terms.prices_include_tax,
         service_charge_bp=service_charge_bp,
+        guest_name=name,
+        guest_phone=phone,
     )
     Checks.of(uow).insert_check(
         {
@@ -830,7 +844,9 @@ def open_without_table(
             "opened_at": check.opened_at,
             "prices_include_tax": check.prices_include_tax,
             "service_charge_bp": check.service_charge_bp,
+            "guest_name": name,
+            "guest_phone": phone,
         }
     )
-    uow.audit("check.opened", "check", check.id, type=check.type, guests=guests)
+    uow.audit("check.opened", "check", check.id, type=check.type, guests=guests, guest_name=name)
     return announce(uow, view(uow, check, CheckRows([], [], [], [])))

@@ -343,6 +343,10 @@ class Check(Base):
     # change an open check.
     prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     service_charge_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who a check without a table is for: the name a takeout is called by, and a phone
+    # (migration 0012). None on a dine-in check.
+    guest_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    guest_phone: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class CheckLine(Base):

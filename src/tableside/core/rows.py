@@ -38,6 +38,8 @@ class CheckHead:
     # Taken from the restaurant's settings when the check was opened (migration 0010).
     prices_include_tax: bool = False
     service_charge_bp: int = 0
+    guest_name: str | None = None  # who a check without a table is for
+    guest_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

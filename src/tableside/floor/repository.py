@@ -66,6 +66,29 @@ _FLOOR_PLAN = (
 )
 _PLAN_COLUMNS = tuple(str(column.key) for column in _FLOOR_PLAN.selected_columns)
 
+# The open checks without a table (takeout, online, kiosk), oldest first, with whose they
+# are: through the partial index of the restaurant's open checks (migration 0003).
+_WITHOUT_TABLE = (
+    select(
+        m.Check.id.label("check_id"),
+        m.Check.number,
+        m.Check.type,
+        m.Check.guest_name,
+        m.Check.guests,
+        m.Check.opened_at,
+        m.Check.opened_by.label("server_id"),
+        m.Staff.name.label("server_name"),
+    )
+    .join(m.Staff, m.Staff.id == m.Check.opened_by)
+    .where(
+        m.Check.restaurant_id == RESTAURANT,
+        m.Check.status == literal_column("'open'"),
+        m.Check.table_id.is_(None),
+    )
+    .order_by(m.Check.opened_at, m.Check.number)
+)
+_WITHOUT_TABLE_COLUMNS = tuple(str(column.key) for column in _WITHOUT_TABLE.selected_columns)
+
 
 class Tables(Repository):
     def get(self, table_id: str) -> m.DiningTable:
@@ -91,20 +114,23 @@ class Tables(Repository):
     def plan_reads(self) -> list[batched.Read]:
         """Every table with its open check (as plain columns, no entities: the plan is read
         on every refresh of every terminal, and loading 200 tables into the identity map was
-        half its cost), and each section's (id, name): two reads to be sent with others in
-        one round trip (core/batched.py). ``plan`` gives their rows as dicts and pairs."""
+        half its cost), each section's (id, name), and the open checks without a table:
+        three reads to be sent with others in one round trip (core/batched.py). ``plan``
+        gives their rows as dicts and pairs."""
         scope = {"restaurant_id": self.restaurant_id}
-        return [(_FLOOR_PLAN, scope), (_SECTION_NAMES, scope)]
+        return [(_FLOOR_PLAN, scope), (_SECTION_NAMES, scope), (_WITHOUT_TABLE, scope)]
 
     @staticmethod
     def plan(
         found: Sequence[batched.Rows],
-    ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-        """The tables (a dict of columns each) and sections from ``plan_reads``' rows."""
-        tables, sections = found
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[dict[str, Any]]]:
+        """The tables (a dict of columns each), the sections and the open checks without a
+        table (a dict each) from ``plan_reads``' rows."""
+        tables, sections, without_table = found
         return (
             [dict(zip(_PLAN_COLUMNS, row, strict=True)) for row in tables],
             [(id_, name) for id_, name in sections],
+            [dict(zip(_WITHOUT_TABLE_COLUMNS, row, strict=True)) for row in without_table],
         )
 
     def sections(self) -> Sequence[tuple[str, str]]:

@@ -51,9 +51,30 @@ class TableView(BaseModel):
     )
 
 
+class CheckWithoutTableView(BaseModel):
+    """An open check with no table (takeout, online, kiosk), as the floor lists it."""
+
+    check_id: str
+    number: int
+    type: Literal["takeout", "online", "kiosk"]
+    guest_name: str | None = Field(description="The name the order is called by")
+    guests: int
+    opened_at: datetime
+    server_id: str = Field(description="Who opened the check")
+    server_name: str
+    total_cents: int
+    balance_cents: int = Field(description="What is still to pay")
+    kitchen_status: Literal["waiting", "ready"] | None = None
+    kitchen_since: datetime | None = None
+
+
 class FloorView(BaseModel):
     sections: list[SectionView]
     tables: list[TableView]
+    checks_without_table: list[CheckWithoutTableView] = Field(
+        default_factory=list,
+        description="Open checks with no table (takeout, online, kiosk), oldest first",
+    )
 
 
 class SeatRequest(Body):

@@ -8,6 +8,7 @@ for two servers tapping the same table at the same instant.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +40,7 @@ def plan(uow: UnitOfWork) -> FloorView:
     amounts, found = check_service.open_check_amounts(
         uow, also=[*plan_reads, kitchen.working_read(uow)]
     )
-    tables, sections = Tables.plan(found[: len(plan_reads)])
+    tables, sections, without_table = Tables.plan(found[: len(plan_reads)])
     food = kitchen.food_by_check(found[len(plan_reads)])
     for table in tables:
         check_id = table["check_id"]
@@ -47,16 +48,32 @@ def plan(uow: UnitOfWork) -> FloorView:
             table["status"] = AVAILABLE
             continue
         table["status"] = OCCUPIED
-        money = amounts.get(check_id)
-        table["total_cents"] = money.total_cents if money else 0
-        table["balance_cents"] = money.balance_cents if money else 0
-        if check_id in food:
-            table["kitchen_status"] = food[check_id].status.value
-            table["kitchen_since"] = food[check_id].since
+        _tile(table, check_id, amounts, food)
+    for check in without_table:
+        _tile(check, check["check_id"], amounts, food)
     # One validation of plain rows (pydantic's core), not 200 model constructions in Python.
     return FloorView.model_validate(
-        {"sections": [{"id": id_, "name": name} for id_, name in sections], "tables": tables}
+        {
+            "sections": [{"id": id_, "name": name} for id_, name in sections],
+            "tables": tables,
+            "checks_without_table": without_table,
+        }
     )
+
+
+def _tile(
+    tile: dict[str, Any],
+    check_id: str,
+    amounts: dict[str, check_service.CheckAmounts],
+    food: dict[str, kitchen.Food],
+) -> None:
+    """What an open check's tile shows: its total and balance, and where its food stands."""
+    money = amounts.get(check_id)
+    tile["total_cents"] = money.total_cents if money else 0
+    tile["balance_cents"] = money.balance_cents if money else 0
+    if check_id in food:
+        tile["kitchen_status"] = food[check_id].status.value
+        tile["kitchen_since"] = food[check_id].since
 
 
 def business_date(timezone: str) -> date:

@@ -38,11 +38,14 @@ _WORKING_BY_CHECK = (
 
 
 class CheckHead(NamedTuple):
-    """What a ticket shows of its check: its number and whose table it is."""
+    """What a ticket shows of its check: its number, whose it is, its type and, without a
+    table, the guest it is for."""
 
     number: int
     server_id: str
     server_name: str
+    type: str
+    guest_name: str | None
 
 
 class Working(NamedTuple):
@@ -75,11 +78,18 @@ class Tickets(Repository):
         if not check_ids:
             return {}
         rows = self.session.execute(
-            select(m.Check.id, m.Check.number, m.Check.opened_by, m.Staff.name)
+            select(
+                m.Check.id,
+                m.Check.number,
+                m.Check.opened_by,
+                m.Staff.name,
+                m.Check.type,
+                m.Check.guest_name,
+            )
             .join(m.Staff, m.Staff.id == m.Check.opened_by)
             .where(m.Check.restaurant_id == self.restaurant_id, m.Check.id.in_(check_ids))
         )
-        return {check_id: CheckHead(number, by, name) for check_id, number, by, name in rows}
+        return {row[0]: CheckHead(*row[1:]) for row in rows}
 
     def statuses_of_check(self, check_id: str) -> list[str]:
         """The status of each of the check's tickets (this unit's changes included)."""
@@ -109,12 +119,24 @@ class Tickets(Repository):
             )
         ).all()
 
-    def active(self, statuses: Sequence[str], check_id: str | None = None) -> Sequence[m.Ticket]:
+    def active(
+        self,
+        statuses: Sequence[str],
+        check_id: str | None = None,
+        types: Sequence[str] = (),
+    ) -> Sequence[m.Ticket]:
+        """The tickets in ``statuses``, oldest first; with ``types``, only those whose check
+        is of one of them (a ticket's type is its check's)."""
         query = select(m.Ticket).where(
             m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.status.in_(statuses)
         )
         if check_id is not None:
             query = query.where(m.Ticket.check_id == check_id)
+        if types:
+            query = query.join(
+                m.Check,
+                (m.Check.id == m.Ticket.check_id) & (m.Check.restaurant_id == self.restaurant_id),
+            ).where(m.Check.type.in_(list(types)))
         return self.session.scalars(query.order_by(m.Ticket.created_at)).all()
 
     def lines(self, ticket_ids: Sequence[str]) -> Sequence[m.CheckLine]:

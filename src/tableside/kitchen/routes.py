@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from tableside.checks.rules import CheckType
 from tableside.checks.schemas import CheckView
 from tableside.core.http import read, write
 from tableside.core.schemas import ID_PATTERN, PathId
@@ -25,10 +26,22 @@ async def tickets(
         str | None,
         Query(max_length=40, pattern=ID_PATTERN, description="Only this check's tickets"),
     ] = None,
+    type: Annotated[
+        list[Literal["dine_in", "takeout", "online", "kiosk"]] | None,
+        Query(
+            max_length=4,
+            description="Only tickets of checks of these types (repeat for several: "
+            "?type=takeout&type=online); none: every type",
+        ),
+    ] = None,
 ) -> TicketsResponse:
-    """Tickets the kitchen is working (new, in progress, ready), oldest first."""
+    """Tickets the kitchen is working (new, in progress, ready), oldest first, each with
+    its check's type and, without a table, the guest's name."""
+    types = [CheckType(t) for t in type or []]
     return TicketsResponse(
-        tickets=await read(caller, lambda uow, who: kitchen.tickets(uow, include_served, check_id))
+        tickets=await read(
+            caller, lambda uow, who: kitchen.tickets(uow, include_served, check_id, types)
+        )
     )
 
 

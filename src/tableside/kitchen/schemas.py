@@ -28,8 +28,10 @@ class TicketView(BaseModel):
     id: str
     check_id: str
     check_number: int
+    type: str  # its check's: "dine_in", "takeout", "online" or "kiosk"
     table_id: str | None  # None: a check without a table (takeout, online, kiosk)
     table_label: str | None
+    guest_name: str | None  # who a check without a table is for (a takeout's name)
     server_id: str  # who opened the check: the server whose food it is
     server_name: str
     status: str

@@ -57,6 +57,7 @@ def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
         {
             "ticket_id": ticket_id,
             "check_id": check.id,
+            "type": check.type,
             "table_id": check.table_id,
             "lines": len(unsent),
         },
@@ -70,12 +71,15 @@ def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
 
 
 def tickets(
-    uow: UnitOfWork, include_served: bool = False, check_id: str | None = None
+    uow: UnitOfWork,
+    include_served: bool = False,
+    check_id: str | None = None,
+    types: Sequence[rules.CheckType] = (),
 ) -> list[TicketView]:
     """The tickets the kitchen is working (new, in progress, ready), oldest first; with
-    ``check_id``, only that check's."""
+    ``check_id``, only that check's; with ``types``, only those of checks of those types."""
     statuses = [s.value for s in (*ACTIVE, *((TicketStatus.SERVED,) if include_served else ()))]
-    rows = Tickets.of(uow).active(statuses, check_id)
+    rows = Tickets.of(uow).active(statuses, check_id, sorted({t.value for t in types}))
     return _views(uow, rows)
 
 
@@ -102,8 +106,10 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
             id=t.id,
             check_id=t.check_id,
             check_number=heads[t.check_id].number,
+            type=heads[t.check_id].type,
             table_id=t.table_id,
             table_label=labels.get(t.table_id, "?") if t.table_id else None,
+            guest_name=heads[t.check_id].guest_name,
             server_id=heads[t.check_id].server_id,
             server_name=heads[t.check_id].server_name,
             status=t.status,
@@ -162,8 +168,10 @@ def move_ticket(
             "ticket_id": moved.id,
             "check_id": moved.check_id,
             "check_number": moved.check_number,
+            "type": moved.type,
             "table_id": moved.table_id,
             "table_label": moved.table_label,
+            "guest_name": moved.guest_name,
             "server_id": moved.server_id,
             "status": new.value,
             "kitchen_status": food.value if food else None,

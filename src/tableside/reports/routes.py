@@ -28,24 +28,35 @@ DayParam = Annotated[
     ),
 ]
 
+TypeParam = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="Only this order type's checks: dine_in, takeout, online or kiosk; "
+        "default: every type",
+        examples=["takeout"],
+    ),
+]
+
 
 @router.get(
     "/reports/day",
     response_model=DayReport,
     responses={
         403: {"description": "Not a manager"},
-        422: {"description": "Not a day written YYYY-MM-DD"},
+        422: {"description": "Not a day written YYYY-MM-DD, or not an order type"},
     },
 )
-async def day(caller: Manager, date: DayParam = None) -> DayReport:
+async def day(caller: Manager, date: DayParam = None, type: TypeParam = None) -> DayReport:
     """Manager: checks closed, covers, sales, discounts, tax, total, tips, takings by tender,
     refunds and the total net of them, what is still open or pending, each void, discount,
-    comp and refund with who did it, who approved it and why, and the figures per server —
-    in integer cents, this restaurant only (reports/service.py says what counts where)."""
+    comp and refund with who did it, who approved it and why, the figures per server and
+    per order type — in integer cents, this restaurant only; with ``type``, only that order
+    type's checks (reports/service.py says what counts where)."""
 
     def _report(uow: UnitOfWork, who: Principal) -> DayReport:
         today = reports.today_in(restaurants.current(uow))
-        return reports.day_report(uow, reports.parse_day(date, today))
+        return reports.day_report(uow, reports.parse_day(date, today), reports.parse_type(type))
 
     return await read(caller, _report)
 

@@ -20,6 +20,10 @@ What counts where:
   count) and on the checks still open.
 - Per server: the checks closed during the day by whoever opened them (seated the table),
   and the tips of the day's captured payments by the server of their check.
+- Per order type (dine in, takeout, online, kiosk): the same figures as the day's totals,
+  each check, payment and refund counted under its check's type, so the types add up to
+  the totals. Asked for one type, the whole report is that type's: every figure and list
+  counts only checks of that type (and payments and refunds on them).
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class ReportPayment(BaseModel):
     id: str
     check_id: str
     check_number: int
+    check_type: str
     table_label: str | None  # None: a check without a table
     tender: str
     amount_cents: int
@@ -99,6 +104,7 @@ class ReportVoid(BaseModel):
 
     check_id: str
     check_number: int
+    check_type: str
     table_label: str | None
     line_id: str
     item: str
@@ -116,6 +122,7 @@ class ReportDiscount(BaseModel):
 
     check_id: str
     check_number: int
+    check_type: str
     table_label: str | None
     line_id: str | None
     item: str | None  # None: on the whole check
@@ -135,6 +142,7 @@ class ReportRefund(BaseModel):
     payment_id: str
     check_id: str
     check_number: int
+    check_type: str
     table_label: str | None
     tender: str
     amount_cents: int
@@ -158,8 +166,25 @@ class ServerFigures(BaseModel):
     tips_cents: int
 
 
+class TypeFigures(BaseModel):
+    """One order type's share of the day: its checks closed during the day, the tips and
+    refunds on its checks during it. The types' figures add up to the day's."""
+
+    type: str  # "dine_in", "takeout", "online" or "kiosk"
+    checks_closed: int
+    covers: int
+    sales_cents: int
+    discounts_cents: int
+    tax_cents: int
+    total_cents: int
+    tips_cents: int
+    refunds_cents: int
+    net_cents: int  # total − refunds
+
+
 class DayReport(BaseModel):
     date: date
+    type: str | None  # the one order type the report counts; None: every type
     timezone: str
     currency: str
     starts_at: datetime  # local midnight, in UTC
@@ -183,6 +208,7 @@ class DayReport(BaseModel):
     discounts: list[ReportDiscount]  # by check, in the order they were given
     refunds_given: list[ReportRefund]  # oldest first
     servers: list[ServerFigures]  # by name
+    by_type: list[TypeFigures]  # every type the report counts, dine in first
 
 
 def parse_day(raw: str | None, today: date) -> date:
@@ -217,42 +243,74 @@ def today_in(restaurant: m.Restaurant) -> date:
     return utcnow().astimezone(restaurant_zone(restaurant)).date()
 
 
-def day_report(uow: UnitOfWork, day: date) -> DayReport:
-    """The numbers of ``day`` (the restaurant's local calendar day). Read-only."""
+def parse_type(raw: str | None) -> rules.CheckType | None:
+    """One order type to report on (``dine_in``, ``takeout``, ``online``, ``kiosk``), or
+    None for every type; anything else is a 422."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return rules.CheckType(raw)
+    except ValueError:
+        choices = ", ".join(t.value for t in rules.CheckType)
+        raise InvalidRequest(
+            f"{raw[:40]!r} is not an order type: ask for one of {choices}.",
+            code="invalid_type",
+        ) from None
+
+
+def day_report(uow: UnitOfWork, day: date, check_type: rules.CheckType | None = None) -> DayReport:
+    """The numbers of ``day`` (the restaurant's local calendar day), of every order type or
+    of ``check_type``'s checks only. Read-only."""
     restaurant = restaurants.current(uow)
     zone = restaurant_zone(restaurant)
     start = datetime.combine(day, time(0), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    counted = [check_type] if check_type else list(rules.CheckType)
+    kinds = {t.value for t in counted}
 
-    closed = [c for c in check_service.closed_between(uow, start, end) if c.status == "closed"]
-    open_checks = _open_checks_opened_before(uow, end)
+    closed = [
+        c
+        for c in check_service.closed_between(uow, start, end)
+        if c.status == "closed" and c.type in kinds
+    ]
+    open_checks = [c for c in _open_checks_opened_before(uow, end) if c.type in kinds]
     contents = _contents(uow, [*closed, *open_checks])
     closed_totals = _totals(contents, closed, restaurant.tax_rate_bp)
     open_totals = _totals(contents, open_checks, restaurant.tax_rate_bp)
     tax_cents = sum(t.tax_cents for t in closed_totals.values())
 
     captured = _captured_between(uow, start, end)
+    refunds = _refunds_between(uow, start, end)
+    pending = _pending_created_before(uow, end)
+    refunded_payments = _payments_by_id(uow, [r.payment_id for r in refunds])
+    checks_by_id = {
+        c.id: c
+        for c in _checks_by_id(
+            uow, [p.check_id for p in [*captured, *pending, *refunded_payments.values()]]
+        )
+    }
+    checks_by_id.update({c.id: c for c in [*closed, *open_checks]})
+    # Payments and refunds count under their check's type.
+    captured = [p for p in captured if checks_by_id[p.check_id].type in kinds]
+    pending = [p for p in pending if checks_by_id[p.check_id].type in kinds]
+    refunds = [
+        r for r in refunds if checks_by_id[refunded_payments[r.payment_id].check_id].type in kinds
+    ]
+
     by_tender = {tender: TenderTotals(count=0, amount_cents=0, tip_cents=0) for tender in Tender}
     for payment in captured:
         totals = by_tender[Tender(payment.tender)]
         totals.count += 1
         totals.amount_cents += payment.amount_cents
         totals.tip_cents += payment.tip_cents
-    refunds = _refunds_between(uow, start, end)
-    pending = _pending_created_before(uow, end)
     names = _staff_names(uow)
     labels = floor.table_labels(uow)
-    refunded_payments = _payments_by_id(uow, [r.payment_id for r in refunds])
-    checks_by_id = {
-        c.id: c
-        for c in _checks_by_id(uow, [p.check_id for p in [*captured, *refunded_payments.values()]])
-    }
-    checks_by_id.update({c.id: c for c in [*closed, *open_checks]})
     total_cents = sum(t.total_cents for t in closed_totals.values())
     refunded_cents = sum(r.amount_cents for r in refunds)
 
     return DayReport(
         date=day,
+        type=check_type.value if check_type else None,
         timezone=zone.key,
         currency=restaurant.currency,
         starts_at=start,
@@ -281,7 +339,52 @@ def day_report(uow: UnitOfWork, day: date) -> DayReport:
         discounts=_discounts(contents, [*closed, *open_checks], labels, names),
         refunds_given=_refund_rows(refunds, refunded_payments, checks_by_id, labels, names),
         servers=_servers(closed, closed_totals, captured, checks_by_id, names),
+        by_type=_by_type(
+            counted, closed, closed_totals, captured, refunds, refunded_payments, checks_by_id
+        ),
     )
+
+
+def _by_type(
+    counted: Sequence[rules.CheckType],
+    closed: Sequence[m.Check],
+    totals: dict[str, rules.CheckTotals],
+    captured: Sequence[m.Payment],
+    refunds: Sequence[m.Refund],
+    refunded_payments: dict[str, m.Payment],
+    checks: dict[str, m.Check],
+) -> list[TypeFigures]:
+    figures = {
+        t.value: TypeFigures(
+            type=t.value,
+            checks_closed=0,
+            covers=0,
+            sales_cents=0,
+            discounts_cents=0,
+            tax_cents=0,
+            total_cents=0,
+            tips_cents=0,
+            refunds_cents=0,
+            net_cents=0,
+        )
+        for t in counted
+    }
+    for check in closed:
+        of, check_totals = figures[check.type], totals[check.id]
+        of.checks_closed += 1
+        of.covers += check.guests
+        of.sales_cents += check_totals.subtotal_cents
+        of.discounts_cents += check_totals.discount_cents
+        of.tax_cents += check_totals.tax_cents
+        of.total_cents += check_totals.total_cents
+    for payment in captured:
+        figures[checks[payment.check_id].type].tips_cents += payment.tip_cents
+    for refund in refunds:
+        paid = refunded_payments[refund.payment_id]
+        figures[checks[paid.check_id].type].refunds_cents += refund.amount_cents
+    for of in figures.values():
+        of.net_cents = of.total_cents - of.refunds_cents
+    return list(figures.values())
 
 
 # --- reading (every query scoped to the unit's restaurant) ----------------------------------
@@ -409,6 +512,7 @@ def _voids(
                 ReportVoid(
                     check_id=check.id,
                     check_number=check.number,
+                    check_type=check.type,
                     table_label=_label(check, labels),
                     line_id=line.id,
                     item=line.name,
@@ -442,6 +546,7 @@ def _discounts(
                 ReportDiscount(
                     check_id=check.id,
                     check_number=check.number,
+                    check_type=check.type,
                     table_label=_label(check, labels),
                     line_id=d.line_id,
                     item=items.get(d.line_id) if d.line_id else None,
@@ -474,6 +579,7 @@ def _refund_rows(
                 payment_id=payment.id,
                 check_id=check.id,
                 check_number=check.number,
+                check_type=check.type,
                 table_label=_label(check, labels),
                 tender=payment.tender,
                 amount_cents=r.amount_cents,
@@ -577,6 +683,7 @@ def _payment_rows(
                 id=p.id,
                 check_id=p.check_id,
                 check_number=check.number,
+                check_type=check.type,
                 table_label=_label(check, labels),
                 tender=p.tender,
                 amount_cents=p.amount_cents,

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from tableside.checks import service as checks
+from tableside.checks.rules import CheckType
 from tableside.core.access import (
     FLOOR_ROLES,
     KITCHEN_ROLES,
@@ -236,9 +237,15 @@ def _guest_problem(request: Request, title: str, message: str, status: int) -> H
 
 @router.get("/kitchen", response_class=HTMLResponse)
 def kitchen_screen(request: Request) -> Response:
+    """The kitchen display; ``?type=takeout&type=online`` shows only those order types (an
+    unknown type is left out)."""
+    asked = set(request.query_params.getlist("type"))
+    types = [t for t in CheckType if t.value in asked]
+
     def load(uow: UnitOfWork) -> dict[str, Any]:
         return {
-            "tickets": [_json(t) for t in kitchen.tickets(uow)],
+            "tickets": [_json(t) for t in kitchen.tickets(uow, types=types)],
+            "types": [t.value for t in types],
             "menu": _json(menu.menu(uow)),
         }
 

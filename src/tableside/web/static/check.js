@@ -22,8 +22,11 @@
   // --- the check ----------------------------------------------------------------------------
 
   function render() {
-    $("#check-title").textContent =
-      `Table ${check.table_label} · Check #${check.number} · ${check.guests} guest${check.guests === 1 ? "" : "s"}`;
+    // A check without a table goes by its guest: "Takeout · Maria · Check #12 · 555-0142".
+    $("#check-title").textContent = check.table_id
+      ? `Table ${check.table_label} · Check #${check.number} · ${check.guests} guest${check.guests === 1 ? "" : "s"}`
+      : [TS.whereOf(check), `Check #${check.number}`, check.guest_phone].filter(Boolean).join(" · ");
+    document.body.dataset.checkType = check.type;
     const status = $("#check-status");
     status.textContent = check.status;
     status.dataset.status = check.status;
@@ -141,6 +144,7 @@
   function renderTools() {
     $("#check-tools").hidden = !isOpen();
     $("#move-open").hidden = !check.table_id; // takeout and online checks have no table
+    $("#merge-open").hidden = !check.table_id; // merging is for parties at tables
     const checkDiscounts = check.discounts.filter((d) => d.line_id === null);
     $("#discount-check").textContent = checkDiscounts.length
       ? `Discount check (${checkDiscounts.map(discountText).join("; ")})`
@@ -155,7 +159,9 @@
     if (isOpen()) {
       banner.replaceChildren();
     } else if (check.status === "closed") {
-      banner.textContent = "This check is paid and closed; the table is free.";
+      banner.textContent = check.table_id
+        ? "This check is paid and closed; the table is free."
+        : "This check is paid and closed.";
     } else if (!check.merged_into) {
       banner.textContent = "This check was voided.";
     } else if (!mergedInto || mergedInto.id !== check.merged_into) {

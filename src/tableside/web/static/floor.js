@@ -1,11 +1,12 @@
 /* The floor: every table where it stands, coloured by status, live. A seated table's tile
    shows whose it is, how long the party has sat, what is left to pay and where its food
    stands (waiting, or ready to run). Tap a free table to seat a party; tap a seated one to
-   open its check. */
+   open its check. Takeout opens a check with no table for the guest named; every open check
+   without a table (takeout, online, kiosk) is listed beside the plan, so none is lost. */
 "use strict";
 
 (() => {
-  const { page, $, h, api, toast, fmt, coalesce, live } = TS;
+  const { page, $, h, api, toast, fmt, coalesce, live, typeBadge } = TS;
   let floor = page.floor;
   let section = sessionStorage.getItem("tableside.section") || "all";
   const grid = $("#floor");
@@ -23,8 +24,50 @@
     const rows = Math.max(...shown.map((t) => t.y + t.height)) - origin.y;
     grid.style.setProperty("--cols", String(Math.max(cols, 1)));
     grid.style.setProperty("--rows", String(Math.max(rows, 1)));
+    renderAway();
     grid.replaceChildren(...shown.map(tile));
     fit();
+  }
+
+  /** The open checks without a table, oldest first: type, guest, number, what is left to
+   *  pay, whose and since when, and where the food stands. */
+  function renderAway() {
+    const away = floor.checks_without_table || [];
+    $("#away").hidden = away.length === 0;
+    $("#away-count").textContent = String(away.length);
+    $("#away-list").replaceChildren(
+      ...away.map((check) => {
+        const kitchen = KITCHEN[check.kitchen_status] ? check.kitchen_status : null;
+        return h(
+          "button",
+          {
+            type: "button",
+            class: `away-check type-${check.type} ${kitchen ? `kitchen-${kitchen}` : ""}`,
+            dataset: { checkId: check.check_id, type: check.type, kitchen: kitchen || "none" },
+            "aria-label": `${check.guest_name || "Check"} #${check.number}, ${fmt(check.balance_cents)} to pay`,
+            onclick: () => location.assign(`/checks/${check.check_id}`),
+          },
+          h(
+            "span",
+            { class: "away-head" },
+            typeBadge(check.type),
+            h("span", {
+              class: "since",
+              dataset: { since: check.opened_at, unit: "m" },
+              text: `${minutes(check.opened_at)}m`,
+            }),
+          ),
+          h("strong", { class: "away-name", text: check.guest_name || `Check #${check.number}` }),
+          h(
+            "span",
+            { class: "detail" },
+            `#${check.number} · ${firstName(check.server_name)} · `,
+            h("span", { class: "money", text: fmt(check.balance_cents) }),
+          ),
+          kitchen ? h("span", { class: `kitchen ${kitchen}`, text: KITCHEN[kitchen] }) : null,
+        );
+      }),
+    );
   }
 
   /** A seated tile's "Sam · 4 guests": on one line where it fits; on a phone (whose tiles
@@ -241,6 +284,46 @@
     refresh();
   });
 
+  // --- takeout ------------------------------------------------------------------------------
+
+  const takeout = $("#takeout-dialog");
+  const takeoutError = $("#takeout-error");
+  const takeoutConfirm = $("#takeout-confirm");
+
+  $("#new-takeout").addEventListener("click", () => {
+    $("#takeout-name").value = "";
+    $("#takeout-phone").value = "";
+    takeoutError.hidden = true;
+    takeoutConfirm.disabled = false;
+    takeout.showModal();
+    $("#takeout-name").focus();
+  });
+  $("#takeout-cancel").addEventListener("click", () => takeout.close());
+  $("#takeout-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (takeoutConfirm.disabled) return;
+    const name = $("#takeout-name").value.trim();
+    const phone = $("#takeout-phone").value.trim();
+    if (!name) {
+      takeoutError.textContent = "Type the guest's name: the kitchen and the floor call the order by it.";
+      takeoutError.hidden = false;
+      return;
+    }
+    takeoutConfirm.disabled = true;
+    const result = await api("POST", "/checks", {
+      type: "takeout",
+      guest_name: name,
+      ...(phone ? { guest_phone: phone } : {}),
+    });
+    if (result.ok) {
+      location.assign(`/checks/${result.body.id}`);
+      return;
+    }
+    takeoutError.textContent = result.message;
+    takeoutError.hidden = false;
+    takeoutConfirm.disabled = false;
+  });
+
   // --- live ---------------------------------------------------------------------------------
 
   let reading = false;
@@ -278,6 +361,15 @@
     return checkId ? floor.tables.find((t) => t.check_id === checkId) : undefined;
   }
 
+  /** A change to a check without a table (opened, rung, paid, its food): read the floor. */
+  function awayChanged(data) {
+    if (!data.check_id || data.table_id) return false;
+    const listed = (floor.checks_without_table || []).some((c) => c.check_id === data.check_id);
+    if (!listed && !(data.type && data.type !== "dine_in")) return false;
+    refresh();
+    return true;
+  }
+
   /** Where a seated table's food stands after a ticket event; true when only a reload
    *  can say since when (a plate was run and others are still cooking). */
   function kitchenChanged(table, event) {
@@ -312,6 +404,7 @@
         if (data.check_id || !table) refresh();
         else readAgainIfReading();
       } else if (event.type === "check.updated") {
+        if (awayChanged(data)) return;
         if (data.merged_into) {
           refresh(); // a merge changes the party's size at the table that stays
           return;
@@ -324,6 +417,7 @@
         }
         readAgainIfReading();
       } else if (event.type.startsWith("ticket.")) {
+        if (awayChanged(data)) return;
         const table = tableOfCheck(data.check_id);
         if (table && kitchenChanged(table, event)) refresh();
         else readAgainIfReading();
@@ -338,7 +432,7 @@
 
   // Minutes seated and minutes waiting move on by themselves; the server is not asked.
   setInterval(() => {
-    for (const node of grid.querySelectorAll(".since[data-since]")) {
+    for (const node of document.querySelectorAll(".floor-row .since[data-since]")) {
       const text = `${minutes(node.dataset.since)}m`;
       node.textContent = node.parentElement.classList.contains("kitchen") ? ` ${text}` : text;
     }

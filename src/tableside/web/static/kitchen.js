@@ -2,12 +2,16 @@
    Each tap asks the server for one named move from the status the card showed; the
    server's state machine decides, and a refused move shows the server's reason. A card
    that has just moved or appeared under the finger ignores taps for a moment, so a double
-   tap never bumps the ticket that slid into the first one's place. */
+   tap never bumps the ticket that slid into the first one's place. Each ticket shows its
+   order type; the chips on top show only some types (a to-go station: takeout, online and
+   kiosk), kept in the screen's address and in this tablet's storage. */
 "use strict";
 
 (() => {
-  const { page, $, h, api, toast, coalesce, live, eightySixList } = TS;
+  const { page, $, h, api, toast, coalesce, live, eightySixList, TYPES, typeWord, typeBadge } = TS;
   let tickets = page.tickets;
+  const FILTER = "tableside.kitchen.types";
+  let types = page.types; // the order types shown; empty: every type
   let menu = page.menu;
   const seen = new Set(tickets.map((t) => t.id));
   const fresh = new Set();
@@ -40,13 +44,16 @@
       ),
     );
     const minutes = (Date.now() - Date.parse(ticket.created_at)) / 60000;
-    // A check with no table (takeout, online, kiosk) goes by its number.
-    const where = ticket.table_label ? `Table ${ticket.table_label}` : `Check #${ticket.check_number}`;
+    // A check with no table (takeout, online, kiosk) goes by its guest's name, else its number.
+    const where = ticket.table_label
+      ? `Table ${ticket.table_label}`
+      : ticket.guest_name || `Check #${ticket.check_number}`;
+    const numbered = where !== `Check #${ticket.check_number}`;
     return h(
       "article",
       {
         class: `ticket status-${ticket.status} ${fresh.has(ticket.id) ? "fresh" : ""} ${minutes >= 15 ? "late" : ""}`,
-        dataset: { ticketId: ticket.id, status: ticket.status },
+        dataset: { ticketId: ticket.id, status: ticket.status, type: ticket.type },
       },
       h(
         "button",
@@ -54,14 +61,15 @@
           type: "button",
           class: "ticket-body",
           disabled: busy,
-          "aria-label": `${where}${ticket.table_label ? `, check ${ticket.check_number}` : ""}: ${ACTION[ticket.status]}`,
+          "aria-label": `${typeWord(ticket.type)}, ${where}${numbered ? `, check ${ticket.check_number}` : ""}: ${ACTION[ticket.status]}`,
           onclick: () => tap(ticket, NEXT[ticket.status]),
         },
         h(
           "span",
           { class: "ticket-head" },
-          h("strong", { text: where }),
-          ticket.table_label ? h("span", { text: `#${ticket.check_number}` }) : null,
+          typeBadge(ticket.type),
+          h("strong", { class: "where", text: where }),
+          numbered ? h("span", { text: `#${ticket.check_number}` }) : null,
           ticket.server_name ? h("span", { class: "server", text: ticket.server_name }) : null,
           h("span", { class: "age", dataset: { created: ticket.created_at }, text: age(ticket) }),
         ),
@@ -143,8 +151,65 @@
     render();
   }
 
+  // --- which order types are shown -----------------------------------------------------------
+
+  function query() {
+    return types.map((type) => `type=${encodeURIComponent(type)}`).join("&");
+  }
+
+  function renderFilter() {
+    const chip = (label, value, current) =>
+      h("button", {
+        type: "button",
+        class: `tab ${current ? "current" : ""} ${value ? `type-${value}` : ""}`,
+        "aria-pressed": current ? "true" : "false",
+        dataset: { type: value || "all" },
+        text: label,
+        onclick: () => choose(value),
+      });
+    $("#type-filter").replaceChildren(
+      chip("All", null, types.length === 0),
+      ...TYPES.map((type) => chip(typeWord(type), type, types.includes(type))),
+    );
+  }
+
+  /** All shows every type; a type's chip adds it to those shown, or takes it away. */
+  function choose(type) {
+    if (type === null) types = [];
+    else if (types.includes(type)) types = types.filter((t) => t !== type);
+    else types = TYPES.filter((t) => t === type || types.includes(t));
+    if (types.length === TYPES.length) types = [];
+    remember();
+    renderFilter();
+    reload();
+  }
+
+  function remember() {
+    localStorage.setItem(FILTER, JSON.stringify(types));
+    const search = query();
+    history.replaceState(null, "", search ? `/kitchen?${search}` : "/kitchen");
+  }
+
+  /** A tablet opened on plain /kitchen keeps the types it showed last. */
+  function recall() {
+    if (types.length) return remember();
+    let stored = [];
+    try {
+      stored = JSON.parse(localStorage.getItem(FILTER) || "[]");
+    } catch (error) {
+      stored = [];
+    }
+    stored = Array.isArray(stored) ? TYPES.filter((t) => stored.includes(t)) : [];
+    if (!stored.length || stored.length === TYPES.length) return;
+    types = stored;
+    remember();
+    tickets = tickets.filter((t) => types.includes(t.type)); // until the reload answers
+    reload();
+  }
+
   const reload = coalesce(async () => {
-    const result = await api("GET", "/tickets");
+    const search = query();
+    const result = await api("GET", search ? `/tickets?${search}` : "/tickets");
     if (!result.ok) return;
     tickets = result.body.tickets;
     for (const t of tickets) {
@@ -192,5 +257,7 @@
     }
   }, 30000);
 
+  recall();
+  renderFilter();
   render();
 })();

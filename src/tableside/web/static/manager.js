@@ -5,10 +5,12 @@
 
 (() => {
   const { page, $, h, api, toast, fmt, parseMoney, newKey, coalesce, live, eightySixList } = TS;
+  const { TYPES, typeWord, typeBadge } = TS;
   let report = page.report;
   let menu = page.menu;
   const today = report.date;
   let day = today;
+  let type = null; // the one order type counted; null: every type
   const dateInput = $("#report-date");
   dateInput.value = day;
 
@@ -85,6 +87,7 @@
         ),
       ),
     );
+    renderTypes();
     renderServers();
     renderVoidsCompsRefunds();
     const rows = report.payments.map((p) => {
@@ -93,7 +96,7 @@
         "tr",
         { dataset: { paymentId: p.id } },
         h("td", { text: timeOf(p.settled_at) }),
-        h("td", { text: p.table_label }),
+        h("td", {}, p.table_label ? p.table_label : typeBadge(p.check_type)),
         h("td", { text: `#${p.check_number}` }),
         h("td", { text: p.tender === "card" ? "Card" : "Cash" }),
         h("td", { text: fmt(p.amount_cents) }),
@@ -107,7 +110,7 @@
             class: "btn small",
             disabled: refundable <= 0,
             text: refundable <= 0 ? "Refunded" : "Refund",
-            "aria-label": `Refund ${fmt(p.amount_cents)} ${p.tender} on table ${p.table_label}`,
+            "aria-label": `Refund ${fmt(p.amount_cents)} ${p.tender} on ${p.table_label ? `table ${p.table_label}` : `check #${p.check_number}`}`,
             onclick: () => openRefund(p),
           }),
         ),
@@ -128,7 +131,62 @@
   }
 
   const cells = (...values) => values.map((value) => h("td", { text: value }));
-  const where = (row) => (row.table_label ? `${row.table_label} #${row.check_number}` : `#${row.check_number}`);
+  const where = (row) =>
+    row.table_label ? `${row.table_label} #${row.check_number}` : `${typeWord(row.check_type)} #${row.check_number}`;
+
+  /** The chips that choose the order type counted, and each type's figures (which add up
+   *  to the day's: the last row). */
+  function renderTypes() {
+    const chip = (label, value) =>
+      h("button", {
+        type: "button",
+        class: `tab ${type === value ? "current" : ""}`,
+        "aria-pressed": type === value ? "true" : "false",
+        dataset: { type: value || "all" },
+        text: label,
+        onclick: () => {
+          type = value;
+          reloadReport();
+          renderTypes();
+        },
+      });
+    $("#report-types").replaceChildren(
+      chip("All types", null),
+      ...TYPES.map((value) => chip(typeWord(value), value)),
+    );
+    const row = (label, f, kind) =>
+      h(
+        "tr",
+        { class: kind || "", dataset: { type: kind ? "all" : f.type } },
+        h("th", {}, kind ? label : typeBadge(f.type)),
+        ...cells(
+          String(f.checks_closed),
+          String(f.covers),
+          fmt(f.sales_cents),
+          fmt(f.discounts_cents),
+          fmt(f.tax_cents),
+          fmt(f.total_cents),
+          fmt(f.tips_cents),
+          fmt(-f.refunds_cents),
+          fmt(f.net_cents),
+        ),
+      );
+    const all = {
+      checks_closed: report.checks_closed,
+      covers: report.covers,
+      sales_cents: report.sales_cents,
+      discounts_cents: report.discounts_cents,
+      tax_cents: report.tax_cents,
+      total_cents: report.total_cents,
+      tips_cents: report.tips_cents,
+      refunds_cents: report.refunds.amount_cents,
+      net_cents: report.net_cents,
+    };
+    $("#by-type tbody").replaceChildren(
+      ...report.by_type.map((f) => row(typeWord(f.type), f)),
+      ...(report.by_type.length > 1 ? [row("All", all, "sum")] : []),
+    );
+  }
   const nobody = (name) => name || "—";
 
   function renderServers() {
@@ -223,7 +281,8 @@
   }
 
   const reloadReport = coalesce(async () => {
-    const result = await api("GET", `/reports/day?date=${encodeURIComponent(day)}`);
+    const counted = type ? `&type=${encodeURIComponent(type)}` : "";
+    const result = await api("GET", `/reports/day?date=${encodeURIComponent(day)}${counted}`);
     const error = $("#report-error");
     if (!result.ok) {
       error.textContent = result.message;

@@ -128,7 +128,7 @@
   // --- rendering ---------------------------------------------------------------------------------
 
   function renderSummary() {
-    $("#pay-title").textContent = `Table ${check.table_label} · Check #${check.number}`;
+    $("#pay-title").textContent = `${TS.whereOf(check)} · Check #${check.number}`;
     // Paid in full, the summary is the receipt: with the restaurant's header and footer.
     for (const id of ["#receipt-header", "#receipt-footer"]) {
       $(id).hidden = !(check.status === "closed" && $(id).textContent.trim());
@@ -429,6 +429,16 @@
           "paid",
           "Paid — table is free",
           `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.`,
+          "",
+          ["floor"],
+          change,
+        );
+      } else if (body.check.status === "closed" && body.table === null && !body.check.table_id) {
+        // A check without a table (takeout): closed is the whole of it; no table to free.
+        showOutcome(
+          "paid",
+          "Paid",
+          `${TS.whereOf(check)}, check #${check.number}: ${describe(sent.body)} taken.`,
           "",
           ["floor"],
           change,

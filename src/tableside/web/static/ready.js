@@ -73,7 +73,7 @@ const TSReady = (() => {
 
   function signal(data) {
     if (signals.some((s) => s.ticket_id === data.ticket_id)) return;
-    const label = data.table_label ? `Table ${data.table_label}` : `Check #${data.check_number}`;
+    const label = TS.whereOf(data);
     signals.push({ ticket_id: data.ticket_id, check_id: data.check_id, label });
     keep();
     render();

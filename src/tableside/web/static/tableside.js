@@ -321,6 +321,30 @@ const TS = (() => {
     }
   }
 
+  // --- order types --------------------------------------------------------------------------
+
+  const TYPES = ["dine_in", "takeout", "online", "kiosk"];
+  const TYPE_WORDS = { dine_in: "Dine in", takeout: "Takeout", online: "Online", kiosk: "Kiosk" };
+
+  /** How the screens name an order type. */
+  function typeWord(type) {
+    return TYPE_WORDS[type] || "Check";
+  }
+
+  /** An order type's badge: the same words and colours on every screen. */
+  function typeBadge(type) {
+    return h("span", { class: `type-badge type-${type}`, dataset: { type }, text: typeWord(type) });
+  }
+
+  /** Where a check (or its ticket) is: its table, or, without one, the guest it is for
+   *  ("Takeout · Maria"), or its type and number. */
+  function whereOf(check) {
+    if (check.table_label) return `Table ${check.table_label}`;
+    const number = check.check_number ?? check.number;
+    if (check.guest_name) return `${typeWord(check.type)} · ${check.guest_name}`;
+    return `${check.type && check.type !== "dine_in" ? typeWord(check.type) : "Check"} #${number}`;
+  }
+
   // The screens' links scroll sideways when they outgrow a phone's bar.
   const topnav = $(".topnav");
   if (topnav) scrollHints(topnav);
@@ -349,5 +373,9 @@ const TS = (() => {
     coalesce,
     live,
     eightySixList,
+    TYPES,
+    typeWord,
+    typeBadge,
+    whereOf,
   };
 })();
