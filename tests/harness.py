@@ -251,6 +251,9 @@ def start_server(env: dict[str, str]) -> Spawned:
 
 # What a test leaves behind on the shared test databases; the rest is the seed's.
 TRANSIENT_TABLES = [
+    "guest_orders",
+    "kiosks",
+    "online_ordering",
     "line_modifiers",
     "check_discounts",
     "refunds",

@@ -38,11 +38,16 @@ _WORKING_BY_CHECK = (
 
 
 class CheckHead(NamedTuple):
-    """What a ticket shows of its check: its number and whose table it is."""
+    """What a ticket shows of its check: its number, whose table it is, its type and, for a
+    guest's own order, who collects it and when."""
 
     number: int
     server_id: str
     server_name: str
+    type: str
+    guest_name: str | None
+    pickup_at: datetime | None
+    picked_up: bool
 
 
 class Working(NamedTuple):
@@ -75,11 +80,28 @@ class Tickets(Repository):
         if not check_ids:
             return {}
         rows = self.session.execute(
-            select(m.Check.id, m.Check.number, m.Check.opened_by, m.Staff.name)
+            select(
+                m.Check.id,
+                m.Check.number,
+                m.Check.opened_by,
+                m.Staff.name,
+                m.Check.type,
+                m.GuestOrder.name,
+                m.GuestOrder.pickup_at,
+                m.GuestOrder.picked_up_at.is_not(None),
+            )
             .join(m.Staff, m.Staff.id == m.Check.opened_by)
+            .outerjoin(
+                m.GuestOrder,
+                (m.GuestOrder.check_id == m.Check.id)
+                & (m.GuestOrder.restaurant_id == m.Check.restaurant_id),
+            )
             .where(m.Check.restaurant_id == self.restaurant_id, m.Check.id.in_(check_ids))
         )
-        return {check_id: CheckHead(number, by, name) for check_id, number, by, name in rows}
+        return {
+            check_id: CheckHead(number, by, name, type_, guest, pickup, bool(picked))
+            for check_id, number, by, name, type_, guest, pickup, picked in rows
+        }
 
     def statuses_of_check(self, check_id: str) -> list[str]:
         """The status of each of the check's tickets (this unit's changes included)."""

@@ -32,6 +32,13 @@ class TicketView(BaseModel):
     table_label: str | None
     server_id: str  # who opened the check: the server whose food it is
     server_name: str
+    check_type: str = Field(description="dine_in, takeout, online or kiosk")
+    guest_name: str | None = Field(
+        default=None, description="Online and kiosk orders: the name the guest gave"
+    )
+    pickup_at: datetime | None = Field(
+        default=None, description="Online orders: when the guest collects it"
+    )
     status: str
     created_at: datetime
     updated_at: datetime
