@@ -48,7 +48,13 @@ from tableside.staff.dependencies import AnyStaff, FloorStaff, Manager
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 Slug = Annotated[
-    str, Path(min_length=1, max_length=60, description="The restaurant's code, e.g. demo")
+    str,
+    Path(
+        min_length=1,
+        max_length=60,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The restaurant's code, e.g. demo",
+    ),
 ]
 Token = Annotated[str, Path(max_length=200, description="An order's or a kiosk's token")]
 

@@ -66,6 +66,7 @@ from tableside.guests.schemas import (
 from tableside.kitchen import service as kitchen
 from tableside.kitchen.rules import OrderStatus, TicketStatus, order_status
 from tableside.menu import service as menu
+from tableside.payments.rules import validate_amounts, validate_tip
 from tableside.restaurants import service as restaurants
 from tableside.staff import service as staff
 
@@ -249,6 +250,9 @@ def hold(uow: UnitOfWork, key: str, order: NewOrder) -> Held:
             f"{view.total_cents} cents. Check your order and pay again; nothing was charged.",
             code="price_changed",
         )
+    # Refused here, before anything is kept, rather than by the settlement after it.
+    validate_amounts(view.total_cents, order.tip_cents, view.total_cents)
+    validate_tip(view.total_cents, order.tip_cents, restaurants.current(uow).max_tip_bp)
     row = m.GuestOrder(
         id=new_id("ord"),
         restaurant_id=uow.restaurant,

@@ -62,7 +62,17 @@
           { class: "ticket-head" },
           h("strong", { text: where }),
           ticket.table_label ? h("span", { text: `#${ticket.check_number}` }) : null,
-          ticket.server_name ? h("span", { class: "server", text: ticket.server_name }) : null,
+          ticket.check_type === "online" || ticket.check_type === "kiosk"
+            ? h("span", { class: `order-type type-${ticket.check_type}`, text: ticket.check_type.toUpperCase() })
+            : null,
+          ticket.guest_name ? h("span", { class: "guest-name", text: ticket.guest_name }) : null,
+          ticket.pickup_at
+            ? h("span", {
+                class: "pickup",
+                text: `Pickup ${new Date(ticket.pickup_at).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}`,
+              })
+            : null,
+          ticket.server_name && !ticket.guest_name ? h("span", { class: "server", text: ticket.server_name }) : null,
           h("span", { class: "age", dataset: { created: ticket.created_at }, text: age(ticket) }),
         ),
         ...lines,
