@@ -265,6 +265,9 @@ def uvicorn_proxy_args(trusted_proxies: str) -> list[str]:
 
 # What a test leaves behind on the shared test databases; the rest is the seed's.
 TRANSIENT_TABLES = [
+    "guest_orders",
+    "kiosks",
+    "online_ordering",
     "line_modifiers",
     "check_discounts",
     "refunds",

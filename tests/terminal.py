@@ -37,6 +37,9 @@ class Terminal:
     def put(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
         return self.http.put(f"/api/v1{path}", json=json, **kw)
 
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.delete(f"/api/v1{path}", **kw)
+
     # --- the floor -------------------------------------------------------------------------
 
     def floor(self) -> list[dict[str, Any]]:

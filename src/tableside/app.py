@@ -18,6 +18,7 @@ from tableside.core.database import make_engine
 from tableside.core.middleware import CatchAll, RequestGuard
 from tableside.core.unit_of_work import Database
 from tableside.floor import routes as floor
+from tableside.guests import order_routes as guest_orders
 from tableside.guests import routes as guests
 from tableside.kitchen import routes as kitchen
 from tableside.menu import routes as menu
@@ -100,6 +101,7 @@ def create_app(
         reports,
         restaurant,
         guests,
+        guest_orders,
         pages,
     ):
         app.include_router(module.router)

@@ -81,3 +81,9 @@ def staff_id(db: Database, slug: str, name: str) -> str:
 def execute(db: Database, sql: str, **params: Any) -> None:
     with db.engine.begin() as conn:
         conn.execute(text(sql), params)
+
+
+def rows(db: Database, sql: str, **params: Any) -> list[Any]:
+    """The rows a read of the test's own returns."""
+    with db.engine.connect() as conn:
+        return list(conn.execute(text(sql), params).all())

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from db_state import changed_tables, snapshot, staff_id
+from fastapi import FastAPI
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
@@ -53,6 +54,10 @@ class World:
     option: str  # its "Double"
     guest_token: str  # a guest link to demo T1's check
     tax_rate: str  # a tax rate of demo's
+    order: str  # a paid online order of demo's
+    order_token: str  # its token (the guest's status page)
+    kiosk: str  # a kiosk of demo's
+    kiosk_token: str
 
 
 def build_world(live_server: str, db: Database) -> World:
@@ -78,6 +83,15 @@ def build_world(live_server: str, db: Database) -> World:
         "/restaurant/tax-rates", {"name": f"Wine {uuid.uuid4().hex[:6]}", "rate_bp": 2000}
     )
     assert rate.status_code == 201, rate.text
+    placed = httpx.post(
+        f"{live_server}/api/v1/public/demo/orders",
+        json=_order_body_of(server.menu_item("Draft IPA")["id"]),
+        headers=new_key(),
+        timeout=30,
+    )
+    assert placed.status_code == 201, placed.text
+    kiosk = Terminal(live_server, pin=MANAGER).post("/kiosks", {"label": "Door"})
+    assert kiosk.status_code == 201, kiosk.text
     return World(
         check=check["id"],
         sent_line=sent["lines"][0]["id"],
@@ -100,7 +114,22 @@ def build_world(live_server: str, db: Database) -> World:
         option=espresso["modifier_groups"][0]["options"][0]["id"],
         guest_token=link.json()["token"],
         tax_rate=rate.json()["id"],
+        order=placed.json()["order"]["id"],
+        order_token=placed.json()["token"],
+        kiosk=kiosk.json()["id"],
+        kiosk_token=kiosk.json()["token"],
     )
+
+
+def _order_body_of(item: str) -> dict[str, Any]:
+    return {
+        "items": [{"menu_item_id": item, "quantity": 1}],
+        "name": "Ada",
+        "phone": "555 0100",
+        "pickup": "asap",
+        "payment_method": "pm_card_visa",
+        "tip_cents": 0,
+    }
 
 
 def new_key() -> dict[str, str]:
@@ -148,6 +177,28 @@ def _guest_link(w: World) -> dict[str, str]:
 
 def _tax_rate(w: World) -> dict[str, str]:
     return {"tax_rate_id": w.tax_rate}
+
+
+def _another(token: str) -> str:
+    """A token one character off ``token``."""
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+def _slug(w: World) -> dict[str, str]:
+    return {"slug": "demo"}
+
+
+# Order bodies refused before anything is kept or charged.
+BAD_ORDERS: tuple[Make, ...] = (
+    lambda w: {**_order_body_of(w.item), "items": []},
+    lambda w: {**_order_body_of(w.their_item)},
+    lambda w: {**_order_body_of(w.item), "pickup": "tomorrow"},
+    lambda w: {**_order_body_of(w.item), "pickup": "2020-01-01T12:00:00+00:00"},
+    lambda w: {**_order_body_of(w.item), "phone": "call me"},
+    lambda w: {**_order_body_of(w.item), "name": ""},
+    lambda w: {**_order_body_of(w.item), "tip_cents": 10**6},
+    lambda w: {**_order_body_of(w.item), "payment_method": ""},
+)
 
 
 ENDPOINTS = [
@@ -567,6 +618,79 @@ ENDPOINTS = [
             lambda w: {"amount_cents": 100, "tip_cents": 10**6, "payment_method": "pm_card_visa"},
         ),
     ),
+    # Order ahead and kiosks (issue 15): guests by the restaurant's code or their order's
+    # token, a kiosk by its token; staff list orders, hand them over, pause, set up kiosks.
+    Endpoint("GET", "/public/{slug}/menu", ids=_slug, guest=True),
+    Endpoint(
+        "POST",
+        "/public/{slug}/quote",
+        ids=_slug,
+        body=lambda w: {"items": [{"menu_item_id": w.item}]},
+        guest=True,
+        bad_bodies=(
+            lambda w: {"items": []},
+            lambda w: {"items": [{"menu_item_id": w.their_item}]},
+            lambda w: {"items": [{"menu_item_id": w.item, "quantity": 0}]},
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/public/{slug}/orders",
+        ids=_slug,
+        body=lambda w: _order_body_of(w.item),
+        key=True,
+        guest=True,
+        bad_bodies=BAD_ORDERS,
+    ),
+    Endpoint("GET", "/public/orders/{token}", ids=lambda w: {"token": w.order_token}, guest=True),
+    Endpoint("GET", "/kiosk/{token}/menu", ids=lambda w: {"token": w.kiosk_token}, guest=True),
+    Endpoint(
+        "POST",
+        "/kiosk/{token}/orders",
+        ids=lambda w: {"token": w.kiosk_token},
+        body=lambda w: {"items": [{"menu_item_id": w.item}], "payment_method": "pm_card_visa"},
+        key=True,
+        guest=True,
+        bad_bodies=(
+            lambda w: {"items": [], "payment_method": "pm_card_visa"},
+            lambda w: {"items": [{"menu_item_id": w.their_item}], "payment_method": "pm_card_visa"},
+            lambda w: {"items": [{"menu_item_id": w.item}]},
+            lambda w: {
+                "items": [{"menu_item_id": w.item}],
+                "payment_method": "pm_card_visa",
+                "tip_cents": 10**6,
+            },
+        ),
+    ),
+    Endpoint("GET", "/orders", forbidden=(KITCHEN,)),
+    Endpoint(
+        "POST",
+        "/orders/{order_id}/picked-up",
+        ids=lambda w: {"order_id": w.order},
+        forbidden=(KITCHEN,),
+    ),
+    Endpoint("GET", "/online-ordering"),
+    Endpoint(
+        "PUT",
+        "/online-ordering",
+        body=lambda w: {"accepting_orders": True},
+        forbidden=(SERVER, SERVER_2, KITCHEN),
+        bad_bodies=(lambda w: {"slot_capacity": 0}, lambda w: {"slot_capacity": 1001}),
+    ),
+    Endpoint(
+        "POST",
+        "/kiosks",
+        body=lambda w: {"label": "Patio"},
+        forbidden=(SERVER, SERVER_2, KITCHEN),
+        bad_bodies=(lambda w: {"label": ""}, lambda w: {"label": "x" * 61}),
+    ),
+    Endpoint("GET", "/kiosks", forbidden=(SERVER, SERVER_2, KITCHEN)),
+    Endpoint(
+        "DELETE",
+        "/kiosks/{kiosk_id}",
+        ids=lambda w: {"kiosk_id": w.kiosk},
+        forbidden=(SERVER, SERVER_2, KITCHEN),
+    ),
     Endpoint(
         "GET",
         "/events",
@@ -829,6 +953,9 @@ def test_endpoints_without_input_take_none() -> None:
         "GET /menu/editor",
         "GET /restaurant",
         "GET /restaurant/export",
+        "GET /orders",
+        "GET /online-ordering",
+        "GET /kiosks",
     }
 
 
@@ -860,36 +987,51 @@ def test_a_payment_without_an_idempotency_key_is_refused(live_server: str, world
 
 
 def test_guest_endpoints_reach_only_their_link(
-    live_server: str, world: World, db: Database
+    live_server: str, world: World, db: Database, server_app: FastAPI
 ) -> None:
-    """The guest endpoints take no staff token: the link in the path is the capability. A
-    check's id, another restaurant's check or anything else in its place reaches nothing
-    (404, the same for all), whatever staff token comes along."""
+    """The guest endpoints take no staff token: the link, the order's token, the kiosk's
+    token or the restaurant's code in the path is what lets them in. A check's id, another
+    restaurant's check or anything else in its place reaches nothing (404, the same for
+    all), whatever staff token comes along."""
     guest = [e for e in ENDPOINTS if e.guest]
     assert {e.name for e in guest} == {
         "GET /guest/checks/{token}",
         "POST /guest/checks/{token}/payments",
+        "GET /public/{slug}/menu",
+        "POST /public/{slug}/quote",
+        "POST /public/{slug}/orders",
+        "GET /public/orders/{token}",
+        "GET /kiosk/{token}/menu",
+        "POST /kiosk/{token}/orders",
     }
     with httpx.Client(base_url=live_server) as anonymous:
         seen = anonymous.get(f"/api/v1/guest/checks/{world.guest_token}")
         assert seen.status_code == 200, seen.text
         assert "Ribeye 12 oz" in seen.text
         assert not [w for w in ["Sam Rivera", "no salt", world.check] if w in seen.text]
+        order = anonymous.get(f"/api/v1/public/orders/{world.order_token}")
+        assert order.status_code == 200, order.text
+        assert not [w for w in ["Sam Rivera", "stf_", "chk_"] if w in order.text]
         their_manager = Terminal(live_server, "demo2", MANAGER)  # logged in before the snapshot
         before = snapshot(db)
         failures = []
         for client in [anonymous, their_manager]:
             for endpoint in guest:
-                for token in [world.check, world.their_check, world.payment, "x" * 43]:
+                server_app.state.guest_limits.reset()  # misses here are the point
+                name = "slug" if "{slug}" in endpoint.path else "token"
+                guesses = [world.check, world.their_check, world.payment, "x" * 43]
+                if name == "token":
+                    guesses += [world.order, world.kiosk, _another(world.order_token)]
+                for guess in guesses:
                     response = send(
                         client,
                         endpoint.method,
-                        endpoint.url(world, lambda w, t=token: {"token": t}),
+                        endpoint.url(world, lambda w, n=name, g=guess: {n: g}),
                         endpoint.body(world) if endpoint.body else None,
                         key=endpoint.key,
                     )
                     if response.status_code != 404:
-                        failures.append((endpoint.name, token, response.status_code))
+                        failures.append((endpoint.name, guess, response.status_code))
                         continue
                     assert_error_shape(response)
         assert failures == []

@@ -198,6 +198,19 @@ _CLOSE_CHECK = (
         version=_CHECKS.c.version + 1,
     )
 )
+_CALL_OFF_CHECK = (
+    update(_CHECKS)
+    .where(
+        _CHECKS.c.id == bindparam("check_id"),
+        _CHECKS.c.restaurant_id == bindparam("scope_restaurant_id"),
+        _CHECKS.c.status == "open",
+    )
+    .values(
+        status="void",
+        closed_at=bindparam("at", type_=_CHECKS.c.closed_at.type),
+        version=_CHECKS.c.version + 1,
+    )
+)
 _OPEN_ON_TABLE = select(m.Check).where(
     m.Check.restaurant_id == RESTAURANT,
     m.Check.table_id == bindparam("table_id"),
@@ -400,6 +413,12 @@ class Checks(Repository):
     def close(self, check_id: str, at: datetime) -> None:
         self._write(
             _CLOSE_CHECK,
+            {"scope_restaurant_id": self.restaurant_id, "check_id": check_id, "at": at},
+        )
+
+    def call_off(self, check_id: str, at: datetime) -> None:
+        self._write(
+            _CALL_OFF_CHECK,
             {"scope_restaurant_id": self.restaurant_id, "check_id": check_id, "at": at},
         )
 

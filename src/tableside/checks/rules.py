@@ -36,6 +36,12 @@ class CheckType(enum.StrEnum):
     KIOSK = "kiosk"
 
 
+# A check of these types is a guest's own order (online, kiosk): its lines wait until it is
+# paid in full, and the payment that settles it fires them to the kitchen in the same
+# transaction; a card declined or failed on it calls the order off (the check is void).
+HELD_UNTIL_PAID = frozenset({CheckType.ONLINE, CheckType.KIOSK})
+
+
 class DiscountKind(enum.StrEnum):
     AMOUNT = "amount"
     PERCENT = "percent"

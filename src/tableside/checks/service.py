@@ -776,6 +776,12 @@ def close(uow: UnitOfWork, check_id: str, at: datetime) -> None:
     Checks.of(uow).close(check_id, at)
 
 
+def call_off(uow: UnitOfWork, check_id: str, at: datetime) -> None:
+    """Make an open check that nobody paid void (a guest's order whose card was declined,
+    or that was left unpaid); nothing else of it changes."""
+    Checks.of(uow).call_off(check_id, at)
+
+
 def business_date(timezone: str) -> date:
     """Today in the restaurant's timezone: the day check numbers count in."""
     try:

@@ -522,6 +522,70 @@ class GuestLink(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
 
 
+class OnlineOrdering(Base):
+    """A restaurant's order ahead: whether it takes orders now, and how many orders one
+    15-minute pickup slot takes (migration 0013). Placing an order locks this row while
+    it counts a slot's places, so a slot's last place is taken once."""
+
+    __tablename__ = "online_ordering"
+    __table_args__ = (
+        CheckConstraint("slot_capacity >= 1 AND slot_capacity <= 1000", name="slot_capacity"),
+    )
+    restaurant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("restaurants.id"), primary_key=True
+    )
+    accepting: Mapped[bool] = mapped_column(Boolean, default=True)
+    slot_capacity: Mapped[int] = mapped_column(Integer, default=10)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GuestOrder(Base):
+    """An order a guest placed themselves, online or at a kiosk: who collects it, when,
+    and the capability (only its SHA-256 stored) that shows them its status. Its check
+    (type ``online`` or ``kiosk``, no table) holds the lines and the money; the order is
+    paid when that check is closed and called off when it is void (migration 0013)."""
+
+    __tablename__ = "guest_orders"
+    __table_args__ = (
+        CheckConstraint("kind IN ('online', 'kiosk')", name="kind"),
+        UniqueConstraint("idempotency_key", "restaurant_id", name="uq_guest_orders_key"),
+        # A slot's places: the orders that hold it.
+        Index("ix_guest_orders_slot", "slot_at", "restaurant_id"),
+        Index("ix_guest_orders_created_at", "created_at", "restaurant_id"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk(index=False)
+    check_id: Mapped[str] = mapped_column(String(40), ForeignKey("checks.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    # When the guest collects it; for an online order also the slot it holds a place in.
+    pickup_at: Mapped[datetime | None] = mapped_column(default=None)
+    slot_at: Mapped[datetime | None] = mapped_column(default=None)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    kiosk_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("kiosks.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    picked_up_at: Mapped[datetime | None] = mapped_column(default=None)
+    picked_up_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
+
+
+class Kiosk(Base):
+    """A restaurant tablet a manager turned into a self-order kiosk: its token (only the
+    SHA-256 stored) lets it show the menu and place kiosk orders, until revoked."""
+
+    __tablename__ = "kiosks"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    restaurant_id: Mapped[str] = _restaurant_fk()
+    label: Mapped[str] = mapped_column(String(60))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(40), ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(40), ForeignKey("staff.id"))
+
+
 class IdempotencyKey(Base):
     """A client's Idempotency-Key: the request's fingerprint and, once final, its response.
 

@@ -16,10 +16,11 @@ from fastapi import Depends, Request
 
 from tableside.core.errors import NotFound
 from tableside.core.http import database
+from tableside.core.models import Kiosk
 from tableside.core.unit_of_work import Database, UnitOfWork
-from tableside.guests import service
+from tableside.guests import orders, service
 from tableside.guests.limits import GuestLimits
-from tableside.guests.repository import LinkRow
+from tableside.guests.repository import LinkRow, OrderRow
 
 T = TypeVar("T")
 
@@ -40,6 +41,42 @@ class GuestRequest:
         self.limits.admit_restaurant(link.restaurant_id)
         uow.scope_to(link.restaurant_id)
         return link
+
+    def restaurant(self, uow: UnitOfWork, slug: str) -> str:
+        """The restaurant at this code (a public page), the unit scoped to it."""
+        return self._admit(uow, lambda: orders.find_restaurant(uow, slug))
+
+    def order(self, uow: UnitOfWork, token: str) -> OrderRow:
+        """The order this token names, the unit scoped to its restaurant."""
+        found: list[OrderRow] = []
+
+        def find() -> str:
+            found.append(orders.find_order(uow, token))
+            return found[0].restaurant_id
+
+        self._admit(uow, find)
+        return found[0]
+
+    def kiosk(self, uow: UnitOfWork, token: str) -> Kiosk:
+        """The working kiosk this token is, the unit scoped to its restaurant."""
+        found: list[Kiosk] = []
+
+        def find() -> str:
+            found.append(orders.find_kiosk(uow, token))
+            return found[0].restaurant_id
+
+        self._admit(uow, find)
+        return found[0]
+
+    def _admit(self, uow: UnitOfWork, find: Callable[[], str]) -> str:
+        try:
+            restaurant_id = find()
+        except NotFound:
+            self.limits.missed(self.client)
+            raise
+        self.limits.admit_restaurant(restaurant_id)
+        uow.scope_to(restaurant_id)
+        return restaurant_id
 
     def read(self, token: str, action: Callable[[UnitOfWork, LinkRow], T]) -> T:
         """Run ``action`` on the token's link in a read-only unit (blocking: on a thread)."""

@@ -3,14 +3,20 @@ other query is scoped to the unit's restaurant."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tableside.core import batched
 from tableside.core import models as m
+from tableside.core.errors import NotFound
+from tableside.core.models import utcnow
 from tableside.core.repository import Repository
+from tableside.guests import rules
 
 # Not scoped: the token is what tells us the restaurant.
 _BY_TOKEN_HASH = (
@@ -66,3 +72,182 @@ class GuestLinks(Repository):
             .execution_options(synchronize_session=False)
         ).all()
         return sorted(revoked)
+
+
+# --- order ahead and kiosks -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """A guest order with its check's number, status and type."""
+
+    id: str
+    restaurant_id: str
+    check_id: str
+    kind: str
+    name: str
+    phone: str
+    pickup_at: datetime | None
+    idempotency_key: str
+    fingerprint: str
+    created_at: datetime
+    picked_up_at: datetime | None
+    check_number: int
+    check_status: str
+
+
+_ORDER_COLUMNS = (
+    m.GuestOrder.id,
+    m.GuestOrder.restaurant_id,
+    m.GuestOrder.check_id,
+    m.GuestOrder.kind,
+    m.GuestOrder.name,
+    m.GuestOrder.phone,
+    m.GuestOrder.pickup_at,
+    m.GuestOrder.idempotency_key,
+    m.GuestOrder.fingerprint,
+    m.GuestOrder.created_at,
+    m.GuestOrder.picked_up_at,
+    m.Check.number,
+    m.Check.status,
+)
+
+
+def _order(row: Any) -> OrderRow:
+    return OrderRow(*row)
+
+
+_ORDERS = select(*_ORDER_COLUMNS).join(
+    m.Check,
+    (m.Check.id == m.GuestOrder.check_id) & (m.Check.restaurant_id == m.GuestOrder.restaurant_id),
+)
+
+
+class Orders(Repository):
+    """Guest orders, the restaurant's online ordering settings and its kiosks."""
+
+    # Not scoped: the token is what tells us the restaurant.
+    def by_token_hash(self, token_hash: str) -> OrderRow | None:
+        found = self.session.execute(_ORDERS.where(m.GuestOrder.token_hash == token_hash)).first()
+        return None if found is None else _order(found)
+
+    def kiosk_by_token_hash(self, token_hash: str) -> m.Kiosk | None:
+        return self.session.scalar(
+            select(m.Kiosk).where(m.Kiosk.token_hash == token_hash, m.Kiosk.revoked_at.is_(None))
+        )
+
+    # Scoped to the unit's restaurant from here on.
+    def by_key(self, key: str) -> OrderRow | None:
+        found = self.session.execute(
+            _ORDERS.where(
+                m.GuestOrder.restaurant_id == self.restaurant_id,
+                m.GuestOrder.idempotency_key == key,
+            )
+        ).first()
+        return None if found is None else _order(found)
+
+    def get(self, order_id: str) -> OrderRow:
+        found = self.session.execute(
+            _ORDERS.where(
+                m.GuestOrder.restaurant_id == self.restaurant_id, m.GuestOrder.id == order_id
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"No order with id {order_id!r} in this restaurant.")
+        return _order(found)
+
+    def entity(self, order_id: str) -> m.GuestOrder:
+        return self._get(m.GuestOrder, order_id, "order")
+
+    def since(self, start: datetime) -> list[OrderRow]:
+        """Orders placed since ``start``, and older ones paid and not yet picked up."""
+        rows = self.session.execute(
+            _ORDERS.where(
+                m.GuestOrder.restaurant_id == self.restaurant_id,
+                (m.GuestOrder.created_at >= start)
+                | ((m.Check.status == "closed") & m.GuestOrder.picked_up_at.is_(None)),
+            ).order_by(m.GuestOrder.created_at)
+        ).all()
+        return [_order(row) for row in rows]
+
+    def add(self, order: m.GuestOrder) -> None:
+        self.session.add(order)
+
+    def settings(self, *, lock: bool = False) -> m.OnlineOrdering:
+        """The restaurant's online ordering (made on first use); ``lock``: held for this
+        transaction (waiting for it: placing orders into one restaurant takes turns)."""
+        query = select(m.OnlineOrdering).where(m.OnlineOrdering.restaurant_id == self.restaurant_id)
+        row = self.session.scalar(query.with_for_update() if lock else query)
+        if row is None:
+            dialect = self.session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            self.session.execute(
+                insert(m.OnlineOrdering)
+                .values(
+                    restaurant_id=self.restaurant_id,
+                    accepting=True,
+                    slot_capacity=rules.DEFAULT_SLOT_CAPACITY,
+                    updated_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+            )
+            row = self.session.scalar(query.with_for_update() if lock else query)
+            assert row is not None
+        return row
+
+    def taken(self, slots: list[datetime]) -> dict[datetime, int]:
+        """Places taken in each slot: orders not called off."""
+        rows = self.session.execute(
+            select(m.GuestOrder.slot_at, func.count())
+            .join(
+                m.Check,
+                (m.Check.id == m.GuestOrder.check_id)
+                & (m.Check.restaurant_id == m.GuestOrder.restaurant_id),
+            )
+            .where(
+                m.GuestOrder.restaurant_id == self.restaurant_id,
+                m.GuestOrder.slot_at.in_(slots),
+                m.Check.status != "void",
+            )
+            .group_by(m.GuestOrder.slot_at)
+        ).all()
+        return {slot: count for slot, count in rows if slot is not None}
+
+    def unpaid_since(self, before: datetime) -> list[str]:
+        """Checks of orders placed before ``before`` that are open with no payment at all:
+        the guest never got as far as paying."""
+        has_payment = (
+            select(m.Payment.id)
+            .where(
+                m.Payment.check_id == m.GuestOrder.check_id,
+                m.Payment.restaurant_id == m.GuestOrder.restaurant_id,
+            )
+            .exists()
+        )
+        return list(
+            self.session.scalars(
+                select(m.GuestOrder.check_id)
+                .join(
+                    m.Check,
+                    (m.Check.id == m.GuestOrder.check_id)
+                    & (m.Check.restaurant_id == m.GuestOrder.restaurant_id),
+                )
+                .where(
+                    m.GuestOrder.restaurant_id == self.restaurant_id,
+                    m.GuestOrder.created_at < before,
+                    m.GuestOrder.created_at >= before - timedelta(days=1),
+                    m.Check.status == "open",
+                    ~has_payment,
+                )
+            )
+        )
+
+    def kiosks(self) -> Sequence[m.Kiosk]:
+        return self.session.scalars(
+            select(m.Kiosk)
+            .where(m.Kiosk.restaurant_id == self.restaurant_id)
+            .order_by(m.Kiosk.created_at)
+        ).all()
+
+    def kiosk(self, kiosk_id: str) -> m.Kiosk:
+        return self._get(m.Kiosk, kiosk_id, "kiosk")

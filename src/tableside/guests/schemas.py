@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import MAX_CENTS, Body, Text
+from tableside.core.schemas import MAX_CENTS, Body, Id, Text
+from tableside.menu.schemas import MenuView
 
 StrictCents = Annotated[int, Field(strict=True, le=MAX_CENTS)]
 
@@ -111,3 +112,173 @@ class GuestPaymentBody(Body):
     split_part: StrictCents | None = Field(
         default=None, ge=1, description="The part of the check's split plan this pays"
     )
+
+
+# --- order ahead and kiosks ---------------------------------------------------------------------
+
+
+class PickupSlot(BaseModel):
+    at: datetime = Field(description="The slot's start: send it as `pickup` to take a place")
+    places_left: int = Field(description="Orders it still takes (a full slot is not listed)")
+
+
+class PublicRestaurant(BaseModel):
+    name: str
+    slug: str
+    currency: str
+    tip_presets_bp: list[int]
+    max_tip_bp: int
+
+
+class PublicMenu(MenuView):
+    """The menu as terminals see it (86'd items ``available: false``), the restaurant's
+    name and tip choices, whether it takes orders now, and the pickup slots still open."""
+
+    restaurant: PublicRestaurant
+    accepting_orders: bool
+    paused_message: str | None = Field(description="Why no order is taken now (None: taken)")
+    slots: list[PickupSlot] = Field(description="Open pickup slots, earliest first")
+    asap_at: datetime | None = Field(description="When an ASAP order would be ready (None: full)")
+
+
+class OrderItem(Body):
+    menu_item_id: Id
+    quantity: int = Field(default=1, strict=True, ge=1, le=100)
+    modifier_option_ids: list[Id] = Field(default_factory=list, max_length=20)
+    note: Text = Field(default="", max_length=200)
+
+
+class OrderBody(Body):
+    """An online order: what, for whom, when, and the card that pays it up front."""
+
+    items: list[OrderItem] = Field(min_length=1, max_length=50)
+    name: Text = Field(min_length=1, max_length=80, description="Who collects it")
+    phone: Text = Field(
+        min_length=5, max_length=30, pattern=r"^[0-9 +().-]+$", description="To reach them"
+    )
+    pickup: Text = Field(
+        default="asap", max_length=40, description='"asap" or the `at` of an open slot'
+    )
+    payment_method: Text = Field(min_length=1, max_length=100, description="e.g. pm_card_visa")
+    tip_cents: StrictCents = Field(default=0, ge=0)
+    expected_total_cents: StrictCents | None = Field(
+        default=None,
+        ge=0,
+        description="The total the guest was shown (POST …/quote): if the menu changed "
+        "meanwhile the order is refused (409 price_changed) rather than charged differently",
+    )
+
+
+class KioskOrderBody(Body):
+    """An order at a kiosk: what, a name to call (optional), and the card."""
+
+    items: list[OrderItem] = Field(min_length=1, max_length=50)
+    name: Text = Field(default="", max_length=80, description="A name to call, if given")
+    payment_method: Text = Field(min_length=1, max_length=100, description="e.g. pm_card_visa")
+    tip_cents: StrictCents = Field(default=0, ge=0)
+    expected_total_cents: StrictCents | None = Field(default=None, ge=0)
+
+
+class QuoteBody(Body):
+    items: list[OrderItem] = Field(min_length=1, max_length=50)
+
+
+class QuoteLine(BaseModel):
+    name: str
+    quantity: int
+    unit_price_cents: int
+    modifiers: list[GuestModifier]
+    note: str
+    total_cents: int
+
+
+class OrderQuote(BaseModel):
+    """What the order costs, computed on the server from the menu (tip not included)."""
+
+    lines: list[QuoteLine]
+    subtotal_cents: int
+    tax_cents: int
+    total_cents: int
+
+
+class OrderView(BaseModel):
+    """A guest's own order as its status page shows it (no staff names, ids or notes)."""
+
+    id: str
+    kind: str = Field(description="online or kiosk")
+    number: int = Field(description="The order's number today (called at the counter)")
+    status: str = Field(
+        description="received, in_kitchen, ready, picked_up or cancelled; confirming while "
+        "its card payment is still being confirmed"
+    )
+    name: str
+    pickup_at: datetime | None
+    placed_at: datetime
+    lines: list[QuoteLine]
+    subtotal_cents: int
+    tax_cents: int
+    total_cents: int
+    tip_cents: int
+    paid_cents: int
+    restaurant: str
+
+
+class OrderPlaced(BaseModel):
+    """201: paid, and in the kitchen."""
+
+    order: OrderView
+    token: str = Field(description="The capability to this order's status page")
+    status_url: str
+
+
+class StaffOrderView(BaseModel):
+    id: str
+    check_id: str
+    kind: str
+    number: int
+    status: str
+    name: str
+    phone: str
+    pickup_at: datetime | None
+    placed_at: datetime
+    total_cents: int
+    items: int = Field(description="How many things were ordered")
+
+
+class StaffOrders(BaseModel):
+    orders: list[StaffOrderView]
+    accepting_orders: bool
+
+
+class OnlineOrderingView(BaseModel):
+    accepting_orders: bool
+    slot_capacity: int = Field(description="Online orders one 15-minute pickup slot takes")
+    public_url: str = Field(description="The restaurant's order-ahead page, for guests")
+
+
+class OnlineOrderingChange(Body):
+    """Only the fields given change. Pausing and resuming: a manager; the slot size: the
+    owner."""
+
+    accepting_orders: bool | None = None
+    slot_capacity: int | None = Field(default=None, strict=True, ge=1, le=1000)
+
+
+class KioskRequest(Body):
+    label: Text = Field(default="Kiosk", min_length=1, max_length=60)
+
+
+class KioskView(BaseModel):
+    id: str
+    label: str
+    created_at: datetime
+    revoked: bool
+
+
+class KioskCreated(KioskView):
+    token: str = Field(description="Shown once: the kiosk tablet keeps it (kiosk mode)")
+    url: str = Field(description="The kiosk screen")
+
+
+class Kiosks(BaseModel):
+    kiosks: list[KioskView]

@@ -39,13 +39,15 @@ _WORKING_BY_CHECK = (
 
 class CheckHead(NamedTuple):
     """What a ticket shows of its check: its number, whose it is, its type and, without a
-    table, the guest it is for."""
+    table, the guest it is for (and for a guest's own order, when they collect it)."""
 
     number: int
     server_id: str
     server_name: str
     type: str
     guest_name: str | None
+    pickup_at: datetime | None
+    picked_up: bool
 
 
 class Working(NamedTuple):
@@ -84,12 +86,22 @@ class Tickets(Repository):
                 m.Check.opened_by,
                 m.Staff.name,
                 m.Check.type,
-                m.Check.guest_name,
+                func.coalesce(m.Check.guest_name, m.GuestOrder.name),
+                m.GuestOrder.pickup_at,
+                m.GuestOrder.picked_up_at.is_not(None),
             )
             .join(m.Staff, m.Staff.id == m.Check.opened_by)
+            .outerjoin(
+                m.GuestOrder,
+                (m.GuestOrder.check_id == m.Check.id)
+                & (m.GuestOrder.restaurant_id == m.Check.restaurant_id),
+            )
             .where(m.Check.restaurant_id == self.restaurant_id, m.Check.id.in_(check_ids))
         )
-        return {row[0]: CheckHead(*row[1:]) for row in rows}
+        return {
+            check_id: CheckHead(number, by, name, type_, guest, pickup, bool(picked))
+            for check_id, number, by, name, type_, guest, pickup, picked in rows
+        }
 
     def statuses_of_check(self, check_id: str) -> list[str]:
         """The status of each of the check's tickets (this unit's changes included)."""

@@ -37,6 +37,36 @@ class KitchenStatus(enum.StrEnum):
     READY = "ready"  # something is up in the window
 
 
+class OrderStatus(enum.StrEnum):
+    """Where a guest's own order (online, kiosk) stands, as the guest's status page shows it."""
+
+    CONFIRMING = "confirming"  # its card payment is still being confirmed: not in the kitchen
+    RECEIVED = "received"  # paid; its ticket is waiting in the kitchen
+    IN_KITCHEN = "in_kitchen"
+    READY = "ready"  # ready for pickup
+    PICKED_UP = "picked_up"
+    CANCELLED = "cancelled"  # the payment did not go through: nothing charged, no ticket
+
+
+def order_status(
+    check_status: str, tickets: Iterable[TicketStatus], picked_up: bool = False
+) -> OrderStatus:
+    """A guest order's status from its check (open: being paid; closed: paid; void: called
+    off) and its tickets. Served by the kitchen counts as picked up."""
+    if check_status == "void":
+        return OrderStatus.CANCELLED
+    if check_status != "closed":
+        return OrderStatus.CONFIRMING
+    statuses = set(tickets)
+    if picked_up or (statuses and statuses <= {TicketStatus.SERVED}):
+        return OrderStatus.PICKED_UP
+    if TicketStatus.READY in statuses:
+        return OrderStatus.READY
+    if TicketStatus.IN_PROGRESS in statuses:
+        return OrderStatus.IN_KITCHEN
+    return OrderStatus.RECEIVED
+
+
 def _words(status: TicketStatus) -> str:
     return status.value.replace("_", " ")
 

@@ -31,9 +31,16 @@ class TicketView(BaseModel):
     type: str  # its check's: "dine_in", "takeout", "online" or "kiosk"
     table_id: str | None  # None: a check without a table (takeout, online, kiosk)
     table_label: str | None
-    guest_name: str | None  # who a check without a table is for (a takeout's name)
+    guest_name: str | None = Field(
+        default=None,
+        description="Who a check without a table is for: a takeout's name, the name an "
+        "online or kiosk guest gave",
+    )
     server_id: str  # who opened the check: the server whose food it is
     server_name: str
+    pickup_at: datetime | None = Field(
+        default=None, description="Online orders: when the guest collects it"
+    )
     status: str
     created_at: datetime
     updated_at: datetime

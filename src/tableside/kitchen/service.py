@@ -13,16 +13,19 @@ from tableside.checks.schemas import CheckView
 from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.access import KITCHEN_ROLES, Principal, Role
-from tableside.core.errors import InvalidRequest
+from tableside.core.errors import Conflict, InvalidRequest
 from tableside.core.models import new_id, utcnow
+from tableside.core.rows import CheckHead, LineRow
 from tableside.core.unit_of_work import UnitOfWork
 from tableside.kitchen.repository import Tickets, Working
 from tableside.kitchen.rules import (
     KitchenStatus,
+    OrderStatus,
     TicketStatus,
     bump,
     expect,
     kitchen_status,
+    order_status,
     transition,
 )
 from tableside.kitchen.schemas import TicketLineView, TicketView
@@ -31,13 +34,47 @@ ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
 
 
 def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
-    """Fire every unsent line of the check to the kitchen as one ticket."""
+    """Fire every unsent line of the check to the kitchen as one ticket. A guest's own
+    order (online, kiosk) goes to the kitchen when it is paid, not before (409)."""
     check, rows, _ = check_service.read_check(uow, check_id, lock=True)
     rules.require_open(rules.CheckStatus(check.status))
+    if rules.CheckType(check.type) in rules.HELD_UNTIL_PAID:
+        raise Conflict(
+            "This is a guest's own order: it goes to the kitchen when it is paid.",
+            code="order_not_paid",
+        )
     unsent = {line.id for line in rows.lines if line.sent_at is None and line.voided_at is None}
     if not unsent:
         raise InvalidRequest("Nothing new to send to the kitchen.", code="nothing_to_send")
     now = utcnow()
+    ticket_id = _fire(uow, check, sorted(unsent), who.staff_id, now)
+    # The view is the rows read under the lock, with what this unit just wrote.
+    rows.lines = [
+        replace(line, sent_at=now, ticket_id=ticket_id) if line.id in unsent else line
+        for line in rows.lines
+    ]
+    return check_service.announce(uow, check_service.view(uow, check, rows))
+
+
+def fire_paid_order(
+    uow: UnitOfWork, check: CheckHead, lines: Sequence[LineRow], staff_id: str, now: datetime
+) -> str | None:
+    """The settlement that paid a guest's own order fires its lines, in its transaction
+    (the check is locked by it); the ticket's id (None: nothing to fire)."""
+    unsent = sorted(line.id for line in lines if line.sent_at is None and line.voided_at is None)
+    if not unsent:
+        return None
+    ticket_id = _fire(uow, check, unsent, staff_id, now)
+    uow.emit(
+        "order.updated",
+        {"check_id": check.id, "type": check.type, "status": OrderStatus.RECEIVED.value},
+    )
+    return ticket_id
+
+
+def _fire(
+    uow: UnitOfWork, check: CheckHead, line_ids: Sequence[str], staff_id: str, now: datetime
+) -> str:
     ticket_id = new_id("tk")
     Tickets.of(uow).insert(
         {
@@ -45,13 +82,13 @@ def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
             "check_id": check.id,
             "table_id": check.table_id,
             "status": TicketStatus.NEW.value,
-            "created_by": who.staff_id,
+            "created_by": staff_id,
             "created_at": now,
             "updated_at": now,
         }
     )
-    check_service.mark_sent(uow, check.id, sorted(unsent), ticket_id, now)
-    uow.audit("check.sent", "check", check.id, ticket_id=ticket_id, lines=len(unsent))
+    check_service.mark_sent(uow, check.id, line_ids, ticket_id, now)
+    uow.audit("check.sent", "check", check.id, ticket_id=ticket_id, lines=len(line_ids))
     uow.emit(
         "ticket.created",
         {
@@ -59,15 +96,10 @@ def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
             "check_id": check.id,
             "type": check.type,
             "table_id": check.table_id,
-            "lines": len(unsent),
+            "lines": len(line_ids),
         },
     )
-    # The view is the rows read under the lock, with what this unit just wrote.
-    rows.lines = [
-        replace(line, sent_at=now, ticket_id=ticket_id) if line.id in unsent else line
-        for line in rows.lines
-    ]
-    return check_service.announce(uow, check_service.view(uow, check, rows))
+    return ticket_id
 
 
 def tickets(
@@ -112,6 +144,7 @@ def _views(uow: UnitOfWork, rows: Sequence[m.Ticket]) -> list[TicketView]:
             guest_name=heads[t.check_id].guest_name,
             server_id=heads[t.check_id].server_id,
             server_name=heads[t.check_id].server_name,
+            pickup_at=heads[t.check_id].pickup_at,
             status=t.status,
             created_at=t.created_at,
             updated_at=t.updated_at,
@@ -177,6 +210,17 @@ def move_ticket(
             "kitchen_status": food.value if food else None,
         },
     )
+    if rules.CheckType(moved.type) in rules.HELD_UNTIL_PAID:
+        head = Tickets.of(uow).check_heads([moved.check_id])[moved.check_id]
+        status = order_status(
+            rules.CheckStatus.CLOSED.value,
+            (TicketStatus(s) for s in Tickets.of(uow).statuses_of_check(moved.check_id)),
+            head.picked_up,
+        )
+        uow.emit(
+            "order.updated",
+            {"check_id": moved.check_id, "type": moved.type, "status": status.value},
+        )
     return moved
 
 

@@ -41,6 +41,7 @@ from tableside.core.models import new_id, utcnow
 from tableside.core.rows import CheckHead, PaymentRow
 from tableside.core.unit_of_work import BUSY, Database, UnitOfWork
 from tableside.floor import service as floor_service
+from tableside.kitchen import service as kitchen_service
 from tableside.payments.processor import CardProcessor, ChargeOutcome, ChargeRequest, ChargeResult
 from tableside.payments.repository import Payments
 from tableside.payments.rules import (
@@ -415,12 +416,14 @@ def _apply(
             decline_code=payment.failure_code,
         )
         uow.emit("payment.declined", {"payment_id": payment.id, "check_id": check.id})
+        _call_off_unpaid_order(uow, check, rows, now)
         return _error_answer(
             402, "card_declined", f"{payment.failure_message} Nothing was charged.", payment
         )
     if payment.status == PaymentStatus.VOIDED:
         uow.audit("payment.voided", "payment", payment.id, check_id=check.id, by=voided_by)
         uow.emit("payment.voided", {"payment_id": payment.id, "check_id": check.id})
+        _call_off_unpaid_order(uow, check, rows, now)
         return _error_answer(
             502,
             "processor_error",
@@ -430,6 +433,7 @@ def _apply(
     if payment.status == PaymentStatus.FAILED:
         uow.audit("payment.failed", "payment", payment.id, check_id=check.id)
         uow.emit("payment.failed", {"payment_id": payment.id, "check_id": check.id})
+        _call_off_unpaid_order(uow, check, rows, now)
         return _error_answer(
             502,
             "processor_error",
@@ -474,6 +478,20 @@ def _apply(
         )
         if check.table_id is not None:
             floor_service.release_table(uow, check.table_id)
+        if rules.CheckType(check.type) in rules.HELD_UNTIL_PAID:
+            # A guest's own order reaches the kitchen now that it is paid, in this
+            # same transaction: a declined or unknown outcome never fires it.
+            ticket_id = kitchen_service.fire_paid_order(
+                uow, check, rows.lines, payment.created_by, now
+            )
+            if ticket_id is not None:
+                rows.lines = [
+                    replace(line, sent_at=now, ticket_id=ticket_id)
+                    if line.sent_at is None and line.voided_at is None
+                    else line
+                    for line in rows.lines
+                ]
+                view = check_service.view(uow, check, rows)
         view = view.model_copy(
             update={"status": rules.CheckStatus.CLOSED.value, "closed_at": now, "payable_cents": 0}
         )
@@ -487,6 +505,24 @@ def _apply(
         "table": None if check.table_id is None else {"id": check.table_id, "status": table_status},
     }
     return Answer(201, body)
+
+
+def _call_off_unpaid_order(
+    uow: UnitOfWork, check: CheckHead, rows: check_service.CheckRows, now: datetime
+) -> None:
+    """A guest's own order whose only payment did not go through is called off in the
+    transaction that records that outcome: its check is void, nothing reached the kitchen,
+    and its pickup slot's place is free again."""
+    if rules.CheckType(check.type) not in rules.HELD_UNTIL_PAID:
+        return
+    if check.status != rules.CheckStatus.OPEN or any(
+        p.status in (PaymentStatus.CAPTURED, PaymentStatus.PENDING) for p in rows.payments
+    ):
+        return
+    check_service.call_off(uow, check.id, now)
+    uow.audit("order.called_off", "check", check.id, reason="payment_not_taken")
+    uow.emit("check.updated", {"check_id": check.id, "table_id": None, "status": "void"})
+    uow.emit("order.updated", {"check_id": check.id, "type": check.type, "status": "cancelled"})
 
 
 def _payment_body(payment: PaymentRow) -> dict[str, Any]:

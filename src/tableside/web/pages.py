@@ -37,6 +37,7 @@ from tableside.core.http import database
 from tableside.core.schemas import ID_PATTERN
 from tableside.core.unit_of_work import UnitOfWork
 from tableside.floor import service as floor
+from tableside.guests import orders as guest_orders
 from tableside.guests import service as guests
 from tableside.guests.dependencies import guest_request
 from tableside.kitchen import service as kitchen
@@ -123,6 +124,7 @@ def _nav(who: Principal | None) -> list[tuple[str, str]]:
     links = []
     if who.role in FLOOR_ROLES:
         links.append(("/floor", "Floor"))
+        links.append(("/orders", "Orders"))
     if who.role in KITCHEN_ROLES:
         links.append(("/kitchen", "Kitchen"))
     if who.role in MANAGER_ROLES:
@@ -228,6 +230,100 @@ def guest_screen(request: Request, token: str) -> Response:
     restaurant = {"name": view.restaurant.name, "currency": view.restaurant.currency}
     data = {"token": token, "check": _json(view), "restaurant": restaurant}
     return _render(request, "guest.html", f"Your check · {view.restaurant.name}", None, data)
+
+
+@router.get("/r/{slug}", response_class=HTMLResponse)
+def order_ahead_screen(request: Request, slug: str) -> Response:
+    """Order ahead: the restaurant's public page, its live menu in it. No login."""
+    try:
+        guest = guest_request(request)
+        with database(request).reader() as uow:
+            guest.restaurant(uow, _slug(slug))
+            menu_view = guest_orders.public_menu(uow)
+    except NotFound as missing:
+        return _order_problem(request, "This restaurant is not here", missing.message, 404)
+    except LockedOut as busy:
+        return _order_problem(request, "Too many requests", busy.message, 429)
+    data = {
+        "slug": menu_view.restaurant.slug,
+        "mode": "online",
+        "menu": _json(menu_view),
+        "restaurant": {
+            "name": menu_view.restaurant.name,
+            "currency": menu_view.restaurant.currency,
+        },
+    }
+    return _render(request, "order.html", f"Order · {menu_view.restaurant.name}", None, data)
+
+
+@router.get("/r/{slug}/kiosk", response_class=HTMLResponse)
+def kiosk_screen(request: Request, slug: str) -> Response:
+    """The self-order kiosk on a restaurant tablet: the tablet's kiosk key (kept by the page,
+    from a manager starting kiosk mode) lets it read the menu and order."""
+    try:
+        guest = guest_request(request)
+        with database(request).reader() as uow:
+            guest.restaurant(uow, _slug(slug))
+            restaurant = restaurants.current(uow)
+            name, code, currency = restaurant.name, restaurant.slug, restaurant.currency
+    except NotFound as missing:
+        return _order_problem(request, "This restaurant is not here", missing.message, 404)
+    except LockedOut as busy:
+        return _order_problem(request, "Too many requests", busy.message, 429)
+    data = {
+        "slug": code,
+        "mode": "kiosk",
+        "menu": None,
+        "restaurant": {"name": name, "currency": currency},
+    }
+    return _render(request, "order.html", f"Order here · {name}", None, data)
+
+
+@router.get("/o/{token}", response_class=HTMLResponse)
+def order_status_screen(request: Request, token: str) -> Response:
+    """A guest's own order: where it stands, updated live. The token is the capability."""
+    try:
+        guest = guest_request(request)
+        with database(request).reader() as uow:
+            view = guest_orders.order_view(uow, guest.order(uow, token))
+            currency = restaurants.current(uow).currency
+    except NotFound as missing:
+        return _order_problem(request, "There is no such order", missing.message, 404)
+    except LockedOut as busy:
+        return _order_problem(request, "Too many requests", busy.message, 429)
+    data = {
+        "token": token,
+        "order": _json(view),
+        "restaurant": {"name": view.restaurant, "currency": currency},
+    }
+    return _render(
+        request, "order_status.html", f"Order #{view.number} · {view.restaurant}", None, data
+    )
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def orders_screen(request: Request) -> Response:
+    """Staff: online and kiosk orders; hand them over; pause online ordering."""
+    base = str(request.base_url).rstrip("/")
+
+    def load(uow: UnitOfWork) -> dict[str, Any]:
+        return {
+            "orders": _json(guest_orders.staff_orders(uow)),
+            "online_ordering": _json(guest_orders.online_ordering(uow, base)),
+        }
+
+    return _screen(request, FLOOR_ROLES, "orders.html", "Orders", load)
+
+
+def _order_problem(request: Request, title: str, message: str, status: int) -> HTMLResponse:
+    problem = {"title": title, "message": message}
+    return _render(request, "order.html", title, None, {"problem": problem}, status_code=status)
+
+
+def _slug(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,60}", raw):
+        raise NotFound("There is no restaurant at this address.")
+    return raw
 
 
 def _guest_problem(request: Request, title: str, message: str, status: int) -> HTMLResponse:

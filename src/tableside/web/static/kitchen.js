@@ -70,7 +70,13 @@
           typeBadge(ticket.type),
           h("strong", { class: "where", text: where }),
           numbered ? h("span", { text: `#${ticket.check_number}` }) : null,
-          ticket.server_name ? h("span", { class: "server", text: ticket.server_name }) : null,
+          ticket.pickup_at
+            ? h("span", {
+                class: "pickup",
+                text: `Pickup ${new Date(ticket.pickup_at).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}`,
+              })
+            : null,
+          ticket.server_name && !ticket.guest_name ? h("span", { class: "server", text: ticket.server_name }) : null,
           h("span", { class: "age", dataset: { created: ticket.created_at }, text: age(ticket) }),
         ),
         ...lines,

@@ -1,0 +1,136 @@
+"""Order ahead and the kiosk (issue 15), in the browser: a guest orders on their phone
+(390×844, no login) and pays; the ticket appears on the kitchen display marked online with
+the guest's name and pickup time; the kitchen bumps it ready and the guest's order page
+shows "Ready for pickup" without a reload. A kiosk, started by a manager's PIN, takes an
+order, shows its number large and starts over."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+from screens import PHONE, Tablet
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_online_order_paid_on_a_phone_goes_to_the_kitchen_and_shows_ready(
+    tablets: Callable[..., Tablet],
+) -> None:
+    kitchen = tablets(pin="5555")
+    board = kitchen.open("/kitchen")
+    guest = tablets(pin=None, viewport=PHONE)
+    phone = guest.page
+    phone.goto("/r/demo")
+    expect(phone.locator("#order-restaurant")).to_have_text("Demo Bistro")
+
+    phone.locator("#categories button", has_text="Drinks").click()
+    phone.locator(".order-item[data-item='Draft IPA']").click()
+    expect(phone.locator("#cart .cart-line")).to_have_count(1)
+    expect(phone.locator("#total-total")).to_be_visible()
+    phone.fill("#pickup-name", "Grace Hopper")
+    phone.fill("#pickup-phone", "+1 555 0199")
+    expect(phone.locator("#pickup-time option")).not_to_have_count(0)
+    phone.click("#pay-button")
+
+    expect(phone).to_have_url(re.compile(r"/o/[A-Za-z0-9_-]{43}$"), timeout=15000)
+    headline = phone.locator("#status-headline")
+    expect(headline).to_have_attribute("data-status", "received")
+    phone.evaluate("window.__sameDocument = true")
+
+    ticket = board.locator("#lane-new .ticket").filter(has_text="Grace Hopper")
+    expect(ticket).to_have_count(1)
+    expect(ticket.locator(".order-type")).to_have_text("ONLINE")
+    expect(ticket.locator(".pickup")).to_contain_text("Pickup")
+    ticket.locator(".ticket-body").click()
+    moved = board.locator("#lane-in_progress .ticket").filter(has_text="Grace Hopper")
+    expect(moved).to_have_count(1)
+    board.wait_for_timeout(600)  # a card that just moved ignores taps for half a second
+    moved.locator(".ticket-body").click()
+    expect(board.locator("#lane-ready .ticket").filter(has_text="Grace Hopper")).to_have_count(1)
+
+    expect(headline).to_have_attribute("data-status", "ready", timeout=10000)
+    expect(headline).to_have_text("Ready for pickup")
+    assert phone.evaluate("window.__sameDocument === true")  # no reload
+
+    staff = tablets(pin="1234")
+    orders = staff.open("/orders")
+    row = orders.locator("#orders tr").filter(has_text="Grace Hopper")
+    expect(row).to_have_attribute("data-status", "ready")
+    row.get_by_role("button", name="Picked up").click()
+    expect(row).to_have_attribute("data-status", "picked_up")
+    expect(headline).to_have_attribute("data-status", "picked_up", timeout=10000)
+
+
+def test_a_declined_card_on_the_phone_says_so_and_makes_no_ticket(
+    tablets: Callable[..., Tablet],
+) -> None:
+    kitchen = tablets(pin="5555")
+    board = kitchen.open("/kitchen")
+    guest = tablets(pin=None, viewport=PHONE)
+    phone = guest.page
+    phone.goto("/r/demo")
+    phone.locator("#categories button", has_text="Drinks").click()
+    phone.locator(".order-item[data-item='Draft IPA']").click()
+    expect(phone.locator("#total-total")).to_be_visible()
+    phone.fill("#pickup-name", "Alan Turing")
+    phone.fill("#pickup-phone", "555 0123")
+    phone.locator("#card-choice [data-card='pm_card_chargeDeclined']").click()
+    phone.click("#pay-button")
+
+    box = phone.locator("#outcome")
+    expect(box).to_have_attribute("data-kind", "declined", timeout=15000)
+    expect(box).to_contain_text("Nothing was charged")
+    expect(board.locator(".ticket").filter(has_text="Alan Turing")).to_have_count(0)
+
+
+def test_a_paused_restaurant_takes_no_orders_and_says_why(
+    tablets: Callable[..., Tablet],
+) -> None:
+    manager = tablets(pin="9999")
+    screen = manager.open("/orders")
+    screen.click("#pause-toggle")
+    expect(screen.locator("#accepting")).to_have_text("Online ordering paused")
+    guest = tablets(pin=None, viewport=PHONE)
+    guest.page.goto("/r/demo")
+    expect(guest.page.locator("#paused")).to_contain_text("not taking online orders")
+    expect(guest.page.locator("#checkout")).to_be_hidden()
+    screen.click("#pause-toggle")
+    expect(screen.locator("#accepting")).to_have_text("Taking online orders")
+
+
+def test_a_kiosk_takes_an_order_shows_its_number_and_starts_over(
+    tablets: Callable[..., Tablet],
+) -> None:
+    kitchen = tablets(pin="5555")
+    board = kitchen.open("/kitchen")
+    tablet = tablets(pin=None)
+    page = tablet.page
+    page.goto("/r/demo/kiosk")
+    expect(page.locator("#kiosk-setup")).to_be_visible()
+    page.fill("#kiosk-pin", "9999")
+    page.click("#kiosk-start")
+    expect(page.locator("#order-layout")).to_be_visible()
+    # The manager's login was not kept on the kiosk.
+    assert not [c for c in tablet.context.cookies() if c["name"] == "tableside_token"]
+
+    page.locator("#categories button", has_text="Drinks").click()
+    page.locator(".order-item[data-item='Draft IPA']").click()
+    expect(page.locator("#total-total")).to_be_visible()
+    page.click("#pay-button")
+
+    number = page.locator("#outcome-number")
+    expect(number).to_be_visible(timeout=15000)
+    assert (number.text_content() or "").startswith("#")
+    ticket = board.locator("#lane-new .ticket").filter(has_text="KIOSK")
+    expect(ticket).to_have_count(1)
+    expect(ticket).to_contain_text(f"Kiosk {number.text_content()}")
+
+    page.click("#outcome-new")
+    expect(page.locator("#outcome")).to_be_hidden()
+    expect(page.locator("#cart .cart-line")).to_have_count(0)
+    # After a reload the tablet is still a kiosk (it kept its key).
+    page.reload()
+    expect(page.locator("#order-layout")).to_be_visible()
