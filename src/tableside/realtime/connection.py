@@ -69,12 +69,17 @@ def authenticate(db: Database, token: str) -> Principal | None:
         return None
 
 
+class SessionEnded(Exception):
+    """The terminal's own staff member was deactivated or given a new PIN."""
+
+
 class Connection:
     def __init__(self, websocket: WebSocket, hub: Hub) -> None:
         self.ws = websocket
         self.hub = hub
         self.settings = hub.settings
         self.token = ""
+        self.staff_id = ""
         self.last_sent = 0
         self.last_heard = time.monotonic()
         self.subscriber: Subscriber | None = None
@@ -92,6 +97,7 @@ class Connection:
         if not isinstance(outcome, Principal):
             return outcome
         restaurant_id = outcome.restaurant_id
+        self.staff_id = outcome.staff_id
         try:
             last_seq = await self.hub.read(outbox.check_position, self.hub.db, restaurant_id, after)
         except ResyncRequired as resync:
@@ -153,6 +159,8 @@ class Connection:
         finished = next(t for t in tasks if t in done)
         try:
             return finished.result()
+        except SessionEnded:
+            return Farewell(CloseCode.NOT_AUTHENTICATED, "your session ended: log in again")
         except ResyncRequired as resync:
             return await self._resync(resync)
         except _GONE:
@@ -208,6 +216,12 @@ class Connection:
         for event in events:
             await self.ws.send_text(event.text)
             self.last_sent = event.seq
+            if event.ends_sessions_of == self.staff_id:
+                # Deactivated or given a new PIN: close now, not at the next heartbeat's
+                # re-check (a session opened since, with the new PIN, stays).
+                who = await self.hub.read(authenticate, self.hub.db, self.token)
+                if who is None:
+                    raise SessionEnded
 
     async def _listen(self) -> None:
         """Anything the terminal sends counts as an answer (heartbeats are answered)."""

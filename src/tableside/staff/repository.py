@@ -13,11 +13,16 @@ from typing import cast
 from sqlalchemy import (
     bindparam,
     select,
+    update,
 )
 
 from tableside.core import batched
 from tableside.core import models as m
+from tableside.core.errors import NotFound
 from tableside.core.repository import Repository
+
+# A stand-in (a guest paying at the table) is a staff record nobody manages (service.py).
+STAND_IN = "stand-in:"
 
 _TOKEN_HOLDER = (
     select(
@@ -51,6 +56,39 @@ class StaffRepository(Repository):
             .where(m.Staff.restaurant_id == self.restaurant_id)
             .order_by(m.Staff.name)
         ).all()
+
+    def member(self, staff_id: str, *, lock: bool = False) -> m.Staff:
+        """A person who works (or worked) here; stand-ins are not found, as another
+        restaurant's staff."""
+        staff = self._get(m.Staff, staff_id, "staff member", lock=lock)
+        if staff.pin_lookup.startswith(STAND_IN):
+            raise NotFound(f"No staff member with id {staff_id!r} in this restaurant.")
+        return staff
+
+    def roster(self) -> Sequence[m.Staff]:
+        """Everyone who works or worked here (no stand-ins), by name."""
+        return self.session.scalars(
+            select(m.Staff)
+            .where(
+                m.Staff.restaurant_id == self.restaurant_id,
+                m.Staff.pin_lookup.not_like(f"{STAND_IN}%"),
+            )
+            .order_by(m.Staff.name, m.Staff.id)
+        ).all()
+
+    def end_sessions(self, staff_id: str, at: datetime) -> int:
+        """Revoke every session of a staff member still open; how many there were."""
+        result = self.session.execute(
+            update(m.StaffSession)
+            .where(
+                m.StaffSession.restaurant_id == self.restaurant_id,
+                m.StaffSession.staff_id == staff_id,
+                m.StaffSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def session_by_token_hash(self, token_hash: str) -> tuple[m.StaffSession, m.Staff] | None:
         # Not scoped: the token is what tells us the restaurant.
