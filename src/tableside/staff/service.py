@@ -439,7 +439,9 @@ def _may_manage(who: Principal, role: str, doing: str) -> None:
     who.require(MANAGER_ROLES, doing)
     if not may_manage(who.role.value, role):
         raise NotAllowed(
-            f"Only the owner can {doing} for {role}s: ask the owner.", code="forbidden"
+            f"Only the owner can {doing} here: managers and owners are the owner's to add, "
+            "change, give a new PIN or deactivate. Ask the owner.",
+            code="forbidden",
         )
 
 
@@ -580,12 +582,12 @@ def deactivate(uow: UnitOfWork, who: Principal, staff_id: str) -> StaffMemberVie
     a 401, their live feed closes), their PIN logs nobody in, and their history stays."""
     who.require(MANAGER_ROLES, "deactivate staff")
     staff = StaffRepository.of(uow).member(staff_id, lock=True)
-    _may_manage(who, staff.role, "deactivate staff")
     if staff.id == who.staff_id:
         raise InvalidRequest(
-            "You cannot deactivate yourself; ask the owner or another manager.",
+            "You cannot deactivate yourself; ask the owner (or another owner).",
             code="cannot_deactivate_self",
         )
+    _may_manage(who, staff.role, "deactivate staff")
     if staff.active:
         if staff.role == Role.OWNER.value:
             _keep_an_owner(uow, staff, "deactivate them")
