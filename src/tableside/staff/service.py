@@ -630,6 +630,11 @@ def list_staff(uow: UnitOfWork, who: Principal) -> list[StaffView]:
 def roster(uow: UnitOfWork, who: Principal) -> list[StaffMemberView]:
     """Everyone who works or worked here, active or not, by name (managers and owners)."""
     who.require(MANAGER_ROLES, "manage staff")
+    return roster_view(uow)
+
+
+def roster_view(uow: UnitOfWork) -> list[StaffMemberView]:
+    """What ``roster`` shows, for a screen that has checked who is asking itself."""
     now = utcnow()
     return [member_view(s, now) for s in StaffRepository.of(uow).roster()]
 
