@@ -14,6 +14,7 @@ from tableside.core.unit_of_work import Database
 WATCHED = [
     "restaurants",
     "staff",
+    "sections",
     "tables",
     "menu_categories",
     "menu_items",

@@ -58,6 +58,7 @@ class World:
     order_token: str  # its token (the guest's status page)
     kiosk: str  # a kiosk of demo's
     kiosk_token: str
+    sections: tuple[str, ...]  # demo's sections, in floor order (Dining room, Patio, Bar)
 
 
 def build_world(live_server: str, db: Database) -> World:
@@ -118,6 +119,7 @@ def build_world(live_server: str, db: Database) -> World:
         order_token=placed.json()["token"],
         kiosk=kiosk.json()["id"],
         kiosk_token=kiosk.json()["token"],
+        sections=tuple(s["id"] for s in server.get("/floor").json()["sections"]),
     )
 
 
@@ -201,6 +203,18 @@ BAD_ORDERS: tuple[Make, ...] = (
 )
 
 
+def _staff(w: World) -> dict[str, str]:
+    return {"staff_id": w.staff}
+
+
+def _section(w: World) -> dict[str, str]:
+    return {"section_id": w.sections[-1]}  # demo's Bar
+
+
+def _table(w: World) -> dict[str, str]:
+    return {"table_id": w.free_table}  # demo's T3, at 6, 0
+
+
 ENDPOINTS = [
     Endpoint("POST", "/auth/logout"),
     Endpoint("GET", "/me"),
@@ -211,7 +225,7 @@ ENDPOINTS = [
         body=lambda w: {"name": "New Hire", "role": "server", "pin": "864209"},
         forbidden=(SERVER, KITCHEN),
         bad_bodies=(
-            lambda w: {"name": "New Hire", "role": "owner", "pin": "864209"},
+            lambda w: {"name": "New Hire", "role": "chef", "pin": "864209"},
             lambda w: {"name": "New Hire", "role": "server", "pin": "12a4"},
             lambda w: {"name": "New Hire", "role": "server", "pin": "1234"},  # taken
             lambda w: {"name": "   ", "role": "server", "pin": "864209"},
@@ -225,6 +239,102 @@ ENDPOINTS = [
         forbidden=(SERVER, KITCHEN),
         bad_bodies=(lambda w: {"pin": "9999"}, lambda w: {"pin": "abcd"}),
     ),
+    # Managing staff (a manager: servers and the kitchen; the owner: everyone).
+    Endpoint("GET", "/staff/roster", forbidden=(SERVER, KITCHEN)),
+    Endpoint(
+        "PATCH",
+        "/staff/{staff_id}",
+        ids=_staff,
+        body=lambda w: {"role": "kitchen"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"role": "chef"}, lambda w: {"name": "   "}),
+    ),
+    Endpoint("POST", "/staff/{staff_id}/deactivate", ids=_staff, forbidden=(SERVER, KITCHEN)),
+    Endpoint("POST", "/staff/{staff_id}/reactivate", ids=_staff, forbidden=(SERVER, KITCHEN)),
+    # The floor editor (managers and owners).
+    Endpoint("GET", "/floor/editor", forbidden=(SERVER, KITCHEN)),
+    Endpoint(
+        "POST",
+        "/floor/sections",
+        body=lambda w: {"name": "Terrace"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(
+            lambda w: {"name": "patio"},  # taken
+            lambda w: {"name": "   "},
+            lambda w: {"name": "x" * 61},
+        ),
+    ),
+    Endpoint(
+        "PATCH",
+        "/floor/sections/{section_id}",
+        ids=_section,
+        body=lambda w: {"name": "Garden"},
+        forbidden=(SERVER, KITCHEN),
+        bad_bodies=(lambda w: {"name": "patio"}, lambda w: {"name": ""}),
+    ),
+    Endpoint(
+        "PUT",
+        "/floor/sections/order",
+        body=lambda w: {"ids": list(reversed(w.sections))},
+        forbidden=(SERVER, KITCHEN),
+        foreign_bodies=((lambda w: {}, lambda w: {"ids": list(w.sections)}),),
+        bad_bodies=(
+            lambda w: {"ids": [w.sections[0]]},  # the others left out
+            lambda w: {"ids": [*w.sections, w.sections[0]]},
+            lambda w: {"ids": []},
+            lambda w: {"ids": [*w.sections, "sec_nowhere"]},
+        ),
+    ),
+    Endpoint("DELETE", "/floor/sections/{section_id}", ids=_section, forbidden=(SERVER, KITCHEN)),
+    Endpoint(
+        "POST",
+        "/floor/tables",
+        body=lambda w: {"label": "T99", "capacity": 4, "x": 30, "y": 20},
+        forbidden=(SERVER, KITCHEN),
+        foreign_bodies=(
+            (
+                lambda w: {},
+                lambda w: {
+                    "label": "T99",
+                    "capacity": 4,
+                    "x": 30,
+                    "y": 20,
+                    "section_id": w.sections[0],
+                },
+            ),
+        ),
+        bad_bodies=(
+            lambda w: {"label": "t1", "capacity": 4, "x": 30, "y": 20},  # taken
+            lambda w: {"label": "T99", "capacity": 4, "x": 0, "y": 0},  # T1 stands there
+            lambda w: {"label": "T99", "capacity": 4, "x": 39, "y": 20, "width": 2},
+            lambda w: {"label": "T99", "capacity": 0, "x": 30, "y": 20},
+            lambda w: {"label": "T99", "capacity": 4, "x": 30, "y": 20, "shape": "oval"},
+            lambda w: {"label": " ", "capacity": 4, "x": 30, "y": 20},
+            lambda w: {"label": "T99", "capacity": 4, "x": 30, "y": 20, "section_id": "sec_x"},
+        ),
+    ),
+    Endpoint(
+        "PATCH",
+        "/floor/tables/{table_id}",
+        ids=_table,
+        body=lambda w: {"x": 30, "y": 20},
+        forbidden=(SERVER, KITCHEN),
+        foreign_bodies=(
+            (
+                lambda w: {"table_id": w.their_free_table},
+                lambda w: {"section_id": w.sections[0]},
+            ),
+        ),
+        bad_bodies=(
+            lambda w: {"label": "T1"},  # taken
+            lambda w: {"x": 0, "y": 0},  # T1 stands there
+            lambda w: {"width": 9},
+            lambda w: {"x": 39, "width": 2},
+            lambda w: {"section_id": "sec_nowhere"},
+            lambda w: {"label": ""},
+        ),
+    ),
+    Endpoint("DELETE", "/floor/tables/{table_id}", ids=_table, forbidden=(SERVER, KITCHEN)),
     Endpoint("GET", "/floor"),
     Endpoint("GET", "/menu"),
     Endpoint(
@@ -956,6 +1066,8 @@ def test_endpoints_without_input_take_none() -> None:
         "GET /orders",
         "GET /online-ordering",
         "GET /kiosks",
+        "GET /staff/roster",
+        "GET /floor/editor",
     }
 
 

@@ -45,7 +45,7 @@ def test_a_manager_adds_a_server_who_can_then_log_in(
 def test_a_pin_already_taken_cannot_be_given_twice(manager: Terminal, db: Database) -> None:
     before = snapshot(db)
     response = manager.post("/staff", {"name": "Copycat", "role": "server", "pin": "1234"})
-    assert response.status_code == 422, response.text
+    assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "pin_taken"
     assert changed_tables(before, snapshot(db)) == []
 

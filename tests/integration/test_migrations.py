@@ -10,6 +10,7 @@ from sqlalchemy import MetaData, create_engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tableside.core import migrate
+from tableside.core.database import make_engine
 
 
 def test_checks_rung_before_checks_could_lack_a_table_are_dine_in_at_their_table(
@@ -118,4 +119,59 @@ def test_checks_rung_before_checks_could_lack_a_table_are_dine_in_at_their_table
     ):
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(insert(checks), takeout | clash)
+    engine.dispose()
+
+
+def test_tables_made_before_the_floor_editor_get_a_place_of_their_own_on_the_grid(
+    empty_database_url: str,
+) -> None:
+    """0014 on a floor whose tables all sat at 0, 0 (and a seated one): each gets free cells,
+    in floor order; labels stay unique among live tables only; the product's own engine
+    (foreign keys enforced on SQLite) upgrades a database with rows in it."""
+    engine = make_engine(empty_database_url)
+    migrate.upgrade(engine, "0009")
+    now = datetime(2026, 12, 8, 19, 30, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO restaurants (id, slug, name, currency, tax_rate_bp, timezone,"
+            " created_at) VALUES ('rst_1', 'lou', 'Chez Lou', 'EUR', 1000, 'Europe/Paris',"
+            f" '{now.isoformat()}')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO sections (id, restaurant_id, name, position) VALUES"
+            " ('sec_a', 'rst_1', 'Room', 0), ('sec_b', 'rst_1', 'Bar', 0)"
+        )
+        for i in range(4):
+            connection.exec_driver_sql(
+                "INSERT INTO tables (id, restaurant_id, section_id, label, capacity, shape, x, y,"
+                f" width, height, position) VALUES ('tbl_{i}', 'rst_1',"
+                f" '{'sec_a' if i % 2 else 'sec_b'}', 'T{i}', 4, 'square', 0, 0, 2, 2, {i})"
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        placed = connection.exec_driver_sql("SELECT label, x, y FROM tables ORDER BY label").all()
+        sections = connection.exec_driver_sql(
+            "SELECT name, position FROM sections ORDER BY position"
+        ).all()
+    # Bar (T0, T2) before Room (T1, T3): sections in (position, name) order.
+    assert [tuple(row) for row in placed] == [
+        ("T0", 0, 0),
+        ("T1", 4, 0),
+        ("T2", 2, 0),
+        ("T3", 6, 0),
+    ]
+    assert [tuple(row) for row in sections] == [("Bar", 0), ("Room", 1)]
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"UPDATE tables SET archived_at = '{now.isoformat()}' WHERE id = 'tbl_0'"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO tables (id, restaurant_id, label, capacity, shape, x, y, width, height,"
+            " position) VALUES ('tbl_new', 'rst_1', 'T0', 2, 'round', 10, 10, 1, 1, 9)"
+        )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO tables (id, restaurant_id, label, capacity, shape, x, y, width, height,"
+            " position) VALUES ('tbl_dup', 'rst_1', 'T1', 2, 'round', 12, 12, 1, 1, 9)"
+        )
     engine.dispose()

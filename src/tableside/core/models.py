@@ -184,7 +184,16 @@ class LoginThrottle(Base):
 class Section(Base):
     __tablename__ = "sections"
     __table_args__ = (
-        UniqueConstraint("restaurant_id", "name", name="uq_sections_name_per_restaurant"),
+        # Names are unique among the floor's live sections; a removed one keeps its name for
+        # history and frees it for a new section (migration 0014).
+        Index(
+            "uq_sections_live_name",
+            "restaurant_id",
+            "name",
+            unique=True,
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     restaurant_id: Mapped[str] = _restaurant_fk()
@@ -198,7 +207,16 @@ class DiningTable(Base):
 
     __tablename__ = "tables"
     __table_args__ = (
-        UniqueConstraint("restaurant_id", "label", name="uq_tables_label_per_restaurant"),
+        # Labels are unique among the floor's live tables; a removed (archived) table keeps
+        # its label, which history still shows, and frees it for a new table (0014).
+        Index(
+            "uq_tables_live_label",
+            "restaurant_id",
+            "label",
+            unique=True,
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
         CheckConstraint("capacity >= 1 AND capacity <= 100", name="capacity"),
         CheckConstraint("shape IN ('square', 'round', 'rect', 'booth')", name="shape"),
     )

@@ -6,29 +6,34 @@ indistinguishable from one that does not exist (``NotFound``, a 404).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
     bindparam,
+    func,
     literal_column,
     select,
 )
 
 from tableside.core import batched
 from tableside.core import models as m
-from tableside.core.errors import NotFound
+from tableside.core.errors import Conflict, NotFound
 from tableside.core.repository import RESTAURANT, Repository
 
+# A removed (archived) table is not on the floor: nobody seats it or moves a party to it.
 _TABLE_LABEL = select(m.DiningTable.label).where(
-    m.DiningTable.restaurant_id == RESTAURANT, m.DiningTable.id == bindparam("id")
+    m.DiningTable.restaurant_id == RESTAURANT,
+    m.DiningTable.id == bindparam("id"),
+    m.DiningTable.archived_at.is_(None),
 )
 
 
 _SECTION_NAMES = (
     select(m.Section.id, m.Section.name)
-    .where(m.Section.restaurant_id == RESTAURANT)
-    .order_by(m.Section.position)
+    .where(m.Section.restaurant_id == RESTAURANT, m.Section.archived_at.is_(None))
+    .order_by(m.Section.position, m.Section.name)
 )
 
 
@@ -61,7 +66,7 @@ _FLOOR_PLAN = (
     )
     # Whose table it is: the server who seated it (by the staff's primary key).
     .outerjoin(m.Staff, m.Staff.id == m.Check.opened_by)
-    .where(m.DiningTable.restaurant_id == RESTAURANT)
+    .where(m.DiningTable.restaurant_id == RESTAURANT, m.DiningTable.archived_at.is_(None))
     .order_by(m.DiningTable.position, m.DiningTable.label)
 )
 _PLAN_COLUMNS = tuple(str(column.key) for column in _FLOOR_PLAN.selected_columns)
@@ -91,8 +96,60 @@ _WITHOUT_TABLE_COLUMNS = tuple(str(column.key) for column in _WITHOUT_TABLE.sele
 
 
 class Tables(Repository):
-    def get(self, table_id: str) -> m.DiningTable:
-        return self._get(m.DiningTable, table_id, "table")
+    def get(self, table_id: str, *, lock: bool = False) -> m.DiningTable:
+        """A table, removed ones too (history names them)."""
+        return self._get(m.DiningTable, table_id, "table", lock=lock)
+
+    def live(self, table_id: str, *, lock: bool = False) -> m.DiningTable:
+        """A table on the floor; a removed one is not found, as another restaurant's."""
+        table = self.get(table_id, lock=lock)
+        if table.archived_at is not None:
+            raise NotFound(f"Table {table.label} was removed from the floor plan.")
+        return table
+
+    def section(self, section_id: str) -> m.Section:
+        """A section on the floor; a removed one is not found, as another restaurant's."""
+        section = self._get(m.Section, section_id, "section")
+        if section.archived_at is not None:
+            raise NotFound(f"The section {section.name!r} was removed from the floor plan.")
+        return section
+
+    def every_live_table(self) -> Sequence[m.DiningTable]:
+        """The tables on the floor, in floor order."""
+        return self.session.scalars(
+            select(m.DiningTable)
+            .where(
+                m.DiningTable.restaurant_id == self.restaurant_id,
+                m.DiningTable.archived_at.is_(None),
+            )
+            .order_by(m.DiningTable.position, m.DiningTable.label)
+        ).all()
+
+    def every_live_section(self) -> Sequence[m.Section]:
+        """The sections on the floor, in floor order."""
+        return self.session.scalars(
+            select(m.Section)
+            .where(m.Section.restaurant_id == self.restaurant_id, m.Section.archived_at.is_(None))
+            .order_by(m.Section.position, m.Section.name)
+        ).all()
+
+    def add(self, row: m.DiningTable | m.Section) -> None:
+        self.session.add(row)
+
+    def lock(self) -> None:
+        """Hold the restaurant's floor plan for this unit: one change of it at a time, so two
+        managers cannot both put a table on the same cells or both label one "T20". SQLite's
+        writers are one at a time already; on PostgreSQL a transaction-scoped advisory
+        lock, and a 409 at once (never a queue) when another unit holds it."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return
+        digest = hashlib.sha256(f"tableside.floor:{self.restaurant_id}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        if not self.session.scalar(select(func.pg_try_advisory_xact_lock(key))):
+            raise Conflict(
+                "Another change to the floor plan is being saved right now. Try again in a moment.",
+                code="busy",
+            )
 
     def label_of(self, table_id: str) -> str:
         label = self._core().scalar(

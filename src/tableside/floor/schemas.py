@@ -1,4 +1,5 @@
-"""The floor plan as terminals see it, and the seat, move and merge requests.
+"""The floor plan as terminals see it, the seat, move and merge requests, and the floor
+editor's views and requests.
 
 Read models are built from rows and never written back; request bodies are bounded, so bad
 input is a 422 before any use case runs.
@@ -11,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import Body, Id
+from tableside.core.schemas import Body, Id, Text
 
 
 class SectionView(BaseModel):
@@ -87,3 +88,68 @@ class MoveRequest(Body):
 
 class MergeRequest(Body):
     from_check_id: Id
+
+
+# --- the floor editor ---------------------------------------------------------------------
+
+ShapeName = Literal["round", "square", "rect", "booth"]
+
+
+class GridView(BaseModel):
+    columns: int = Field(description="The plan's width in cells (x from 0 to columns - 1)")
+    rows: int = Field(description="The plan's height in cells (y from 0 to rows - 1)")
+    largest: int = Field(description="A table is at most this many cells wide and high")
+
+
+class SectionEditView(BaseModel):
+    id: str
+    name: str
+    position: int
+    tables: int = Field(description="How many tables the section has on the floor")
+
+
+class FloorEditorView(BaseModel):
+    grid: GridView
+    shapes: list[str]
+    sections: list[SectionEditView]
+    tables: list[TableView]
+
+
+class NewSection(Body):
+    name: Text = Field(min_length=1, max_length=200, examples=["Terrace"])
+
+
+class SectionChange(Body):
+    name: Text = Field(min_length=1, max_length=200, examples=["Garden"])
+
+
+class SectionOrder(Body):
+    ids: list[Id] = Field(min_length=1, max_length=200)
+
+
+class SectionOrderView(BaseModel):
+    ids: list[str]
+
+
+class NewTable(Body):
+    label: Text = Field(min_length=1, max_length=200, examples=["T20"])
+    capacity: int = Field(ge=1, le=100, examples=[4], description="Seats")
+    shape: ShapeName = "square"
+    section_id: Id | None = None
+    x: int = Field(ge=0, le=1000, description="Left cell on the plan's grid (from 0)")
+    y: int = Field(ge=0, le=1000, description="Top cell on the plan's grid (from 0)")
+    width: int = Field(default=2, ge=1, le=100, description="Cells wide (1 to 8)")
+    height: int = Field(default=2, ge=1, le=100, description="Cells high (1 to 8)")
+
+
+class TableChange(Body):
+    """Only what is sent changes; ``section_id: null`` takes the table out of its section."""
+
+    label: Text | None = Field(default=None, min_length=1, max_length=200)
+    capacity: int | None = Field(default=None, ge=1, le=100, description="Seats")
+    shape: ShapeName | None = None
+    section_id: Id | None = None
+    x: int | None = Field(default=None, ge=0, le=1000)
+    y: int | None = Field(default=None, ge=0, le=1000)
+    width: int | None = Field(default=None, ge=1, le=100)
+    height: int | None = Field(default=None, ge=1, le=100)

@@ -191,7 +191,7 @@ def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str)
     check = check_service.locked(uow, check_id)
     rules.require_open(rules.CheckStatus(check.status))
     source_id = _table_of(check)
-    target = Tables.of(uow).get(to_table_id)
+    target = Tables.of(uow).live(to_table_id)
     label = target.label  # a failed flush expires every row; keep what the 409 needs
     if target.id == check.table_id:
         raise InvalidRequest("The party is already at that table.", code="same_table")

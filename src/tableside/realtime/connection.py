@@ -70,6 +70,10 @@ def authenticate(db: Database, token: str) -> Principal | None:
         return None
 
 
+class SessionEnded(Exception):
+    """The terminal's own staff member was deactivated or given a new PIN."""
+
+
 class Connection:
     def __init__(self, websocket: WebSocket, hub: Hub) -> None:
         self.ws = websocket
@@ -95,6 +99,7 @@ class Connection:
             return outcome
         self.staff_id = outcome.staff_id
         restaurant_id = outcome.restaurant_id
+        self.staff_id = outcome.staff_id
         try:
             last_seq = await self.hub.read(outbox.check_position, self.hub.db, restaurant_id, after)
         except ResyncRequired as resync:
@@ -156,6 +161,8 @@ class Connection:
         finished = next(t for t in tasks if t in done)
         try:
             return finished.result()
+        except SessionEnded:
+            return Farewell(CloseCode.NOT_AUTHENTICATED, "your session ended: log in again")
         except ResyncRequired as resync:
             return await self._resync(resync)
         except _GONE:
@@ -189,8 +196,6 @@ class Connection:
                 continue  # already sent while catching up
             await self._fill_up_to(event.seq - 1)
             await self._send_all([event])
-            if self._may_end_session(event) and not await self._session_valid():
-                return Farewell(CloseCode.NOT_AUTHENTICATED, "your session ended: log in again")
 
     async def _fill_up_to(self, seq: int) -> None:
         """Send, from the outbox, whatever is missing up to ``seq``."""
@@ -213,6 +218,12 @@ class Connection:
         for event in events:
             await self.ws.send_text(event.text)
             self.last_sent = event.seq
+            if event.ends_sessions_of == self.staff_id:
+                # Deactivated or given a new PIN: close now, not at the next heartbeat's
+                # re-check (a session opened since, with the new PIN, stays).
+                who = await self.hub.read(authenticate, self.hub.db, self.token)
+                if who is None:
+                    raise SessionEnded
 
     async def _listen(self) -> None:
         """Anything the terminal sends counts as an answer (heartbeats are answered)."""
@@ -243,11 +254,6 @@ class Connection:
                 )
             if not await self._session_valid():
                 return Farewell(CloseCode.NOT_AUTHENTICATED, "your session ended: log in again")
-
-    def _may_end_session(self, event: WireEvent) -> bool:
-        """An event that ends this terminal's staff member's sessions (a PIN change, a
-        deactivation: staff.service.end_sessions), seen as it goes by."""
-        return '"staff.sessions_ended"' in event.text and f'"{self.staff_id}"' in event.text
 
     async def _session_valid(self) -> bool:
         """Whether this connection's token still authenticates (True when the database

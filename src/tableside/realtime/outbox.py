@@ -36,10 +36,13 @@ class EventView(BaseModel):
 
 @dataclass(frozen=True)
 class WireEvent:
-    """An event serialized once, ready to go to every terminal of its restaurant."""
+    """An event serialized once, ready to go to every terminal of its restaurant.
+    ``ends_sessions_of``: the staff member whose sessions the change ended (deactivated,
+    or given a new PIN): their own terminals' feeds close once it is sent."""
 
     seq: int
     text: str
+    ends_sessions_of: str | None = None
 
 
 class ResyncRequired(Exception):
@@ -67,7 +70,11 @@ def view(row: OutboxEvent) -> EventView:
 
 
 def wire(row: OutboxEvent) -> WireEvent:
-    return WireEvent(row.seq, view(row).model_dump_json())
+    # staff.service.end_sessions: a PIN change or a deactivation.
+    staff_id = row.data.get("staff_id") if row.type == "staff.sessions_ended" else None
+    return WireEvent(
+        row.seq, view(row).model_dump_json(), staff_id if isinstance(staff_id, str) else None
+    )
 
 
 @dataclass(frozen=True)

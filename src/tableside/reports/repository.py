@@ -18,7 +18,7 @@ from tableside.core.repository import RESTAURANT, Repository
 Row = dict[str, Any]
 
 # Columns never exported: how a PIN is checked and found, and a login's lock-out state.
-SECRET = {"pin_lookup", "pin_hash", "failed_pin_attempts", "locked_until"}
+SECRET = {"pin_lookup", "pin_hash"}
 PAGE = 200  # checks (or audit entries) per read
 
 

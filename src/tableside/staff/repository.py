@@ -20,8 +20,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tableside.core import batched
 from tableside.core import models as m
+from tableside.core.errors import NotFound
 from tableside.core.models import utcnow
 from tableside.core.repository import Repository
+
+# A stand-in (a guest paying at the table) is a staff record nobody manages (service.py).
+STAND_IN = "stand-in:"
 
 _TOKEN_HOLDER = (
     select(
@@ -54,6 +58,25 @@ class StaffRepository(Repository):
             select(m.Staff)
             .where(m.Staff.restaurant_id == self.restaurant_id)
             .order_by(m.Staff.name)
+        ).all()
+
+    def member(self, staff_id: str, *, lock: bool = False) -> m.Staff:
+        """A person who works (or worked) here; stand-ins are not found, as another
+        restaurant's staff."""
+        staff = self._get(m.Staff, staff_id, "staff member", lock=lock)
+        if staff.pin_lookup.startswith(STAND_IN):
+            raise NotFound(f"No staff member with id {staff_id!r} in this restaurant.")
+        return staff
+
+    def roster(self) -> Sequence[m.Staff]:
+        """Everyone who works or worked here (no stand-ins), by name."""
+        return self.session.scalars(
+            select(m.Staff)
+            .where(
+                m.Staff.restaurant_id == self.restaurant_id,
+                m.Staff.pin_lookup.not_like(f"{STAND_IN}%"),
+            )
+            .order_by(m.Staff.name, m.Staff.id)
         ).all()
 
     def session_by_token_hash(self, token_hash: str) -> tuple[m.StaffSession, m.Staff] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +20,10 @@ from tableside.staff.schemas import (
     LoginRequest,
     LoginResponse,
     ResetPinRequest,
+    RosterResponse,
+    StaffChange,
     StaffListResponse,
+    StaffMemberView,
     StaffView,
 )
 
@@ -117,15 +122,82 @@ async def list_staff(caller: AnyStaff) -> StaffListResponse:
     return StaffListResponse(staff=await read(caller, auth.list_staff))
 
 
-@router.post("/staff", response_model=StaffView, status_code=201)
-async def add_staff(body: AddStaffRequest, caller: Manager) -> StaffView:
-    """Manager: add a staff member with a PIN unique in this restaurant."""
+STAFF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not a manager, or a manager acting on an owner or a manager "
+          "(the owner's to do)"},
+    404: {"description": "No such staff member in this restaurant (another restaurant's too)"},
+    409: {"description": "pin_taken: someone here has that PIN; last_owner: the restaurant "
+          "would have no active owner"},
+    422: {"description": "The request can never succeed as sent (the message says why)"},
+}  # fmt: skip
+
+
+@router.get("/staff/roster", response_model=RosterResponse, tags=["staff"])
+async def get_roster(caller: Manager) -> RosterResponse:
+    """Everyone who works or worked here, active or not, with their role and whether a
+    lockout holds them (managers and owners)."""
+    return RosterResponse(staff=await read(caller, auth.roster))
+
+
+@router.post(
+    "/staff",
+    response_model=StaffMemberView,
+    status_code=201,
+    responses=STAFF_RESPONSES,
+    tags=["staff"],
+)
+async def add_staff(body: AddStaffRequest, caller: Manager) -> StaffMemberView:
+    """Add a staff member with a PIN unique in this restaurant. A manager adds servers and
+    the kitchen; the owner adds anyone."""
     return await write(
         caller, lambda uow, who: auth.add_staff(uow, who, body.name, Role(body.role), body.pin)
     )
 
 
-@router.put("/staff/{staff_id}/pin", response_model=StaffView)
-async def reset_pin(staff_id: PathId, body: ResetPinRequest, caller: Manager) -> StaffView:
-    """Manager: set a new PIN; the staff member's sessions end at once."""
+@router.patch(
+    "/staff/{staff_id}",
+    response_model=StaffMemberView,
+    responses=STAFF_RESPONSES,
+    tags=["staff"],
+)
+async def change_staff(staff_id: PathId, body: StaffChange, caller: Manager) -> StaffMemberView:
+    """Change a staff member's name or role (only what is sent changes)."""
+    role = Role(body.role) if body.role is not None else None
+    return await write(
+        caller, lambda uow, who: auth.change_staff(uow, who, staff_id, body.name, role)
+    )
+
+
+@router.put(
+    "/staff/{staff_id}/pin",
+    response_model=StaffMemberView,
+    responses=STAFF_RESPONSES,
+    tags=["staff"],
+)
+async def reset_pin(staff_id: PathId, body: ResetPinRequest, caller: Manager) -> StaffMemberView:
+    """Set a new PIN: the person's sessions end at once (they log in again)."""
     return await write(caller, lambda uow, who: auth.reset_pin(uow, who, staff_id, body.pin))
+
+
+@router.post(
+    "/staff/{staff_id}/deactivate",
+    response_model=StaffMemberView,
+    responses=STAFF_RESPONSES,
+    tags=["staff"],
+)
+async def deactivate(staff_id: PathId, caller: Manager) -> StaffMemberView:
+    """They no longer work here: their sessions end at once (the next request answers 401,
+    their live feed closes) and their PIN logs nobody in. Checks, payments and the audit
+    log keep their name."""
+    return await write(caller, lambda uow, who: auth.deactivate(uow, who, staff_id))
+
+
+@router.post(
+    "/staff/{staff_id}/reactivate",
+    response_model=StaffMemberView,
+    responses=STAFF_RESPONSES,
+    tags=["staff"],
+)
+async def reactivate(staff_id: PathId, caller: Manager) -> StaffMemberView:
+    """Back at work, with the PIN they had."""
+    return await write(caller, lambda uow, who: auth.reactivate(uow, who, staff_id))

@@ -1,4 +1,5 @@
-"""How many wrong PINs a login may cost before logins are paused, for whom, and for how long.
+"""How many wrong PINs a login may cost before logins are paused, for whom, and for how
+long; and who may manage whom.
 
 Two budgets count every wrong PIN (at login or as a manager's approval), and an unknown
 restaurant code at login counts as a wrong PIN too:
@@ -91,3 +92,17 @@ def after_wrong_pin(throttle: Throttle, budget: Budget, now: datetime) -> Thrott
 def retry_after_s(left: timedelta) -> int:
     """Whole seconds to wait (rounded up, at least one): the ``Retry-After`` header."""
     return max(1, math.ceil(left.total_seconds()))
+
+
+# Who may manage whom: the owner manages everyone; a manager manages servers and the
+# kitchen. Owners and managers are added, changed, given a new PIN or deactivated by the
+# owner only.
+MANAGED_BY_MANAGERS = frozenset({"server", "kitchen"})
+
+
+def may_manage(actor_role: str, role: str) -> bool:
+    """Whether a staff member of ``actor_role`` may add, change, reset or deactivate staff
+    of ``role`` (or give someone that role)."""
+    if actor_role == "owner":
+        return True
+    return actor_role == "manager" and role in MANAGED_BY_MANAGERS

@@ -60,10 +60,30 @@ class LoginResponse(BaseModel):
     restaurant: RestaurantView
 
 
+RoleName = Literal["owner", "manager", "server", "kitchen"]
+
+
+class StaffMemberView(StaffView):
+    """A staff member as the staff screen shows them."""
+
+    active: bool = Field(description="false: deactivated (cannot log in; history stays)")
+
+
 class AddStaffRequest(Body):
     name: Text = Field(min_length=1, max_length=80)
-    role: Literal["server", "manager", "kitchen"]
+    role: RoleName = Field(description="owner and manager: the owner only")
     pin: Text = Field(min_length=4, max_length=8)
+
+
+class StaffChange(Body):
+    """Only what is sent changes."""
+
+    name: Text | None = Field(default=None, min_length=1, max_length=80)
+    role: RoleName | None = Field(default=None, description="owner and manager: the owner only")
+
+
+class RosterResponse(BaseModel):
+    staff: list[StaffMemberView]
 
 
 class ResetPinRequest(Body):

@@ -25,10 +25,12 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from tableside.core import models as m
 from tableside.core.access import MANAGER_ROLES, Principal, Role
 from tableside.core.errors import (
+    Conflict,
     DomainError,
     InvalidRequest,
     LockedOut,
@@ -40,8 +42,9 @@ from tableside.core.models import new_id, utcnow
 from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.restaurants import service as restaurants
 from tableside.staff import rules
-from tableside.staff.repository import StaffRepository, TokenHolder
-from tableside.staff.schemas import RestaurantView, StaffView
+from tableside.staff.repository import STAND_IN, StaffRepository, TokenHolder
+from tableside.staff.rules import may_manage
+from tableside.staff.schemas import RestaurantView, StaffMemberView, StaffView
 
 # argon2id at OWASP's recommended minimum (19 MiB of memory, 2 passes, 1 lane): about
 # 22 ms of one core per check on a 2-core server, against 150-180 ms for argon2-cffi's
@@ -453,16 +456,72 @@ def logout(uow: UnitOfWork, token: str) -> None:
         found[0].revoked_at = utcnow()
 
 
-def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) -> StaffView:
-    """A manager adds a staff member. PINs are unique within a restaurant (they identify)."""
-    who.require(MANAGER_ROLES, "add staff")
-    validate_pin(pin)
-    name = name.strip()
+# --- managing staff ---------------------------------------------------------------------
+#
+# A manager manages servers and the kitchen; the owner manages everyone (rules.may_manage).
+# Every change is audited (who, what, before → after; never a PIN) and announced
+# (``staff.updated``) in its own unit of work. Deactivating someone, or giving them a new
+# PIN, ends every session they have at once: their next request answers 401 and their live
+# feed is closed (realtime/connection.py). Nobody is ever deleted: checks, payments and the
+# audit log keep naming them.
+
+
+def _may_manage(who: Principal, role: str, doing: str) -> None:
+    who.require(MANAGER_ROLES, doing)
+    if not may_manage(who.role.value, role):
+        raise NotAllowed(
+            f"Only the owner can {doing} here: managers and owners are the owner's to add, "
+            "change, give a new PIN or deactivate. Ask the owner.",
+            code="forbidden",
+        )
+
+
+def _pin_taken() -> Conflict:
+    return Conflict("That PIN is taken; choose another.", code="pin_taken")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
         raise InvalidRequest("A name is 1 to 80 characters.", code="invalid_name")
+    return name
+
+
+def member_view(staff: m.Staff) -> StaffMemberView:
+    return StaffMemberView(id=staff.id, name=staff.name, role=staff.role, active=staff.active)
+
+
+def _announce(uow: UnitOfWork, staff: m.Staff, change: str, *, sessions_ended: bool) -> None:
+    uow.emit(
+        "staff.updated",
+        {
+            "staff_id": staff.id,
+            "name": staff.name,
+            "role": staff.role,
+            "active": staff.active,
+            "change": change,
+            "sessions_ended": sessions_ended,
+        },
+    )
+
+
+def _flushed(uow: UnitOfWork) -> None:
+    """Write now: a PIN another unit gave someone meanwhile is a 409, not a crash."""
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise _pin_taken() from error
+
+
+def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) -> StaffMemberView:
+    """A new staff member, active, with a PIN unique within the restaurant (409 if taken).
+    A manager adds servers and the kitchen; the owner adds anyone."""
+    _may_manage(who, role.value, "add staff")
+    validate_pin(pin)
+    name = _clean_name(name)
     lookup = pin_lookup(installation_key(uow), who.restaurant_id, pin)
     if StaffRepository.of(uow).by_pin_lookup(lookup) is not None:
-        raise InvalidRequest("That PIN is taken; choose another.", code="pin_taken")
+        raise _pin_taken()
     staff = m.Staff(
         id=new_id("stf"),
         restaurant_id=who.restaurant_id,
@@ -474,27 +533,110 @@ def add_staff(uow: UnitOfWork, who: Principal, name: str, role: Role, pin: str) 
         created_at=utcnow(),
     )
     uow.session.add(staff)
+    _flushed(uow)
     uow.audit("staff.added", "staff", staff.id, name=name, role=role.value)
-    uow.emit("staff.updated", {"staff_id": staff.id, "name": name, "role": role.value})
-    return StaffView(id=staff.id, name=staff.name, role=staff.role)
+    _announce(uow, staff, "added", sessions_ended=False)
+    return member_view(staff)
 
 
-def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> StaffView:
-    """A manager sets a new PIN; every session of that staff member ends with it."""
+def reset_pin(uow: UnitOfWork, who: Principal, staff_id: str, pin: str) -> StaffMemberView:
+    """A new PIN (unique within the restaurant: 409 if taken). Every session the person has
+    ends with it: they log in again with the new PIN."""
     who.require(MANAGER_ROLES, "reset PINs")
+    staff = StaffRepository.of(uow).member(staff_id, lock=True)
+    _may_manage(who, staff.role, "reset PINs")
     validate_pin(pin)
-    staff = StaffRepository.of(uow).get(staff_id)
     lookup = pin_lookup(installation_key(uow), who.restaurant_id, pin)
     holder = StaffRepository.of(uow).by_pin_lookup(lookup)
     if holder is not None and holder.id != staff.id:
-        raise InvalidRequest("That PIN is taken; choose another.", code="pin_taken")
+        raise _pin_taken()
     staff.pin_lookup = lookup
     staff.pin_hash = hash_pin(pin)
-    uow.session.flush()  # the staff row first: a login finishing now waits, then is ended
+    _flushed(uow)  # the staff row first: a login finishing now waits, then is ended
+    # Every terminal hears of it before the person's own feeds close with their sessions.
+    _announce(uow, staff, "pin_reset", sessions_ended=True)
     ended = end_sessions(uow, staff.id)
-    uow.audit("staff.pin_reset", "staff", staff.id, sessions_ended=ended)
-    uow.emit("staff.updated", {"staff_id": staff.id, "name": staff.name, "role": staff.role})
-    return StaffView(id=staff.id, name=staff.name, role=staff.role)
+    uow.audit("staff.pin_reset", "staff", staff.id, name=staff.name, sessions_ended=ended)
+    return member_view(staff)
+
+
+def change_staff(
+    uow: UnitOfWork, who: Principal, staff_id: str, name: str | None, role: Role | None
+) -> StaffMemberView:
+    """A new name or role. Giving or taking the owner's or a manager's role is the owner's;
+    the restaurant always keeps an active owner (409 ``last_owner``)."""
+    who.require(MANAGER_ROLES, "change staff")
+    staff = StaffRepository.of(uow).member(staff_id, lock=True)
+    _may_manage(who, staff.role, "change staff")
+    wanted: dict[str, str] = {}
+    if name is not None:
+        wanted["name"] = _clean_name(name)
+    if role is not None:
+        _may_manage(who, role.value, "change staff")
+        wanted["role"] = role.value
+    before = {k: getattr(staff, k) for k, v in wanted.items() if getattr(staff, k) != v}
+    after = {k: wanted[k] for k in before}
+    if after.get("role") and staff.role == Role.OWNER.value and staff.active:
+        _keep_an_owner(uow, staff, "give them another role")
+    if after:
+        for field, value in after.items():
+            setattr(staff, field, value)
+        uow.audit("staff.changed", "staff", staff.id, name=staff.name, before=before, after=after)
+        _announce(uow, staff, "changed", sessions_ended=False)
+    return member_view(staff)
+
+
+def _keep_an_owner(uow: UnitOfWork, staff: m.Staff, doing: str) -> None:
+    owners = [
+        s
+        for s in StaffRepository.of(uow).roster()
+        if s.role == Role.OWNER.value and s.active and s.id != staff.id
+    ]
+    if not owners:
+        raise Conflict(
+            f"{staff.name} is the restaurant's only active owner: make someone else owner "
+            f"first, then {doing}.",
+            code="last_owner",
+        )
+
+
+def deactivate(uow: UnitOfWork, who: Principal, staff_id: str) -> StaffMemberView:
+    """They stop working here: every session they have ends at once (their next request is
+    a 401, their live feed closes), their PIN logs nobody in, and their history stays."""
+    who.require(MANAGER_ROLES, "deactivate staff")
+    staff = StaffRepository.of(uow).member(staff_id, lock=True)
+    if staff.id == who.staff_id:
+        raise InvalidRequest(
+            "You cannot deactivate yourself; ask the owner (or another owner).",
+            code="cannot_deactivate_self",
+        )
+    _may_manage(who, staff.role, "deactivate staff")
+    if staff.active:
+        if staff.role == Role.OWNER.value:
+            _keep_an_owner(uow, staff, "deactivate them")
+        staff.active = False
+        _announce(uow, staff, "deactivated", sessions_ended=True)
+        ended = end_sessions(uow, staff.id)
+        uow.audit(
+            "staff.deactivated", "staff", staff.id, name=staff.name,
+            before={"active": True}, after={"active": False}, sessions_ended=ended,
+        )  # fmt: skip
+    return member_view(staff)
+
+
+def reactivate(uow: UnitOfWork, who: Principal, staff_id: str) -> StaffMemberView:
+    """Back at work, with the PIN they had (sessions ended stay ended: they log in)."""
+    who.require(MANAGER_ROLES, "reactivate staff")
+    staff = StaffRepository.of(uow).member(staff_id, lock=True)
+    _may_manage(who, staff.role, "reactivate staff")
+    if not staff.active:
+        staff.active = True
+        uow.audit(
+            "staff.reactivated", "staff", staff.id, name=staff.name,
+            before={"active": False}, after={"active": True},
+        )  # fmt: skip
+        _announce(uow, staff, "reactivated", sessions_ended=False)
+    return member_view(staff)
 
 
 def end_sessions(uow: UnitOfWork, staff_id: str) -> int:
@@ -514,6 +656,17 @@ def list_staff(uow: UnitOfWork, who: Principal) -> list[StaffView]:
         for s in StaffRepository.of(uow).all()
         if s.active
     ]
+
+
+def roster(uow: UnitOfWork, who: Principal) -> list[StaffMemberView]:
+    """Everyone who works or worked here, active or not, by name (managers and owners)."""
+    who.require(MANAGER_ROLES, "manage staff")
+    return roster_view(uow)
+
+
+def roster_view(uow: UnitOfWork) -> list[StaffMemberView]:
+    """What ``roster`` shows, for a screen that has checked who is asking itself."""
+    return [member_view(s) for s in StaffRepository.of(uow).roster()]
 
 
 # --- stand-ins: staff records for who is not staff --------------------------------------------
@@ -537,7 +690,7 @@ def stand_in(uow: UnitOfWork, kind: str, name: str) -> Principal:
                 restaurant_id=who.restaurant_id,
                 name=name,
                 role=Role.SERVER.value,
-                pin_lookup=f"stand-in:{kind}",  # an HMAC is 64 hex digits: no PIN's
+                pin_lookup=f"{STAND_IN}{kind}",  # an HMAC is 64 hex digits: no PIN's
                 pin_hash="!",  # no argon2 hash: nothing verifies against it
                 active=False,
                 created_at=utcnow(),

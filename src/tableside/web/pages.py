@@ -36,6 +36,7 @@ from tableside.core.errors import LockedOut, NotAuthenticated, NotFound
 from tableside.core.http import database
 from tableside.core.schemas import ID_PATTERN
 from tableside.core.unit_of_work import UnitOfWork
+from tableside.floor import editor as floor_editor
 from tableside.floor import service as floor
 from tableside.guests import orders as guest_orders
 from tableside.guests import service as guests
@@ -382,6 +383,30 @@ def settings_screen(request: Request) -> Response:
         "settings.html",
         "Settings",
         lambda uow: {"settings": _json(restaurants.settings(uow))},
+    )
+
+
+@router.get("/manager/floor", response_class=HTMLResponse)
+def floor_editor_screen(request: Request) -> Response:
+    """The floor editor: the plan on its grid, tables dragged into place, sections."""
+    return _screen(
+        request,
+        MANAGER_ROLES,
+        "floor_editor.html",
+        "Floor plan",
+        lambda uow: {"plan": _json(floor_editor.editor_view(uow))},
+    )
+
+
+@router.get("/manager/staff", response_class=HTMLResponse)
+def staff_screen(request: Request) -> Response:
+    """Staff: add, change role, new PIN, deactivate and reactivate."""
+    return _screen(
+        request,
+        MANAGER_ROLES,
+        "staff.html",
+        "Staff",
+        lambda uow: {"roster": [_json(s) for s in auth.roster_view(uow)]},
     )
 
 

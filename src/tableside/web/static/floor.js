@@ -2,7 +2,8 @@
    shows whose it is, how long the party has sat, what is left to pay and where its food
    stands (waiting, or ready to run). Tap a free table to seat a party; tap a seated one to
    open its check. Takeout opens a check with no table for the guest named; every open check
-   without a table (takeout, online, kiosk) is listed beside the plan, so none is lost. */
+   without a table (takeout, online, kiosk) is listed beside the plan, so none is lost. A
+   change of the plan in the floor editor redraws it at once. */
 "use strict";
 
 (() => {
@@ -19,9 +20,11 @@
       (table) => section === "all" || table.section_id === section,
     );
     // The plan is drawn on a grid the size of what is shown, so one section fills the screen.
-    origin = { x: Math.min(...shown.map((t) => t.x)), y: Math.min(...shown.map((t) => t.y)) };
-    const cols = Math.max(...shown.map((t) => t.x + t.width)) - origin.x;
-    const rows = Math.max(...shown.map((t) => t.y + t.height)) - origin.y;
+    origin = shown.length
+      ? { x: Math.min(...shown.map((t) => t.x)), y: Math.min(...shown.map((t) => t.y)) }
+      : { x: 0, y: 0 };
+    const cols = Math.max(1, ...shown.map((t) => t.x + t.width)) - origin.x;
+    const rows = Math.max(1, ...shown.map((t) => t.y + t.height)) - origin.y;
     grid.style.setProperty("--cols", String(Math.max(cols, 1)));
     grid.style.setProperty("--rows", String(Math.max(rows, 1)));
     renderAway();
@@ -416,6 +419,10 @@
           render();
         }
         readAgainIfReading();
+      } else if (event.type === "floor.updated" || event.type === "staff.updated") {
+        // The plan was edited (a table added, moved, removed; a section renamed), or a
+        // server's name changed: read the floor again and draw it as it now is.
+        refresh();
       } else if (event.type.startsWith("ticket.")) {
         if (awayChanged(data)) return;
         const table = tableOfCheck(data.check_id);

@@ -1,0 +1,220 @@
+"""A manager runs the staff: adds servers and the kitchen, changes roles, gives new PINs,
+deactivates and reactivates; owners and managers are the owner's to manage. A deactivated
+person is logged out everywhere at once — their token answers 401 on its next request and
+their live feed closes — and their checks and audit entries keep their name."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import httpx
+from db_state import changed_tables, snapshot
+from harness import WAIT_S
+from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from sqlalchemy import text
+from terminal import Terminal
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tableside.core.unit_of_work import Database
+
+
+def fresh_pin() -> str:
+    return f"{random.randrange(100_000, 1_000_000)}"
+
+
+def staff(live_server: str, place: NewRestaurant, role: str) -> Terminal:
+    return Terminal(live_server, place.slug, PINS[role])
+
+
+def login(live_server: str, place: NewRestaurant, pin: str) -> httpx.Response:
+    return httpx.post(
+        f"{live_server}/api/v1/auth/login", json={"restaurant": place.slug, "pin": pin}
+    )
+
+
+def token_of(live_server: str, place: NewRestaurant, pin: str) -> str:
+    response = login(live_server, place, pin)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+def as_token(live_server: str, token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{live_server}/api/v1", headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def refused(response: httpx.Response, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code, error
+    message: str = error["message"]
+    return message
+
+
+def patch(terminal: Terminal, path: str, body: dict[str, Any]) -> httpx.Response:
+    return terminal.http.patch(f"/api/v1{path}", json=body)
+
+
+def member(terminal: Terminal, name: str) -> dict[str, Any]:
+    roster = ok(terminal.get("/staff/roster"))["staff"]
+    return next(s for s in roster if s["name"] == name)
+
+
+def feed_of(live_server: str, token: str) -> ClientConnection:
+    url = live_server.replace("http://", "ws://") + "/api/v1/ws?after=0"
+    feed = connect(url, open_timeout=WAIT_S, proxy=None, legacy=True)
+    feed.send(json.dumps({"token": token}))
+    assert json.loads(feed.recv(timeout=WAIT_S))["type"] == "ready"
+    return feed
+
+
+def next_event(feed: ClientConnection, timeout_s: float = WAIT_S) -> dict[str, Any]:
+    while True:
+        event: dict[str, Any] = json.loads(feed.recv(timeout=timeout_s))
+        if event.get("type") != "heartbeat":
+            return event
+
+
+def audit_of(db: Database, entity_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT action, staff_id, details FROM audit_log WHERE entity_id = :id ORDER BY id"
+            ),
+            {"id": entity_id},
+        ).all()
+    return [(r[0], r[1], r[2] if isinstance(r[2], dict) else json.loads(r[2])) for r in rows]
+
+
+def test_a_deactivated_server_is_logged_out_at_once_and_their_history_stays(
+    live_server: str, db: Database
+) -> None:
+    place = open_new_restaurant(db)
+    manager = staff(live_server, place, "manager")
+    pin = fresh_pin()
+    jo = ok(manager.post("/staff", {"name": "Jo Park", "role": "server", "pin": pin}), 201)
+    assert jo["active"] is True
+    jos_tablet = as_token(live_server, token_of(live_server, place, pin))
+    seated = ok(jos_tablet.post(f"/tables/{place.tables['A1']}/seat", json={"guests": 2}), 201)
+    feed = feed_of(live_server, jos_tablet.headers["Authorization"].removeprefix("Bearer "))
+
+    gone = ok(manager.post(f"/staff/{jo['id']}/deactivate"))
+    assert gone["active"] is False
+    # The feed tells every terminal, then closes Jo's own at once (not at the next heartbeat).
+    event = next_event(feed, timeout_s=5)
+    while event["type"] != "staff.updated" or event["data"]["change"] != "deactivated":
+        event = next_event(feed, timeout_s=5)  # what came before: Jo added, Jo seating A1
+    assert event["data"]["staff_id"] == jo["id"]
+    assert event["data"]["sessions_ended"] is True
+    try:
+        ended = next_event(feed, timeout_s=5)  # the sessions' end, then the close
+        assert (ended["type"], ended["data"]["staff_id"]) == ("staff.sessions_ended", jo["id"])
+        next_event(feed, timeout_s=5)
+        raise AssertionError("the deactivated server's feed stayed open")
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None and closed.rcvd.code == 4401
+    refused(jos_tablet.get("/floor"), 401, "not_authenticated")
+    refused(login(live_server, place, pin), 401, "not_authenticated")
+
+    # History keeps Jo: the floor still shows whose table it is, the audit log says who did it.
+    a1 = next(t for t in manager.floor() if t["label"] == "A1")
+    assert (a1["check_id"], a1["server_name"]) == (seated["id"], "Jo Park")
+    manager_id = ok(manager.get("/me"))["id"]
+    assert [(a, who) for a, who, _ in audit_of(db, jo["id"])] == [
+        ("staff.added", manager_id),
+        ("staff.login", jo["id"]),
+        ("staff.deactivated", manager_id),
+    ]
+    assert member(manager, "Jo Park")["active"] is False
+    assert jo["id"] not in manager.get("/staff").text  # the active list leaves Jo out
+
+    back = ok(manager.post(f"/staff/{jo['id']}/reactivate"))
+    assert back["active"] is True
+    refused(jos_tablet.get("/floor"), 401, "not_authenticated")  # the old session stays ended
+    assert login(live_server, place, pin).status_code == 200
+
+
+def test_only_the_owner_manages_managers_and_owners(live_server: str, db: Database) -> None:
+    place = open_new_restaurant(db)
+    manager, owner = staff(live_server, place, "manager"), staff(live_server, place, "owner")
+    server_id = member(owner, "Test server")["id"]
+    manager_id = member(owner, "Test manager")["id"]
+    owner_id = member(owner, "Test owner")["id"]
+    floor_staff = [staff(live_server, place, role) for role in ("server", "kitchen")]
+    before = snapshot(db)  # after the logins, which write
+    message = refused(
+        manager.post("/staff", {"name": "Boss", "role": "manager", "pin": fresh_pin()}),
+        403,
+        "forbidden",
+    )
+    assert "Only the owner" in message
+    refused(patch(manager, f"/staff/{server_id}", {"role": "manager"}), 403, "forbidden")
+    refused(patch(manager, f"/staff/{owner_id}", {"name": "Nope"}), 403, "forbidden")
+    refused(manager.put(f"/staff/{owner_id}/pin", {"pin": fresh_pin()}), 403, "forbidden")
+    refused(manager.post(f"/staff/{owner_id}/deactivate"), 403, "forbidden")
+    refused(manager.post(f"/staff/{manager_id}/deactivate"), 422, "cannot_deactivate_self")
+    for terminal in floor_staff:
+        refused(terminal.get("/staff/roster"), 403, "forbidden")
+    assert changed_tables(before, snapshot(db)) == []
+
+    # A manager moves a server to the kitchen; the owner makes a manager and an owner.
+    cook = ok(patch(manager, f"/staff/{server_id}", {"role": "kitchen"}))
+    assert cook["role"] == "kitchen"
+    assert audit_of(db, server_id)[-1][2]["before"] == {"role": "server"}
+    assert audit_of(db, server_id)[-1][2]["after"] == {"role": "kitchen"}
+    made = ok(owner.post("/staff", {"name": "Pat Lee", "role": "manager", "pin": fresh_pin()}), 201)
+    ok(patch(owner, f"/staff/{made['id']}", {"role": "owner"}))
+    # Two owners now; one may step down, the last may not.
+    ok(patch(owner, f"/staff/{made['id']}", {"role": "manager"}))
+    message = refused(patch(owner, f"/staff/{owner_id}", {"role": "manager"}), 409, "last_owner")
+    assert "only active owner" in message
+
+
+def test_pins_are_unique_and_a_new_pin_ends_the_old_sessions(
+    live_server: str, db: Database
+) -> None:
+    place = open_new_restaurant(db)
+    manager = staff(live_server, place, "manager")
+    old_pin, new_pin = fresh_pin(), fresh_pin()
+    kai = ok(manager.post("/staff", {"name": "Kai", "role": "kitchen", "pin": old_pin}), 201)
+    kais_screen = as_token(live_server, token_of(live_server, place, old_pin))
+    assert kais_screen.get("/tickets").status_code == 200
+    before = snapshot(db)
+    refused(
+        manager.post("/staff", {"name": "Copy", "role": "server", "pin": PINS["server"]}),
+        409,
+        "pin_taken",
+    )
+    refused(manager.put(f"/staff/{kai['id']}/pin", {"pin": PINS["owner"]}), 409, "pin_taken")
+    assert changed_tables(before, snapshot(db)) == []
+
+    ok(manager.put(f"/staff/{kai['id']}/pin", {"pin": new_pin}))
+    refused(kais_screen.get("/tickets"), 401, "not_authenticated")
+    refused(login(live_server, place, old_pin), 401, "not_authenticated")
+    assert login(live_server, place, new_pin).status_code == 200
+    details = audit_of(db, kai["id"])[-2][2]
+    assert details["sessions_ended"] == 1
+    assert new_pin not in json.dumps(details) and old_pin not in json.dumps(details)
+
+
+def test_another_restaurants_staff_are_not_found(live_server: str, db: Database) -> None:
+    place, other = open_new_restaurant(db), open_new_restaurant(db)
+    server_id = member(staff(live_server, place, "owner"), "Test server")["id"]
+    theirs = staff(live_server, other, "owner")
+    before = snapshot(db)  # after the logins, which write
+    refused(patch(theirs, f"/staff/{server_id}", {"role": "kitchen"}), 404, "not_found")
+    refused(theirs.put(f"/staff/{server_id}/pin", {"pin": fresh_pin()}), 404, "not_found")
+    refused(theirs.post(f"/staff/{server_id}/deactivate"), 404, "not_found")
+    refused(theirs.post(f"/staff/{server_id}/reactivate"), 404, "not_found")
+    assert changed_tables(before, snapshot(db)) == []
+    assert server_id not in theirs.get("/staff/roster").text
