@@ -13,6 +13,7 @@ from sqlalchemy import text
 from tableside.checks import routes as checks
 from tableside.config import Settings
 from tableside.core import http_errors as errors
+from tableside.core import openapi
 from tableside.core.database import make_engine
 from tableside.core.middleware import CatchAll, RequestGuard
 from tableside.core.unit_of_work import Database
@@ -96,6 +97,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")
+    openapi.install(app)
     hub.attach(app)
 
     @app.get("/healthz", tags=["operations"])
