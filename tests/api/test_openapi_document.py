@@ -27,7 +27,7 @@ from tableside.demo import seed_demo
 
 HERE = Path(__file__).parent
 CONFIG = HERE / "schemathesis.toml"
-# Test cases per operation and phase: the two databases' runs take about two minutes each.
+# Test cases per operation and phase: three to five minutes a database (docs/openapi.md).
 MAX_EXAMPLES = os.environ.get("TABLESIDE_SCHEMATHESIS_EXAMPLES", "10")
 SEED = os.environ.get("TABLESIDE_SCHEMATHESIS_SEED", "16")
 PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/healthz")}
