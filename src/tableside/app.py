@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from tableside.checks import routes as checks
 from tableside.config import Settings
-from tableside.core import access_log
+from tableside.core import access_log, openapi
 from tableside.core import http_errors as errors
 from tableside.core.database import make_engine
 from tableside.core.middleware import CatchAll, RequestGuard
@@ -106,6 +106,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")
+    openapi.install(app)
     hub.attach(app)
 
     @app.get("/healthz", tags=["operations"])

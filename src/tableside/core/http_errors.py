@@ -14,12 +14,14 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tableside.core import errors as e
 from tableside.core.unit_of_work import translate_db_error
 
+UNREADABLE = "The request body cannot be read: send JSON, encoded as UTF-8."
 UNSTORABLE = "A value in the request cannot be stored (a number too large, or a NUL character)."
 RECONNECTED = (
     "The connection to the database was lost. Try again; a payment retried with the same key "
@@ -75,13 +77,23 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's only 400: a body it cannot read (not UTF-8, say). Bad input, as
+            # every other unreadable body is: 422.
+            return JSONResponse(error_body("invalid_request", UNREADABLE), status_code=422)
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         message = str(error.detail)
+        headers = dict(error.headers or {})
         if error.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
+        if error.status_code == 405:
+            # Each method of a path is a route of its own: the first one's Allow is not all.
+            allowed = _methods_at(request)
+            message = f"This address answers {', '.join(allowed)} only."
+            headers["Allow"] = ", ".join(allowed)
         return JSONResponse(
-            error_body(code, message), status_code=error.status_code, headers=error.headers
+            error_body(code, message), status_code=error.status_code, headers=headers
         )
 
     @app.exception_handler(DBAPIError)
@@ -101,6 +113,18 @@ def install(app: FastAPI) -> None:
     async def _overflow(_: Request, error: OverflowError) -> JSONResponse:
         # SQLite's driver refuses an integer beyond 64 bits this way (PostgreSQL: DataError).
         return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+
+
+def _methods_at(request: Request) -> list[str]:
+    """The methods of the routes for this request's path: of the most particular ones, as
+    the document has them (``/menu/categories/order`` before ``/menu/categories/{id}``)."""
+    found: dict[int, set[str]] = {}
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            params = len(getattr(context, "param_convertors", {}) or {})
+            found.setdefault(params, set()).update(context.methods or set())
+    return sorted(found[min(found)]) if found else []
 
 
 def _unreachable(error: DBAPIError) -> bool:

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from tableside.core.errors import NotFound
 from tableside.core.http import database
 from tableside.core.models import Kiosk
+from tableside.core.openapi import answers
 from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.guests import orders, service
 from tableside.guests.limits import GuestLimits
@@ -103,6 +104,10 @@ def guest_request(request: Request) -> GuestRequest:
 
 async def _guest(request: Request) -> GuestRequest:
     return guest_request(request)
+
+
+# A link that does not work: 404; past the limits: 429 (OpenAPI document).
+answers(_guest, 404, 429)
 
 
 Guest = Annotated[GuestRequest, Depends(_guest)]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import Body, Id, Text
+from tableside.core.schemas import Body, Documented, Id, Text
 from tableside.menu import rules
 
 
@@ -63,11 +63,34 @@ MenuItemResponse = MenuItemView
 # Everything of the menu, archived rows too (``archived``), with its order (``position``).
 
 Cents = Annotated[int, Field(strict=True, ge=0, le=rules.MAX_CENTS)]
-Name = Annotated[Text, Field(max_length=rules.Kind.ITEM.max_name)]
-Station = Annotated[Text, Field(max_length=rules.MAX_STATION)]
-Description = Annotated[Text, Field(max_length=rules.MAX_DESCRIPTION)]
+# What menu/rules.py takes (shown in the OpenAPI document): a name on one line, not blank
+# (runs of spaces, tabs and line breaks become one space; other control characters are
+# refused), a description with its line breaks, an allergen without separators.
+_KEPT = r"\x00-\x08\x0e-\x1b\x7f"  # control characters that no cleaning removes
+ItemName = Annotated[
+    Text,
+    Field(max_length=rules.Kind.ITEM.max_name),
+    Documented(pattern=rf"^[^{_KEPT}]*[^\s{_KEPT}][^{_KEPT}]*$"),
+]
+Name = Annotated[
+    Text,
+    Field(max_length=rules.Kind.CATEGORY.max_name),
+    Documented(pattern=rf"^[^{_KEPT}]*[^\s{_KEPT}][^{_KEPT}]*$"),
+]
+Station = Annotated[
+    Text, Field(max_length=rules.MAX_STATION), Documented(pattern=rf"^[^{_KEPT}]*$")
+]
+Description = Annotated[
+    Text,
+    Field(max_length=rules.MAX_DESCRIPTION),
+    Documented(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"),
+]
 Allergens = Annotated[
-    list[Annotated[Text, Field(max_length=rules.MAX_ALLERGEN)]],
+    list[
+        Annotated[
+            Text, Field(max_length=rules.MAX_ALLERGEN), Documented(pattern=rf"^[^{_KEPT},;]*$")
+        ]
+    ],
     Field(max_length=rules.MAX_ALLERGENS),
 ]
 Course = Annotated[int, Field(strict=True, ge=1, le=rules.MAX_COURSE)]
@@ -140,7 +163,7 @@ class CategoryChange(Body):
 
 class NewItem(Body):
     category_id: Id
-    name: Name
+    name: ItemName
     price_cents: Cents
     tax_rate_id: Id | None = Field(
         default=None, description="One of the restaurant's tax rates; null: its default rate"
@@ -156,7 +179,7 @@ class ItemChange(Body):
     item to another category puts it last there. Availability is ``…/availability`` (86)."""
 
     category_id: Id | None = None
-    name: Name | None = None
+    name: ItemName | None = None
     price_cents: Cents | None = None
     tax_rate_id: Id | None = None
     station: Station | None = None

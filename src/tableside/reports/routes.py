@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from pydantic import WithJsonSchema
 
 from tableside.core.access import Principal
 from tableside.core.http import read
@@ -18,8 +19,18 @@ from tableside.staff.dependencies import Manager, Owner
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
+# What reports/service.py's parse_day takes (shown in the OpenAPI document): a day from
+# 1970-01-01 to 9998-12-31, or nothing (today).
+_YEAR = "(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+DAY_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"},
+        {"type": "string", "maxLength": 0},
+    ]
+}
 DayParam = Annotated[
     str | None,
+    WithJsonSchema(DAY_SCHEMA),
     Query(
         alias="date",
         max_length=40,

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+from zoneinfo import available_timezones
+
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import Body, Text
+from tableside.core.schemas import Body, Documented, NotBlank, Text
+
+# What restaurants/rules.py takes (shown in the OpenAPI document): a time zone this
+# server knows, a currency's ISO 4217 code.
+TimeZone = Annotated[Text, Documented(enum=sorted(available_timezones()))]
+Currency = Annotated[Text, Documented(pattern=r"^[A-Z]{3}$")]
 
 
 class TaxRateView(BaseModel):
@@ -41,12 +49,14 @@ class SettingsView(BaseModel):
 class SettingsChange(Body):
     """Only the fields given change."""
 
-    name: Text | None = Field(default=None, min_length=1, max_length=120)
-    timezone: Text | None = Field(default=None, min_length=1, max_length=60)
-    currency: Text | None = Field(default=None, min_length=3, max_length=3)
+    name: NotBlank | None = Field(default=None, min_length=1, max_length=120)
+    timezone: TimeZone | None = Field(default=None, min_length=1, max_length=60)
+    currency: Currency | None = Field(default=None, min_length=3, max_length=3)
     tax_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
     max_tip_bp: int | None = Field(default=None, ge=0, le=100_000)
-    tip_presets_bp: list[int] | None = Field(default=None, min_length=1, max_length=6)
+    tip_presets_bp: list[Annotated[int, Field(ge=1, le=10_000)]] | None = Field(
+        default=None, min_length=1, max_length=6
+    )
     prices_include_tax: bool | None = None
     service_charge_bp: int | None = Field(default=None, ge=0, le=10_000)
     service_charge_min_guests: int | None = Field(default=None, ge=1, le=100)
@@ -55,10 +65,10 @@ class SettingsChange(Body):
 
 
 class TaxRateRequest(Body):
-    name: Text = Field(min_length=1, max_length=60, examples=["Alcohol"])
+    name: NotBlank = Field(min_length=1, max_length=60, examples=["Alcohol"])
     rate_bp: int = Field(ge=0, le=10_000, examples=[2000])
 
 
 class TaxRateChange(Body):
-    name: Text | None = Field(default=None, min_length=1, max_length=60)
+    name: NotBlank | None = Field(default=None, min_length=1, max_length=60)
     rate_bp: int | None = Field(default=None, ge=0, le=10_000)

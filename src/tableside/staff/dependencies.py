@@ -29,6 +29,7 @@ from tableside.core.access import (
 )
 from tableside.core.errors import NotAuthenticated
 from tableside.core.http import database
+from tableside.core.openapi import answers
 from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.staff import service as auth
 from tableside.staff.schemas import ManagerApproval
@@ -63,6 +64,8 @@ class _BearerOrCookie(HTTPBearer):
             auto_error=False,
         )
         self.allowed, self.doing = allowed, doing
+        # No token or a dead one: 401; a role the route is not for: 403 (OpenAPI document).
+        answers(self, 401, *([] if allowed == ANY_ROLE else [403]))
 
     async def __call__(self, request: Request) -> Token:  # type: ignore[override]
         credentials = await super().__call__(request)

@@ -6,11 +6,16 @@ input is a 422 before any use case runs.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import Body, Id, Text
+from tableside.core.schemas import Body, Documented, Id, NotBlank, Text
+
+# What staff/service.py takes as a PIN (shown in the OpenAPI document); anything else is
+# 422 invalid_pin_format.
+PIN_PATTERN = r"^[0-9]{4,8}$"
+Pin = Annotated[Text, Documented(pattern=PIN_PATTERN)]
 
 
 class StaffView(BaseModel):
@@ -30,7 +35,7 @@ class RestaurantView(BaseModel):
 
 class LoginRequest(Body):
     restaurant: Text = Field(min_length=1, max_length=60, examples=["demo"])
-    pin: Text = Field(min_length=1, max_length=16, examples=["1234"])
+    pin: Pin = Field(min_length=1, max_length=16, examples=["1234"])
     staff_id: Id | None = Field(
         default=None,
         max_length=40,
@@ -43,7 +48,7 @@ class ManagerApproval(Body):
     """A manager's PIN, typed on the asking terminal: a server's request that only a
     manager may make runs with it, as that server, with the manager recorded as approving."""
 
-    pin: Text = Field(
+    pin: Pin = Field(
         min_length=1,
         max_length=16,
         examples=["9999"],
@@ -70,9 +75,9 @@ class StaffMemberView(StaffView):
 
 
 class AddStaffRequest(Body):
-    name: Text = Field(min_length=1, max_length=80)
+    name: NotBlank = Field(min_length=1, max_length=80)
     role: RoleName = Field(description="owner and manager: the owner only")
-    pin: Text = Field(min_length=4, max_length=8)
+    pin: Pin = Field(min_length=4, max_length=8)
 
 
 class StaffChange(Body):
@@ -87,7 +92,7 @@ class RosterResponse(BaseModel):
 
 
 class ResetPinRequest(Body):
-    pin: Text = Field(min_length=4, max_length=8)
+    pin: Pin = Field(min_length=4, max_length=8)
 
 
 class StaffListResponse(BaseModel):

@@ -82,8 +82,8 @@ def pin_lookup(key: str, restaurant_id: str, pin: str) -> str:
 
 
 def validate_pin(pin: str) -> None:
-    """A PIN is 4 to 8 digits; anything else is a 422 before any lookup."""
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+    """A PIN is 4 to 8 digits (0-9, as on the pad); anything else is a 422 before any lookup."""
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
         raise InvalidRequest("A PIN is 4 to 8 digits.", code="invalid_pin_format")
 
 
