@@ -52,3 +52,37 @@ def test_a_login_while_the_database_is_down_answers_try_again(tmp_path: Path) ->
     assert login.json()["error"]["code"] == "database_unavailable"
     assert "Try again" in login.json()["error"]["message"]
     assert floor.status_code == 503, floor.text
+
+
+def test_a_request_that_finds_every_connection_in_use_answers_try_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(database_url, pool_size=1)
+    settings = Settings.from_env(
+        {
+            "TABLESIDE_DATABASE_URL": database_url,
+            "TABLESIDE_PROCESSOR_URL": "http://127.0.0.1:9",
+            "TABLESIDE_DATA_DIR": str(tmp_path),
+        }
+    )
+    app = create_app(settings, db=Database(engine))
+    pool = engine.pool
+    held = [engine.connect() for _ in range(pool.size() + pool._max_overflow)]  # type: ignore[attr-defined]
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tableside") as client:
+            return await client.post(
+                "/api/v1/auth/login", json={"restaurant": "demo", "pin": "1234"}
+            )
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            login = thread.submit(asyncio.run, ask()).result()
+    finally:
+        for connection in held:
+            connection.close()
+        engine.dispose()
+    assert login.status_code == 503, login.text
+    assert login.json()["error"]["code"] == "database_unavailable"
+    assert "in use right now" in login.json()["error"]["message"]

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tableside.core import errors as e
@@ -29,6 +30,10 @@ RECONNECTED = (
 )
 UNREACHABLE = (
     "The database cannot be reached right now (it may be restarting). Try again in a moment; "
+    "a payment retried with the same key is never taken twice."
+)
+BUSY = (
+    "Every database connection of this server is in use right now. Try again in a moment; "
     "a payment retried with the same key is never taken twice."
 )
 # PostgreSQL's answers while it shuts down, restarts or refuses connections: class 08
@@ -108,6 +113,11 @@ def install(app: FastAPI) -> None:
         if _unreachable(error):
             return JSONResponse(error_body("database_unavailable", UNREACHABLE), status_code=503)
         raise error  # a real fault: CatchAll answers 500 and logs it
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(_: Request, error: PoolTimeout) -> JSONResponse:
+        # No connection came free within the pool's timeout: nothing was done.
+        return JSONResponse(error_body("database_unavailable", BUSY), status_code=503)
 
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, error: OverflowError) -> JSONResponse:
