@@ -8,11 +8,19 @@ input is a 422 before any use case runs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import Body, Id, Text
+from tableside.core.schemas import Body, Documented, Id, NotBlank
+from tableside.floor.rules import COLUMNS, LARGEST, MAX_LABEL, MAX_SECTION_NAME, ROWS
+
+# Bounds the floor's own rules check (with their own messages), written into the document.
+SectionName = Annotated[NotBlank, Documented(maxLength=MAX_SECTION_NAME)]
+Label = Annotated[NotBlank, Documented(maxLength=MAX_LABEL)]
+Column = Annotated[int, Field(ge=0, le=1000), Documented(maximum=COLUMNS - 1)]
+Row = Annotated[int, Field(ge=0, le=1000), Documented(maximum=ROWS - 1)]
+Cells = Annotated[int, Field(ge=1, le=100), Documented(maximum=LARGEST)]
 
 
 class SectionView(BaseModel):
@@ -116,11 +124,11 @@ class FloorEditorView(BaseModel):
 
 
 class NewSection(Body):
-    name: Text = Field(min_length=1, max_length=200, examples=["Terrace"])
+    name: SectionName = Field(min_length=1, max_length=200, examples=["Terrace"])
 
 
 class SectionChange(Body):
-    name: Text = Field(min_length=1, max_length=200, examples=["Garden"])
+    name: SectionName = Field(min_length=1, max_length=200, examples=["Garden"])
 
 
 class SectionOrder(Body):
@@ -132,24 +140,24 @@ class SectionOrderView(BaseModel):
 
 
 class NewTable(Body):
-    label: Text = Field(min_length=1, max_length=200, examples=["T20"])
+    label: Label = Field(min_length=1, max_length=200, examples=["T20"])
     capacity: int = Field(ge=1, le=100, examples=[4], description="Seats")
     shape: ShapeName = "square"
     section_id: Id | None = None
-    x: int = Field(ge=0, le=1000, description="Left cell on the plan's grid (from 0)")
-    y: int = Field(ge=0, le=1000, description="Top cell on the plan's grid (from 0)")
-    width: int = Field(default=2, ge=1, le=100, description="Cells wide (1 to 8)")
-    height: int = Field(default=2, ge=1, le=100, description="Cells high (1 to 8)")
+    x: Column = Field(description="Left cell on the plan's grid (from 0)")
+    y: Row = Field(description="Top cell on the plan's grid (from 0)")
+    width: Cells = Field(default=2, description="Cells wide (1 to 8)")
+    height: Cells = Field(default=2, description="Cells high (1 to 8)")
 
 
 class TableChange(Body):
     """Only what is sent changes; ``section_id: null`` takes the table out of its section."""
 
-    label: Text | None = Field(default=None, min_length=1, max_length=200)
+    label: Label | None = Field(default=None, min_length=1, max_length=200)
     capacity: int | None = Field(default=None, ge=1, le=100, description="Seats")
     shape: ShapeName | None = None
     section_id: Id | None = None
-    x: int | None = Field(default=None, ge=0, le=1000)
-    y: int | None = Field(default=None, ge=0, le=1000)
-    width: int | None = Field(default=None, ge=1, le=100)
-    height: int | None = Field(default=None, ge=1, le=100)
+    x: Column | None = None
+    y: Row | None = None
+    width: Cells | None = None
+    height: Cells | None = None

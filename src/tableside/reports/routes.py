@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import WithJsonSchema
 
+from tableside.checks.rules import CheckType
 from tableside.core.access import Principal
 from tableside.core.http import read
+from tableside.core.schemas import Documented
 from tableside.core.unit_of_work import UnitOfWork
 from tableside.reports import export
 from tableside.reports import service as reports
@@ -40,7 +42,7 @@ DayParam = Annotated[
 ]
 
 TypeParam = Annotated[
-    str | None,
+    Annotated[str, Documented(enum=["", *(t.value for t in CheckType)])] | None,
     Query(
         max_length=40,
         description="Only this order type's checks: dine_in, takeout, online or kiosk; "
