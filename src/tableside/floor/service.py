@@ -215,10 +215,11 @@ def merge_checks(
 ) -> CheckView:
     """Bring another table's check onto this one; the other table is freed. One transaction.
 
-    Nobody's bill changes by merging: the lines, line discounts and tickets move as they
-    are, and check discounts of both checks are kept as the amounts they take now (a
-    percentage of one table's check is not spread over the other's). The merged total
-    differs from the two totals' sum by at most the one cent of rounding tax once. Each
+    The lines, line discounts and tickets move as they are, and check discounts of both
+    checks are kept as the amounts they take now (a percentage of one table's check is not
+    spread over the other's). Without a change of service charge the merged total differs
+    from the two totals' sum by at most the one cent of rounding tax once; the merged
+    party's service charge is decided again (``checks.service.absorb``) and may add one. Each
     party keeps seats of its own: the other check's seats are numbered after this one's
     (audited with the merge), and the other check names this one as where it went.
     """
