@@ -89,7 +89,7 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     """Open a check on a free table. Two servers seating one table get one check and one 409."""
     if not 1 <= guests <= 100:
         raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
-    label = Tables.of(uow).label_of(table_id)
+    label = Tables.of(uow).hold_for_a_party(table_id)  # not removed until the check is in
     if check_service.has_open_check(uow, table_id):
         raise _occupied(label)
     terms = restaurants.terms(uow)
@@ -191,22 +191,21 @@ def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str)
     check = check_service.locked(uow, check_id)
     rules.require_open(rules.CheckStatus(check.status))
     source_id = _table_of(check)
-    target = Tables.of(uow).live(to_table_id)
-    label = target.label  # a failed flush expires every row; keep what the 409 needs
-    if target.id == check.table_id:
+    label = Tables.of(uow).hold_for_a_party(to_table_id)  # not removed under the party
+    if to_table_id == check.table_id:
         raise InvalidRequest("The party is already at that table.", code="same_table")
-    if check_service.open_on_table(uow, target.id) is not None:
+    if check_service.open_on_table(uow, to_table_id) is not None:
         raise _occupied(label)
-    check.table_id = target.id
+    check.table_id = to_table_id
     check.version += 1
     try:
         uow.session.flush()
     except IntegrityError as error:
         raise _occupied(label) from error
-    kitchen.follow_party(uow, check.id, target.id)
-    uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=target.id)
+    kitchen.follow_party(uow, check.id, to_table_id)
+    uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=to_table_id)
     _announce_table(uow, source_id, None)
-    _announce_table(uow, target.id, check.id)
+    _announce_table(uow, to_table_id, check.id)
     return check_service._announce(uow, check)
 
 
