@@ -9,14 +9,18 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from db_state import changed_tables, snapshot
 from harness import WAIT_S
 from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from races import run_after
 from sqlalchemy import text
 from terminal import Terminal
 from websockets.sync.client import connect
 
 from tableside.core.unit_of_work import Database
+from tableside.floor import editor as floor_editor
+from tableside.floor import service as floor_service
 
 
 def staff(live_server: str, place: NewRestaurant, role: str) -> Terminal:
@@ -174,7 +178,10 @@ def test_a_removed_table_is_still_named_by_its_checks_and_its_label_is_free_agai
 
     ok(delete(manager, f"/floor/tables/{place.tables['A3']}"), 204)
     assert server.check(check["id"])["table_label"] == "A3"
-    refused(server.post(f"/tables/{place.tables['A3']}/seat", {"guests": 2}), 404, "not_found")
+    message = refused(
+        server.post(f"/tables/{place.tables['A3']}/seat", {"guests": 2}), 404, "table_removed"
+    )
+    assert "Table A3 was removed from the floor plan" in message
     again = ok(manager.post("/floor/tables", {"label": "a3", "capacity": 2, "x": 30, "y": 20}), 201)
     assert again["id"] != place.tables["A3"]
     assert server.check(check["id"])["table_label"] == "A3"
@@ -261,3 +268,70 @@ def test_servers_and_the_kitchen_cannot_edit_the_floor_and_another_restaurant_fi
     )
     assert changed_tables(before, snapshot(db)) == []
     assert a1 not in theirs.get("/floor/editor").text
+
+
+def test_a_removed_table_cannot_be_seated_or_take_a_moved_party_and_nothing_changes(
+    live_server: str, db: Database
+) -> None:
+    place = open_new_restaurant(db)
+    manager, server = staff(live_server, place, "manager"), staff(live_server, place, "server")
+    a1, a2 = place.tables["A1"], place.tables["A2"]
+    check = server.seat("A2")
+    ok(delete(manager, f"/floor/tables/{a1}"), 204)
+    before = snapshot(db)
+    message = refused(server.post(f"/tables/{a1}/seat", {"guests": 2}), 404, "table_removed")
+    assert message == "Table A1 was removed from the floor plan; pick a table on the floor."
+    refused(server.post(f"/checks/{check['id']}/move", {"table_id": a1}), 404, "table_removed")
+    assert changed_tables(before, snapshot(db)) == []
+    assert server.check(check["id"])["table_id"] == a2
+
+
+def test_a_table_being_seated_is_not_removed_under_the_party(
+    live_server: str, db: Database, database_url: str
+) -> None:
+    """The seating has read the table and not yet written its check when the manager's
+    removal arrives: the removal is refused and the party gets the table."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: a removal cannot cross a seating there")
+    place = open_new_restaurant(db)
+    manager, server = staff(live_server, place, "manager"), staff(live_server, place, "server")
+    a1 = place.tables["A1"]
+    removals: list[httpx.Response] = []
+
+    def remove() -> None:
+        removals.append(delete(manager, f"/floor/tables/{a1}"))
+
+    # Between the seating's look at the table and the insert of its check.
+    with run_after(floor_service.check_service, "has_open_check", remove):
+        seated = server.post(f"/tables/{a1}/seat", {"guests": 2})
+    check = ok(seated, 201)
+    refused(removals[0], 409, "busy")
+    assert table_at(server, "A1")["check_id"] == check["id"]  # type: ignore[index]
+    # Once the seating is in, the removal is refused for the party's sake.
+    refused(delete(manager, f"/floor/tables/{a1}"), 409, "table_occupied")
+
+
+def test_a_table_being_removed_is_not_seated_and_is_then_found_removed(
+    live_server: str, db: Database, database_url: str
+) -> None:
+    """The removal holds the table and has found it free when a server taps it: the seating
+    is refused at once (no check on a removed table), and once the removal is in, the
+    table is not found, saying why."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: a seating cannot cross a removal there")
+    place = open_new_restaurant(db)
+    manager, server = staff(live_server, place, "manager"), staff(live_server, place, "server")
+    a1 = place.tables["A1"]
+    seatings: list[httpx.Response] = []
+
+    def seat() -> None:
+        seatings.append(server.post(f"/tables/{a1}/seat", {"guests": 2}))
+
+    # After the removal has found no open check, before it archives the table and commits.
+    with run_after(floor_editor, "_refuse_if_seated", seat):
+        ok(delete(manager, f"/floor/tables/{a1}"), 204)
+    refused(seatings[0], 409, "busy")
+    refused(server.post(f"/tables/{a1}/seat", {"guests": 2}), 404, "table_removed")
+    with db.engine.connect() as conn:
+        checks = conn.execute(text("SELECT id FROM checks WHERE table_id = :t"), {"t": a1}).all()
+    assert checks == []

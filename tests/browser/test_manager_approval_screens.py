@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from new_restaurant import PINS, open_new_restaurant
 from playwright.sync_api import Page, expect
 from screens import Tablet, usd
 from sqlalchemy import text
@@ -140,3 +141,38 @@ def test_merging_asks_first_keeps_seats_apart_and_tells_the_other_server_where_i
     assert rileys.evaluate("window.__sameDocument === true")
     link.click()
     rileys.wait_for_url(f"**/checks/{bar['id']}")
+
+
+def test_merging_two_parties_into_a_large_one_says_the_service_charge_comes_with_it(
+    tablets: Callable[..., Tablet], live_server: str, db: Database
+) -> None:
+    place = open_new_restaurant(db, tables=("A1", "A2", "A3"))
+    owner = Terminal(live_server, place.slug, PINS["owner"])
+    rule = {"service_charge_bp": 1800, "service_charge_min_guests": 8}
+    assert owner.http.put("/api/v1/restaurant", json=rule).status_code == 200
+    server = Terminal(live_server, place.slug, PINS["server"])
+    seated = {
+        label: server.post(f"/tables/{place.tables[label]}/seat", {"guests": guests}).json()
+        for label, guests in (("A1", 4), ("A2", 4), ("A3", 1))
+    }
+    tablet = tablets(pin=None)
+    token = server.token
+    tablet.context.add_cookies(
+        [{"name": "tableside_token", "value": token, "url": live_server, "httpOnly": True}]
+    )
+    page = tablet.open(f"/checks/{seated['A1']['id']}")
+    confirm = page.locator("#merge-confirm-text")
+
+    # 4 + 1 guests: under the rule, nothing is added.
+    page.click("#merge-open")
+    page.click(".merge-table:has-text('A3')")
+    expect(confirm).to_contain_text("nobody's bill changes")
+    page.click("#merge-back")
+
+    # 4 + 4 guests: a party of 8 carries the 18 % charge, and the dialog says so.
+    page.click(".merge-table:has-text('A2')")
+    expect(confirm).to_contain_text("carries a service charge of 18 % (a party of 8)")
+    expect(confirm).not_to_contain_text("nobody's bill changes")
+    page.click("#merge-confirm")
+    expect(page.locator("#merge-dialog")).to_be_hidden()
+    assert server.check(seated["A1"]["id"])["service_charge_bp"] == 1800

@@ -1,5 +1,6 @@
 """On a 390×844 phone every screen fits the width (nothing scrolls sideways) and Log out is
-in view and works — for a manager, whose bar holds the most, and for a server."""
+in view and works — for the owner (the settings too), a manager, whose bar holds the most,
+and for a server; the back office's floor plan and staff screens included."""
 
 from __future__ import annotations
 
@@ -58,7 +59,9 @@ def logout_reachable(page: Page) -> bool:
     )
 
 
-@pytest.mark.parametrize(("pin", "who"), [("9999", "manager"), ("1234", "server")])
+@pytest.mark.parametrize(
+    ("pin", "who"), [("8888", "owner"), ("9999", "manager"), ("1234", "server")]
+)
 def test_every_screen_fits_a_phone_and_log_out_is_in_reach(
     tablets: Callable[..., Tablet], live_server: str, pin: str, who: str
 ) -> None:
@@ -68,8 +71,10 @@ def test_every_screen_fits_a_phone_and_log_out_is_in_reach(
         check = server.ring(check["id"], name, seat=seat)
     server.post(f"/checks/{check['id']}/send")
     screens = ["/floor", f"/checks/{check['id']}", f"/checks/{check['id']}/pay"]
-    if who == "manager":
-        screens += ["/kitchen", "/manager"]
+    if who in ("manager", "owner"):
+        screens += ["/kitchen", "/manager", "/manager/floor", "/manager/staff"]
+    if who == "owner":
+        screens += ["/manager/settings"]
 
     # Logged in on the phone's own PIN pad (Log out ends this session only).
     phone = tablets(pin=None, viewport=PHONE)

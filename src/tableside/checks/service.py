@@ -649,8 +649,9 @@ def absorb(uow: UnitOfWork, into: m.Check, source: m.Check) -> dict[int, int]:
     """Move ``source``'s lines and discounts onto ``into`` and void ``source``, which then
     names ``into`` as where it went. Returns the seats renumbered (old number → new).
 
-    Nobody's bill changes: check discounts of both checks are kept as the amounts they take
-    now (a percentage of one table's check is not spread over the other's). Each party
+    Prices and discounts move as they are: check discounts of both checks are kept as the
+    amounts they take now (a percentage of one table's check is not spread over the other's).
+    Each party
     keeps seats of its own: ``source``'s seats are numbered after every seat ``into`` has
     (its guests, or its highest seat rung if higher), in their order; the shared seat (0)
     stays shared. 409 ``too_many_seats`` if that would number a seat past 99.

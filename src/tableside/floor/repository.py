@@ -23,10 +23,16 @@ from tableside.core.errors import Conflict, NotFound
 from tableside.core.repository import RESTAURANT, Repository
 
 # A removed (archived) table is not on the floor: nobody seats it or moves a party to it.
-_TABLE_LABEL = select(m.DiningTable.label).where(
-    m.DiningTable.restaurant_id == RESTAURANT,
-    m.DiningTable.id == bindparam("id"),
-    m.DiningTable.archived_at.is_(None),
+# Read under a shared row lock, so that the answer holds until the party's check is
+# written: the floor editor removes (or moves) a table under FOR UPDATE NOWAIT, so a
+# removal cannot commit between this read and the check. FOR SHARE: servers seating one
+# table at once do not wait on each other (the partial unique index of open checks picks
+# one); NOWAIT: a table the editor holds is a 409 at once, never a queue. The lock is taken
+# before ``archived_at`` is looked at, so a removal that committed first is seen.
+_TABLE_FOR_A_PARTY = (
+    select(m.DiningTable.label, m.DiningTable.archived_at)
+    .where(m.DiningTable.restaurant_id == RESTAURANT, m.DiningTable.id == bindparam("id"))
+    .with_for_update(read=True, nowait=True)
 )
 
 
@@ -151,12 +157,24 @@ class Tables(Repository):
                 code="busy",
             )
 
-    def label_of(self, table_id: str) -> str:
-        label = self._core().scalar(
-            _TABLE_LABEL, {"restaurant_id": self.restaurant_id, "id": table_id}
+    def hold_for_a_party(self, table_id: str) -> str:
+        """The label of a table on the floor, held (a shared row lock) until the unit ends, so
+        that it is not removed while a party is seated at it or moved to it. A removed table
+        is not found (404, saying so); one the floor editor is changing right now is a 409
+        ``busy`` at once (PostgreSQL; SQLite's writers are one at a time already)."""
+        row = (
+            self._core()
+            .execute(_TABLE_FOR_A_PARTY, {"restaurant_id": self.restaurant_id, "id": table_id})
+            .one_or_none()
         )
-        if label is None:
+        if row is None:
             raise NotFound(f"No table with id {table_id!r} in this restaurant.")
+        label, archived_at = row
+        if archived_at is not None:
+            raise NotFound(
+                f"Table {label} was removed from the floor plan; pick a table on the floor.",
+                code="table_removed",
+            )
         return str(label)
 
     def labels(self) -> dict[str, str]:

@@ -89,7 +89,7 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     """Open a check on a free table. Two servers seating one table get one check and one 409."""
     if not 1 <= guests <= 100:
         raise InvalidRequest("Guests must be between 1 and 100.", code="invalid_guests")
-    label = Tables.of(uow).label_of(table_id)
+    label = Tables.of(uow).hold_for_a_party(table_id)  # not removed until the check is in
     if check_service.has_open_check(uow, table_id):
         raise _occupied(label)
     terms = restaurants.terms(uow)
@@ -191,22 +191,21 @@ def move_check(uow: UnitOfWork, who: Principal, check_id: str, to_table_id: str)
     check = check_service.locked(uow, check_id)
     rules.require_open(rules.CheckStatus(check.status))
     source_id = _table_of(check)
-    target = Tables.of(uow).live(to_table_id)
-    label = target.label  # a failed flush expires every row; keep what the 409 needs
-    if target.id == check.table_id:
+    label = Tables.of(uow).hold_for_a_party(to_table_id)  # not removed under the party
+    if to_table_id == check.table_id:
         raise InvalidRequest("The party is already at that table.", code="same_table")
-    if check_service.open_on_table(uow, target.id) is not None:
+    if check_service.open_on_table(uow, to_table_id) is not None:
         raise _occupied(label)
-    check.table_id = target.id
+    check.table_id = to_table_id
     check.version += 1
     try:
         uow.session.flush()
     except IntegrityError as error:
         raise _occupied(label) from error
-    kitchen.follow_party(uow, check.id, target.id)
-    uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=target.id)
+    kitchen.follow_party(uow, check.id, to_table_id)
+    uow.audit("check.moved", "check", check.id, from_table=source_id, to_table=to_table_id)
     _announce_table(uow, source_id, None)
-    _announce_table(uow, target.id, check.id)
+    _announce_table(uow, to_table_id, check.id)
     return check_service._announce(uow, check)
 
 
@@ -215,10 +214,11 @@ def merge_checks(
 ) -> CheckView:
     """Bring another table's check onto this one; the other table is freed. One transaction.
 
-    Nobody's bill changes by merging: the lines, line discounts and tickets move as they
-    are, and check discounts of both checks are kept as the amounts they take now (a
-    percentage of one table's check is not spread over the other's). The merged total
-    differs from the two totals' sum by at most the one cent of rounding tax once. Each
+    The lines, line discounts and tickets move as they are, and check discounts of both
+    checks are kept as the amounts they take now (a percentage of one table's check is not
+    spread over the other's). Without a change of service charge the merged total differs
+    from the two totals' sum by at most the one cent of rounding tax once; the merged
+    party's service charge is decided again (``checks.service.absorb``) and may add one. Each
     party keeps seats of its own: the other check's seats are numbered after this one's
     (audited with the merge), and the other check names this one as where it went.
     """

@@ -716,10 +716,31 @@
     );
   }
 
+  /** What the merge does to the service charge, in words (docs/payments.md): the merged
+   *  check carries the larger of the two checks' charges and what the restaurant's rule
+   *  gives the merged party; everything else moves as it is. */
+  function mergeCharge(other, rule) {
+    const guests = Math.min(100, check.guests + other.guests);
+    const byRule =
+      rule.service_charge_bp > 0 && rule.service_charge_min_guests && guests >= rule.service_charge_min_guests
+        ? rule.service_charge_bp
+        : 0;
+    const charge = Math.max(check.service_charge_bp, other.service_charge_bp, byRule);
+    const percent = `${(charge / 100).toLocaleString("en-US", { maximumFractionDigits: 2 })} %`;
+    if (charge === check.service_charge_bp && charge === other.service_charge_bp) {
+      return " Lines, discounts and prices move as they are: nobody's bill changes.";
+    }
+    const why = charge === byRule ? ` (a party of ${guests})` : "";
+    return ` Lines, discounts and prices move as they are, but the merged check carries a service charge of ${percent}${why} on all of it.`;
+  }
+
   async function pickMerge(table) {
-    const result = await api("GET", `/checks/${table.check_id}`);
-    if (!result.ok) {
-      $("#merge-error").textContent = result.message;
+    const [result, rule] = await Promise.all([
+      api("GET", `/checks/${table.check_id}`),
+      api("GET", "/restaurant"),
+    ]);
+    if (!result.ok || !rule.ok) {
+      $("#merge-error").textContent = result.ok ? rule.message : result.message;
       $("#merge-error").hidden = false;
       return;
     }
@@ -733,7 +754,7 @@
     const here = check.table_label ? `table ${check.table_label}` : "this check";
     $("#merge-confirm-text").textContent =
       `Bring table ${merging.table_label}'s check #${merging.number} (${merging.guests} guest${merging.guests === 1 ? "" : "s"}, ` +
-      `${fmt(merging.total_cents)}) onto ${here}? Table ${merging.table_label} is freed.${moved} Nobody's bill changes.`;
+      `${fmt(merging.total_cents)}) onto ${here}? Table ${merging.table_label} is freed.${moved}${mergeCharge(merging, rule.body)}`;
     mergeConfirm.textContent = `Merge ${merging.table_label} here`;
     showMergeStep();
   }

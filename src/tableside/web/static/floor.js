@@ -28,8 +28,27 @@
     grid.style.setProperty("--cols", String(Math.max(cols, 1)));
     grid.style.setProperty("--rows", String(Math.max(rows, 1)));
     renderAway();
-    grid.replaceChildren(...shown.map(tile));
+    grid.replaceChildren(...(shown.length ? shown.map(tile) : [emptyFloor()]));
     fit();
+  }
+
+  /** What an empty plan says: a restaurant just opened has no tables until someone draws
+   *  them, and a manager or the owner is shown where. */
+  function emptyFloor() {
+    const draws = ["manager", "owner"].includes(page.me.role);
+    if (floor.tables.length) {
+      return h("p", { class: "empty-hint floor-empty", text: "No tables in this section." });
+    }
+    return h(
+      "div",
+      { class: "empty-hint floor-empty" },
+      h("p", {
+        text: draws
+          ? "No tables on the floor yet: draw them on the floor plan."
+          : "No tables on the floor yet: a manager draws them on the floor plan.",
+      }),
+      draws ? h("a", { class: "btn primary", href: "/manager/floor", text: "Draw the floor plan" }) : null,
+    );
   }
 
   /** The open checks without a table, oldest first: type, guest, number, what is left to
