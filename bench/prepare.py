@@ -255,8 +255,8 @@ def _open_checks(
                         "shape": "square",
                         "x": 0,
                         "y": 0,
-                        "width": 1,
-                        "height": 1,
+                        "width": 2,
+                        "height": 2,
                         "position": i,
                     }
                 )

@@ -106,7 +106,7 @@ def test_a_manager_draws_a_section_of_tables_and_the_servers_floor_shows_it(
     assert audit[2][2]["after"] == {"label": "Patio 1", "capacity": 8}
 
     editor = ok(manager.get("/floor/editor"))
-    assert editor["grid"] == {"columns": 40, "rows": 30, "largest": 8}
+    assert editor["grid"] == {"columns": 40, "rows": 30, "smallest": 2, "largest": 8}
     assert editor["shapes"] == ["round", "square", "rect", "booth"]
     assert {s["name"]: s["tables"] for s in editor["sections"]} == {"Room": 3, "Terrace": 1}
 
@@ -211,6 +211,7 @@ def test_labels_names_and_cells_are_not_shared_and_a_refusal_changes_nothing(
         "off_the_plan",
     )
     refused(patch(manager, f"/floor/tables/{a2}", {"width": 9}), 422, "invalid_size")
+    refused(patch(manager, f"/floor/tables/{a2}", {"width": 1}), 422, "invalid_size")
     refused(manager.post("/floor/sections", {"name": "room"}), 409, "name_taken")
     message = refused(delete(manager, f"/floor/sections/{room['id']}"), 409, "section_not_empty")
     assert "A1, A2, A3" in message

@@ -9,10 +9,12 @@ open, since a dialog is where the pay screen and the approvals live."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -47,6 +49,7 @@ class Service:
     check: str
     paid_check: str
     guest_token: str
+    order_token: str  # a guest's paid order ahead
 
 
 @pytest.fixture
@@ -68,7 +71,21 @@ def service(live_server: str) -> Iterator[Service]:
     assert settled.status_code == 201, settled.text
     link = server.post(f"/checks/{check['id']}/guest-link")
     assert link.status_code == 201, link.text
-    yield Service(check["id"], paid["id"], link.json()["token"])
+    ipa = server.menu_item("Draft IPA")
+    order = httpx.post(
+        f"{live_server}/api/v1/public/demo/orders",
+        json={
+            "items": [{"menu_item_id": ipa["id"], "quantity": 2}],
+            "name": "Ada Lovelace",
+            "phone": "+1 555 0100",
+            "pickup": "asap",
+            "payment_method": "pm_card_visa",
+            "tip_cents": 0,
+        },
+        headers={"Idempotency-Key": f"a11y-{uuid.uuid4()}"},
+    )
+    assert order.status_code == 201, order.text
+    yield Service(check["id"], paid["id"], link.json()["token"], order.json()["token"])
     manager.put(f"/menu/items/{espresso['id']}/availability", {"available": True})
 
 
@@ -122,6 +139,13 @@ SCREENS = [
     Screen("manager", "9999", lambda s: "/manager"),
     Screen("menu editor", "9999", lambda s: "/manager/menu"),
     Screen("guest's phone", None, lambda s: f"/g/{s.guest_token}"),
+    Screen("floor editor", "9999", lambda s: "/manager/floor"),
+    Screen("staff", "9999", lambda s: "/manager/staff"),
+    Screen("settings", "8888", lambda s: "/manager/settings"),
+    Screen("orders", "9999", lambda s: "/orders"),
+    Screen("order ahead", None, lambda s: "/r/demo"),
+    Screen("a guest's order", None, lambda s: f"/o/{s.order_token}"),
+    Screen("kiosk, waiting for a manager", None, lambda s: "/r/demo/kiosk"),
 ]
 
 

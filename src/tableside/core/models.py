@@ -228,8 +228,8 @@ class DiningTable(Base):
     shape: Mapped[str] = mapped_column(String(10), default="square")
     x: Mapped[int] = mapped_column(Integer, default=0)
     y: Mapped[int] = mapped_column(Integer, default=0)
-    width: Mapped[int] = mapped_column(Integer, default=1)
-    height: Mapped[int] = mapped_column(Integer, default=1)
+    width: Mapped[int] = mapped_column(Integer, default=2)
+    height: Mapped[int] = mapped_column(Integer, default=2)
     position: Mapped[int] = mapped_column(Integer, default=0)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
 

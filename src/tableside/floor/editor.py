@@ -100,7 +100,9 @@ def editor_view(uow: UnitOfWork) -> FloorEditorView:
     for table in plan.tables:
         counts[table.section_id] = counts.get(table.section_id, 0) + 1
     return FloorEditorView(
-        grid=GridView(columns=rules.COLUMNS, rows=rules.ROWS, largest=rules.LARGEST),
+        grid=GridView(
+            columns=rules.COLUMNS, rows=rules.ROWS, smallest=rules.SMALLEST, largest=rules.LARGEST
+        ),
         shapes=[shape.value for shape in rules.Shape],
         sections=[
             _section_view(s, counts.get(s.id, 0)) for s in Tables.of(uow).every_live_section()

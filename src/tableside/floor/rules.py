@@ -2,7 +2,7 @@
 section names. Pure: no database, no web.
 
 The plan is a grid of ``COLUMNS`` by ``ROWS`` cells. A table covers ``width`` by
-``height`` whole cells from its top-left cell (``x``, ``y``), from 1 to ``LARGEST`` cells
+``height`` whole cells from its top-left cell (``x``, ``y``), from ``SMALLEST`` to ``LARGEST`` cells
 each way, wholly on the grid, and no two live tables cover the same cell (in any section:
 the floor screen's "All" shows every section on one plan).
 """
@@ -19,6 +19,8 @@ from tableside.core.errors import Conflict, InvalidRequest
 COLUMNS = 40
 ROWS = 30
 LARGEST = 8
+# Two cells at the editor's smallest cell (22 px) are a 44 px target for a finger.
+SMALLEST = 2
 MAX_LABEL = 20
 MAX_SECTION_NAME = 60
 MAX_CAPACITY = 100
@@ -87,8 +89,10 @@ def check_capacity(seats: int) -> int:
 
 def check_spot(spot: Spot) -> Spot:
     """``spot`` if it is a size the plan allows and lies wholly on the grid (422 if not)."""
-    if not (1 <= spot.width <= LARGEST and 1 <= spot.height <= LARGEST):
-        raise InvalidRequest(f"A table is 1 to {LARGEST} cells wide and high.", code="invalid_size")
+    if not (SMALLEST <= spot.width <= LARGEST and SMALLEST <= spot.height <= LARGEST):
+        raise InvalidRequest(
+            f"A table is {SMALLEST} to {LARGEST} cells wide and high.", code="invalid_size"
+        )
     if not (0 <= spot.x <= COLUMNS - spot.width and 0 <= spot.y <= ROWS - spot.height):
         raise InvalidRequest(
             f"The table would stand off the plan: the plan is {COLUMNS} cells wide and "

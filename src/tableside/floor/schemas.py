@@ -13,14 +13,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from tableside.core.schemas import Body, Documented, Id, NotBlank
-from tableside.floor.rules import COLUMNS, LARGEST, MAX_LABEL, MAX_SECTION_NAME, ROWS
+from tableside.floor.rules import (
+    COLUMNS,
+    LARGEST,
+    MAX_LABEL,
+    MAX_SECTION_NAME,
+    ROWS,
+    SMALLEST,
+)
 
 # Bounds the floor's own rules check (with their own messages), written into the document.
 SectionName = Annotated[NotBlank, Documented(maxLength=MAX_SECTION_NAME)]
 Label = Annotated[NotBlank, Documented(maxLength=MAX_LABEL)]
 Column = Annotated[int, Field(ge=0, le=1000), Documented(maximum=COLUMNS - 1)]
 Row = Annotated[int, Field(ge=0, le=1000), Documented(maximum=ROWS - 1)]
-Cells = Annotated[int, Field(ge=1, le=100), Documented(maximum=LARGEST)]
+Cells = Annotated[int, Field(ge=1, le=100), Documented(minimum=SMALLEST, maximum=LARGEST)]
 
 
 class SectionView(BaseModel):
@@ -106,6 +113,7 @@ ShapeName = Literal["round", "square", "rect", "booth"]
 class GridView(BaseModel):
     columns: int = Field(description="The plan's width in cells (x from 0 to columns - 1)")
     rows: int = Field(description="The plan's height in cells (y from 0 to rows - 1)")
+    smallest: int = Field(description="A table is at least this many cells wide and high")
     largest: int = Field(description="A table is at most this many cells wide and high")
 
 
@@ -146,8 +154,8 @@ class NewTable(Body):
     section_id: Id | None = None
     x: Column = Field(description="Left cell on the plan's grid (from 0)")
     y: Row = Field(description="Top cell on the plan's grid (from 0)")
-    width: Cells = Field(default=2, description="Cells wide (1 to 8)")
-    height: Cells = Field(default=2, description="Cells high (1 to 8)")
+    width: Cells = Field(default=2, description="Cells wide (2 to 8)")
+    height: Cells = Field(default=2, description="Cells high (2 to 8)")
 
 
 class TableChange(Body):

@@ -53,7 +53,7 @@
 
   function fitCells() {
     const width = wrap.clientWidth - 2;
-    cell = Math.max(20, Math.floor(width / plan.grid.columns));
+    cell = Math.max(22, Math.floor(width / plan.grid.columns)); // 2 cells: 44 px at least
     planNode.style.width = `${cell * plan.grid.columns}px`;
     planNode.style.height = `${cell * plan.grid.rows}px`;
     planNode.style.setProperty("--cell", `${cell}px`);
@@ -131,12 +131,12 @@
       const dx = Math.round((move.clientX - start.x) / cell);
       const dy = Math.round((move.clientY - start.y) / cell);
       if (Math.abs(move.clientX - start.x) + Math.abs(move.clientY - start.y) > 6) moved = true;
-      const { columns, rows, largest } = plan.grid;
+      const { columns, rows, largest, smallest } = plan.grid;
       now = resizing
         ? {
             ...was,
-            width: clamp(was.width + dx, 1, Math.min(largest, columns - was.x)),
-            height: clamp(was.height + dy, 1, Math.min(largest, rows - was.y)),
+            width: clamp(was.width + dx, smallest, Math.min(largest, columns - was.x)),
+            height: clamp(was.height + dy, smallest, Math.min(largest, rows - was.y)),
           }
         : {
             ...was,

@@ -26,7 +26,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # floor/rules.py's grid, as it was when this migration was written.
-COLUMNS, ROWS, LARGEST = 40, 30, 8
+COLUMNS, ROWS, SMALLEST, LARGEST = 40, 30, 2, 8
 
 LIVE = sa.text("archived_at IS NULL")
 
@@ -90,7 +90,7 @@ def _place_tables() -> None:
     placed: dict[str, list[tuple[int, int, int, int]]] = {}
     for table_id, restaurant_id, x, y, width, height in rows:
         taken = placed.setdefault(restaurant_id, [])
-        w, h = min(max(width, 1), LARGEST), min(max(height, 1), LARGEST)
+        w, h = min(max(width, SMALLEST), LARGEST), min(max(height, SMALLEST), LARGEST)
         spot = (x, y, w, h)
         fits = 0 <= x <= COLUMNS - w and 0 <= y <= ROWS - h
         if not fits or any(_overlaps(spot, other) for other in taken):
