@@ -42,8 +42,9 @@ def test_an_online_order_paid_on_a_phone_goes_to_the_kitchen_and_shows_ready(
 
     ticket = board.locator("#lane-new .ticket").filter(has_text="Grace Hopper")
     expect(ticket).to_have_count(1)
-    expect(ticket.locator(".order-type")).to_have_text("ONLINE")
+    expect(ticket.locator(".type-badge")).to_have_text("Online")
     expect(ticket.locator(".pickup")).to_contain_text("Pickup")
+    board.wait_for_timeout(600)  # a card that just arrived ignores taps for half a second
     ticket.locator(".ticket-body").click()
     moved = board.locator("#lane-in_progress .ticket").filter(has_text="Grace Hopper")
     expect(moved).to_have_count(1)
