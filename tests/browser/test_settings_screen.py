@@ -58,6 +58,8 @@ def test_the_owner_sets_prices_tax_tips_service_and_receipt_and_the_floor_follow
     expect(page.locator("#tax-rates li")).to_have_count(2)  # Alcohol and Takeaway
 
     page.fill("#tip-presets", "10, 12.5")
+    expect(page.locator("#max-tip")).to_have_value("100")
+    page.fill("#max-tip", "50")
     page.fill("#service-percent", "15")
     page.click("#service-save")
     expect(page.locator("#service-error")).to_contain_text("guests")  # for parties of how many?
@@ -74,7 +76,7 @@ def test_the_owner_sets_prices_tax_tips_service_and_receipt_and_the_floor_follow
         "EUR",
         True,
     )
-    assert settings["tip_presets_bp"] == [1000, 1250]
+    assert (settings["tip_presets_bp"], settings["max_tip_bp"]) == ([1000, 1250], 5000)
     assert (settings["service_charge_bp"], settings["service_charge_min_guests"]) == (1500, 6)
     assert settings["receipt_footer"] == "Merci, à bientôt"
     assert [(r["name"], r["rate_bp"]) for r in settings["tax_rates"]] == [

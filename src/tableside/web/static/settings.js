@@ -60,6 +60,7 @@
     }
     put("#default-rate", percentText(settings.tax_rate_bp));
     put("#tip-presets", settings.tip_presets_bp.map(percentText).join(", "));
+    put("#max-tip", percentText(settings.max_tip_bp));
     put("#service-percent", settings.service_charge_bp ? percentText(settings.service_charge_bp) : "");
     put("#service-guests", settings.service_charge_min_guests || "");
     put("#receipt-header", settings.receipt_header);
@@ -185,6 +186,10 @@
       return problem(where, "Enter the tip choices as percentages separated by commas, e.g. 15, 18, 20.");
     }
     const body = { tip_presets_bp: presets };
+    body.max_tip_bp = basisPoints($("#max-tip").value);
+    if (body.max_tip_bp === null) {
+      return problem(where, "Enter the largest tip as a percentage of the amount paid, e.g. 100.");
+    }
     const charge = $("#service-percent").value.trim();
     body.service_charge_bp = charge === "" ? 0 : basisPoints(charge);
     if (body.service_charge_bp === null) return problem(where, "Enter the service charge as a percentage, e.g. 18.");
