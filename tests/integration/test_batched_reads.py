@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from psycopg.pq import Trace, TransactionStatus
-from sqlalchemy import Table, insert, text, update
+from sqlalchemy import Table, insert, literal_column, select, text, update
 from test_store_invariants import cash_payment, principal, table_ids
 
 from tableside.checks import repository as repos
 from tableside.checks import service as checks
 from tableside.checks.repository import Checks
+from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.access import Principal
 from tableside.core.database import psycopg_of
@@ -188,3 +189,25 @@ def test_a_requests_token_is_read_in_the_round_trip_that_begins_its_transaction(
     with db.reader() as uow:  # the unit rolled back: its write went with it
         after = uow.connection().execute(count, {"check": check_id}).scalar_one()
     assert after == before
+
+
+def test_a_terminals_read_sees_one_moment_even_while_a_payment_commits(db: Database) -> None:
+    """A read that begins with its token's read (every staff request) sees one snapshot:
+    a check read while its settlement commits never shows its payment captured and itself
+    still open."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer, and a reader sees one snapshot already")
+    marker = f"snapshot-{secrets.token_hex(4)}"
+    count = text("SELECT count(*) FROM audit_log WHERE action = :m")
+    with db.reader() as reader:
+        connection = reader.session.connection()
+        assert batched.read_first(connection, select(literal_column("1")), {}) == (1,)
+        before = connection.execute(count, {"m": marker}).scalar()
+        restaurant = connection.execute(text("SELECT id FROM restaurants LIMIT 1")).scalar()
+        with db.unit(restaurant) as writer:  # commits while the read is under way
+            writer.audit(marker, "test", "x")
+            writer.commit()
+        during = connection.execute(count, {"m": marker}).scalar()
+    with db.reader() as later:
+        after = later.session.execute(count, {"m": marker}).scalar()
+    assert (before, during, after) == (0, 0, 1)

@@ -26,7 +26,7 @@ import psycopg
 from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.exc import DBAPIError
 
-from tableside.core.database import psycopg_of
+from tableside.core.database import READ_ONLY, psycopg_of
 
 AnySelect = Select[*tuple[Any, ...]]
 Read = tuple[AnySelect, Mapping[str, Any]]
@@ -79,7 +79,11 @@ def read_first(
     driver = psycopg_of(connection)
     with _as_sqlalchemy_raises(connection, [plan]):
         if _begins_plainly(driver):
-            cursor = _begin_with(driver, plan.sql, params)
+            # A read-only unit reads one snapshot: under READ COMMITTED each statement sees
+            # what committed since the one before, and a check read while its settlement
+            # commits could show its payment captured and itself still open.
+            snapshot = connection.get_execution_options().get(READ_ONLY, False)
+            cursor = _begin_with(driver, plan.sql, params, snapshot=snapshot)
         else:
             cursor = driver.execute(plan.sql, params)
         row = cursor.fetchone()
@@ -98,7 +102,7 @@ def _begins_plainly(driver: psycopg.Connection[Any]) -> bool:
 
 
 def _begin_with(
-    driver: psycopg.Connection[Any], sql: str, params: Mapping[str, Any]
+    driver: psycopg.Connection[Any], sql: str, params: Mapping[str, Any], *, snapshot: bool
 ) -> psycopg.Cursor[Any]:
     """``BEGIN`` and the statement in one round trip; the statement's cursor.
 
@@ -113,7 +117,7 @@ def _begin_with(
     driver.autocommit = True
     try:
         with driver.pipeline():
-            driver.execute(b"BEGIN")
+            driver.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ" if snapshot else b"BEGIN")
             cursor = driver.execute(sql, params)
     finally:
         driver._autocommit = False
