@@ -6,14 +6,14 @@ once; a slot's last places go to exactly as many guests as there are places."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from db_state import rows
 from emulator import Emulator
-from harness import at_once, wait_for
+from harness import LiveServer, at_once, wait_for
 from terminal import Terminal, new_key
 
 from tableside.core.unit_of_work import Database
@@ -269,8 +269,10 @@ def test_twenty_guests_into_the_last_three_places_of_a_slot(
 
 
 def test_unknown_restaurants_and_guessed_tokens_are_404_then_429(
-    guest: Guest, live_server: str
+    start_live_server: Callable[..., LiveServer],
 ) -> None:
+    # A server of its own: its guests' budgets start whole, whatever the session spent.
+    guest = Guest(start_live_server().url)
     placed = guest.order()
     assert placed.status_code == 201
     order_id = placed.json()["order"]["id"]
