@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import time
 from typing import Any
 
-from floor_read import _service, _session
-from prepare import fresh_database, prepare
+from floor_read import _session, busy_floor
 
-from tableside.app import create_app
-from tableside.config import Settings
 from tableside.core.access import act_as
-from tableside.core.unit_of_work import Database
 from tableside.floor import editor
 from tableside.floor import service as floor
 from tableside.floor.schemas import TableChange
@@ -53,25 +48,11 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--open", type=int, default=40, help="seated tables")
     args = parser.parse_args()
-    with fresh_database(args.db) as bench_db:
-        assert bench_db.directory is not None
-        prepared = prepare(bench_db, terminals=1, floor_tables=200, api_checks=0, raw_checks=0)
-        settings = Settings.from_env(
-            {
-                "TABLESIDE_DATABASE_URL": bench_db.url,
-                "TABLESIDE_PROCESSOR_URL": "http://127.0.0.1:9",  # cash only: never called
-                "TABLESIDE_DATA_DIR": str(bench_db.directory / "data"),
-            }
-        )
-        app = create_app(settings)
-        db: Database = app.state.db
+    with busy_floor(args.db, args.open) as busy:
+        prepared, db, server = busy.prepared, busy.db, busy.server
         demo = prepared.demo_restaurant_id
-        server, chef = _session(db, demo, "server"), _session(db, demo, "kitchen")
         manager = _session(db, demo, "manager")
-        _service(app, server, chef, prepared.demo_table_ids[: args.open], random.Random(17))
-        if bench_db.kind == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
+        busy.analyze()
         with db.reader() as uow:
             act_as(uow, server)
             seated = [t for t in floor.plan(uow).tables if t.check_id and t.x < 16 and t.y < 16]

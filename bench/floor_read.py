@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -165,13 +166,31 @@ def _service(app: Any, server: Token, chef: Token, tables: list[str], rng: rando
             assert paid.status_code == 201, paid
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--reads", type=int, default=500)
-    parser.add_argument("--open", type=int, default=40, help="seated tables")
-    args = parser.parse_args()
-    with fresh_database(args.db) as bench_db:
+@dataclass
+class BusyFloor:
+    """A fresh database with the 200-table floor, ``open`` of its tables seated and worked
+    by ``_service``, and the app on it (cash only: the processor is never called)."""
+
+    bench_db: Any
+    prepared: Any
+    app: Any
+    db: Database
+    server: Token
+    chef: Token
+    rng: random.Random
+
+    def analyze(self) -> None:
+        """Fresh statistics for PostgreSQL's planner, once the floor is set."""
+        if self.bench_db.kind == "postgresql":
+            with self.db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+
+
+@contextmanager
+def busy_floor(kind: str, open_tables: int) -> Iterator[BusyFloor]:
+    """The floor every in-process floor and kitchen bench measures (floor_read, floor_edit,
+    kitchen_read)."""
+    with fresh_database(kind) as bench_db:
         assert bench_db.directory is not None
         prepared = prepare(bench_db, terminals=1, floor_tables=200, api_checks=0, raw_checks=0)
         settings = Settings.from_env(
@@ -186,10 +205,19 @@ def main() -> int:
         demo = prepared.demo_restaurant_id
         server, chef = _session(db, demo, "server"), _session(db, demo, "kitchen")
         rng = random.Random(17)
-        _service(app, server, chef, prepared.demo_table_ids[: args.open], rng)
-        if bench_db.kind == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
+        _service(app, server, chef, prepared.demo_table_ids[:open_tables], rng)
+        yield BusyFloor(bench_db, prepared, app, db, server, chef, rng)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--reads", type=int, default=500)
+    parser.add_argument("--open", type=int, default=40, help="seated tables")
+    args = parser.parse_args()
+    with busy_floor(args.db, args.open) as busy:
+        bench_db, prepared, db, server = busy.bench_db, busy.prepared, busy.db, busy.server
+        busy.analyze()
 
         def read(_: int) -> None:
             with db.reader() as uow:

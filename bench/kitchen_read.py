@@ -27,13 +27,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from floor_read import RoundTrips, _service, _session
-from prepare import fresh_database, prepare
+from floor_read import RoundTrips, busy_floor
 
-from tableside.app import create_app
 from tableside.checks import service as checks
 from tableside.checks.rules import CheckType
-from tableside.config import Settings
 from tableside.core.access import act_as
 from tableside.core.unit_of_work import Database
 from tableside.floor import service as floor
@@ -100,26 +97,11 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=40, help="seated tables, fired")
     parser.add_argument("--takeout", type=int, default=10, help="takeout checks, fired")
     args = parser.parse_args()
-    with fresh_database(args.db) as bench_db:
-        assert bench_db.directory is not None
-        prepared = prepare(bench_db, terminals=1, floor_tables=200, api_checks=0, raw_checks=0)
-        settings = Settings.from_env(
-            {
-                "TABLESIDE_DATABASE_URL": bench_db.url,
-                "TABLESIDE_PROCESSOR_URL": "http://127.0.0.1:9",  # cash only: never called
-                "TABLESIDE_DATA_DIR": str(bench_db.directory / "data"),
-            }
-        )
-        app = create_app(settings)
-        db: Database = app.state.db
-        demo = prepared.demo_restaurant_id
-        server, chef = _session(db, demo, "server"), _session(db, demo, "kitchen")
-        rng = random.Random(17)
-        _service(app, server, chef, prepared.demo_table_ids[: args.open], rng)
-        _takeouts(db, server, args.takeout, rng)
-        if bench_db.kind == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
+    with busy_floor(args.db, args.open) as busy:
+        bench_db, db = busy.bench_db, busy.db
+        server, chef = busy.server, busy.chef
+        _takeouts(db, server, args.takeout, busy.rng)
+        busy.analyze()
 
         def tickets(*types: CheckType) -> Callable[[], Any]:
             def read() -> Any:
