@@ -314,11 +314,6 @@ GUEST_PHONE_MAX = 32
 _PHONE_CHARACTERS = frozenset("0123456789+-(). ")
 
 
-def type_words(check_type: CheckType) -> str:
-    """How screens and messages name a check's type: "dine in", "takeout", ..."""
-    return check_type.value.replace("_", " ")
-
-
 def guest_of(
     check_type: CheckType, name: str | None, phone: str | None
 ) -> tuple[str | None, str | None]:

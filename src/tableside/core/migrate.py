@@ -44,11 +44,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 driver.execute("PRAGMA foreign_keys=ON")
-
-
-def autogenerate(engine: Engine, message: str) -> None:
-    """Developers: write a new revision from the difference between models and the schema."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)

@@ -21,11 +21,6 @@ class PaymentStatus(enum.StrEnum):
     VOIDED = "voided"  # a pending attempt a manager called off after confirming no charge
 
 
-FINAL_STATUSES = frozenset(
-    {PaymentStatus.CAPTURED, PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED}
-)
-
-
 class RefundStatus(enum.StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
