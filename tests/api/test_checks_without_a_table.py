@@ -88,3 +88,30 @@ def test_a_dine_in_check_is_opened_only_by_seating_a_table(db: Database) -> None
         who = Principal(restaurant_id, "nobody", Role.SERVER, "Nobody")
         with pytest.raises(InvalidRequest):
             checks.open_without_table(uow, who, CheckType.DINE_IN)
+
+
+@pytest.mark.parametrize("mode", ["timeout_after_charge", "timeout_before_charge"])
+def test_a_takeout_paid_through_a_processor_timeout_is_charged_once_and_never_shows_paid_early(
+    server: Terminal, db: Database, emulator: Emulator, mode: str
+) -> None:
+    floor_before = tables(server)
+    check_id = open_takeout(db)
+    check = server.ring(check_id, "Truffle fries", seat=1)
+    emulator.fault(mode)
+    key = new_key()
+
+    first = server.pay(check_id, check["total_cents"], tender="card", key=key)
+    assert first.status_code == 504, first.text
+    assert first.json()["error"]["code"] == "processor_timeout"
+    pending = server.check(check_id)
+    assert (pending["status"], pending["paid_cents"]) == ("open", 0)
+
+    retry = server.pay(check_id, check["total_cents"], tender="card", key=key)
+    if retry.status_code == 409:  # the background recovery was finishing it this instant
+        retry = server.pay(check_id, check["total_cents"], tender="card", key=key)
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["payment"]["id"] == first.json()["error"]["payment_id"]
+    assert retry.json()["check"]["status"] == "closed"
+    assert retry.json()["table"] is None
+    assert [c["amount"] for c in emulator.charges_for(check_id)] == [check["total_cents"]]
+    assert tables(server) == floor_before
