@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from tableside.core.middleware import CatchAll, RequestGuard
 from tableside.core.unit_of_work import Database
 from tableside.floor import routes as floor
 from tableside.guests import order_routes as guest_orders
+from tableside.guests import orders
 from tableside.guests import routes as guests
 from tableside.kitchen import routes as kitchen
 from tableside.menu import routes as menu
@@ -65,7 +67,12 @@ def create_app(
         # on the card processor, have threads of their own (core/http.py, payment_threads).
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # Pending payments are settled at start-up and then every few seconds.
-        loop = RecoveryLoop(recovery, settings.recovery_interval_s)
+        # So are guests' orders that nobody paid for (their process stopped while holding).
+        loop = RecoveryLoop(
+            recovery,
+            settings.recovery_interval_s,
+            chores=[partial(orders.call_off_abandoned, database)],
+        )
         loop.start()
         try:
             yield

@@ -778,9 +778,23 @@ def close(uow: UnitOfWork, check_id: str, at: datetime) -> None:
 
 
 def call_off(uow: UnitOfWork, check_id: str, at: datetime) -> None:
-    """Make an open check that nobody paid void (a guest's order whose card was declined,
-    or that was left unpaid); nothing else of it changes."""
+    """Make an open check that nobody paid void (a guest's order whose card was declined);
+    nothing else of it changes. The caller holds the check's lock and has read its payments
+    under it."""
     Checks.of(uow).call_off(check_id, at)
+
+
+def call_off_if_never_paid(uow: UnitOfWork, check_id: str, at: datetime) -> str | None:
+    """Make an open check on which no payment was ever attempted void (a guest's order left
+    unpaid); its type, or None when it was paid, is being paid or is no longer open.
+
+    Decided under the check's lock, which every payment takes first: a payment that began
+    before is seen here, one that begins after waits and finds the check void."""
+    head, (_, _, _, payments), _ = Checks.of(uow).read(check_id, lock=True, wait=True)
+    if head.status != rules.CheckStatus.OPEN or payments:
+        return None
+    Checks.of(uow).call_off(check_id, at)
+    return head.type
 
 
 def business_date(timezone: str) -> date:

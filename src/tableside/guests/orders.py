@@ -43,7 +43,7 @@ from tableside.core import models as m
 from tableside.core.access import MANAGER_ROLES, OWNER_ROLES, Principal
 from tableside.core.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from tableside.core.models import new_id, utcnow
-from tableside.core.unit_of_work import UnitOfWork
+from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.guests import rules
 from tableside.guests.repository import OrderRow, Orders
 from tableside.guests.schemas import (
@@ -312,11 +312,41 @@ def _ring(uow: UnitOfWork, who: Principal, order: NewOrder) -> CheckView:
 
 
 def _call_off_unpaid(uow: UnitOfWork, now: datetime) -> None:
-    """Orders whose guest never got as far as paying free their places."""
-    for check_id in Orders.of(uow).unpaid_since(now - rules.UNPAID_HOLD):
-        checks.call_off(uow, check_id, now)
-        uow.audit("order.called_off", "check", check_id, reason="never_paid")
-        uow.emit("order.updated", {"check_id": check_id, "status": OrderStatus.CANCELLED.value})
+    """This restaurant's orders whose guest never got as far as paying free their places."""
+    for _, check_id in Orders.of(uow).never_paid(now - rules.UNPAID_HOLD):
+        _call_off_never_paid(uow, check_id, now)
+
+
+def call_off_abandoned(db: Database) -> int:
+    """Every restaurant's orders left unpaid for ``UNPAID_HOLD`` — the process that held
+    one stopped before its payment began — are called off: the check void, nothing fired,
+    the slot's place free, the guest's page saying cancelled. The recovery loop runs this on
+    every pass; how many were called off."""
+    now = utcnow()
+    with db.reader() as uow:
+        abandoned = Orders.of(uow).never_paid(now - rules.UNPAID_HOLD, everywhere=True)
+    called_off = 0
+    for restaurant_id, check_id in abandoned:
+        with db.unit(restaurant_id) as uow:
+            Orders.of(uow).settings(lock=True)  # takes turns with orders being placed
+            called_off += _call_off_never_paid(uow, check_id, now)
+            uow.commit()
+    return called_off
+
+
+def _call_off_never_paid(uow: UnitOfWork, check_id: str, now: datetime) -> bool:
+    kind = checks.call_off_if_never_paid(uow, check_id, now)
+    if kind is None:
+        return False
+    uow.audit("order.called_off", "check", check_id, reason="never_paid")
+    uow.emit(
+        "check.updated", {"check_id": check_id, "table_id": None, "type": kind, "status": "void"}
+    )
+    uow.emit(
+        "order.updated",
+        {"check_id": check_id, "type": kind, "status": OrderStatus.CANCELLED.value},
+    )
+    return True
 
 
 def quote(uow: UnitOfWork, items: Sequence[OrderItem]) -> OrderQuote:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tableside.checks.rules import HELD_UNTIL_PAID
 from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.errors import NotFound
@@ -213,34 +214,27 @@ class Orders(Repository):
         ).all()
         return {slot: count for slot, count in rows if slot is not None}
 
-    def unpaid_since(self, before: datetime) -> list[str]:
-        """Checks of orders placed before ``before`` that are open with no payment at all:
-        the guest never got as far as paying."""
+    def never_paid(self, before: datetime, *, everywhere: bool = False) -> list[tuple[str, str]]:
+        """(restaurant, check) of the guests' orders opened before ``before`` whose check is
+        open with no payment at all: the guest never got as far as paying. This
+        restaurant's, or every restaurant's for the recovery loop's sweep (read through
+        the open checks' partial index: a day's history is never scanned)."""
         has_payment = (
             select(m.Payment.id)
             .where(
-                m.Payment.check_id == m.GuestOrder.check_id,
-                m.Payment.restaurant_id == m.GuestOrder.restaurant_id,
+                m.Payment.check_id == m.Check.id, m.Payment.restaurant_id == m.Check.restaurant_id
             )
             .exists()
         )
-        return list(
-            self.session.scalars(
-                select(m.GuestOrder.check_id)
-                .join(
-                    m.Check,
-                    (m.Check.id == m.GuestOrder.check_id)
-                    & (m.Check.restaurant_id == m.GuestOrder.restaurant_id),
-                )
-                .where(
-                    m.GuestOrder.restaurant_id == self.restaurant_id,
-                    m.GuestOrder.created_at < before,
-                    m.GuestOrder.created_at >= before - timedelta(days=1),
-                    m.Check.status == "open",
-                    ~has_payment,
-                )
-            )
+        query = select(m.Check.restaurant_id, m.Check.id).where(
+            m.Check.status == "open",
+            m.Check.type.in_([kind.value for kind in HELD_UNTIL_PAID]),
+            m.Check.opened_at < before,
+            ~has_payment,
         )
+        if not everywhere:
+            query = query.where(m.Check.restaurant_id == self.restaurant_id)
+        return [(row[0], row[1]) for row in self.session.execute(query.limit(500))]
 
     def kiosks(self) -> Sequence[m.Kiosk]:
         return self.session.scalars(

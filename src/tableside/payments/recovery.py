@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -158,11 +159,16 @@ class Recovery:
 
 
 class RecoveryLoop:
-    """Runs recovery at start-up and then every ``interval_s`` seconds, in one thread."""
+    """Runs recovery at start-up and then every ``interval_s`` seconds, in one thread, and
+    after it each of ``chores`` (work of the capabilities above payments that must not wait
+    for a request, such as calling off guests' orders nobody paid)."""
 
-    def __init__(self, recovery: Recovery, interval_s: float) -> None:
+    def __init__(
+        self, recovery: Recovery, interval_s: float, chores: Sequence[Callable[[], object]] = ()
+    ) -> None:
         self.recovery = recovery
         self.interval_s = interval_s
+        self.chores = tuple(chores)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tableside-recovery", daemon=True)
 
@@ -178,6 +184,8 @@ class RecoveryLoop:
         while not self._stop.is_set():
             try:
                 self.recovery.run_once()
+                for chore in self.chores:
+                    chore()
                 passes += 1
                 if passes % 1800 == 1:  # at start-up, then about hourly
                     with self.recovery.db.unit() as uow:
