@@ -142,7 +142,7 @@ async def place_order(
 @router.get("/public/orders/{token}", response_model=dict[str, OrderView], responses=_PUBLIC)
 async def order_status(token: Token, guest: Guest) -> dict[str, OrderView]:
     """For guests: the order the token names — `received`, `in_kitchen`, `ready`,
-    `picked_up` or `cancelled` (`confirming` while its payment is being confirmed)."""
+    `picked_up` or `cancelled`; `paid` is false while its card payment is being confirmed."""
 
     def run() -> dict[str, OrderView]:
         with guest.db.reader() as uow:

@@ -14,8 +14,8 @@ The flow of one order (``place`` in guests/order_routes.py runs it):
                             records a capture closes the check and fires its lines to the
                             kitchen; the one that records a decline or failure makes the
                             check void, which frees the slot's place (DESIGN invariant 12).
-    3. the answer           201 only with the capture committed; 504 leaves it confirming
-                            (recovery or a retry with the same key finishes it).
+    3. the answer           201 only with the capture committed; 504 leaves it received
+                            and unpaid (recovery or a retry with the same key finishes it).
 
 Guarantees: amounts come from the menu on the server; a declined card never creates a
 ticket and holds no place; a slot never takes more orders than its capacity; a replay of
@@ -282,7 +282,12 @@ def hold(uow: UnitOfWork, key: str, order: NewOrder) -> Held:
     )
     uow.emit(
         "order.updated",
-        {"check_id": view.id, "type": row.kind, "status": OrderStatus.CONFIRMING.value},
+        {
+            "check_id": view.id,
+            "type": row.kind,
+            "status": OrderStatus.RECEIVED.value,
+            "paid": False,
+        },
     )
     return Held(row.id, view.id, token, view.total_cents)
 
@@ -344,7 +349,7 @@ def _call_off_never_paid(uow: UnitOfWork, check_id: str, now: datetime) -> bool:
     )
     uow.emit(
         "order.updated",
-        {"check_id": check_id, "type": kind, "status": OrderStatus.CANCELLED.value},
+        {"check_id": check_id, "type": kind, "status": OrderStatus.CANCELLED.value, "paid": False},
     )
     return True
 
@@ -386,6 +391,7 @@ def order_view(uow: UnitOfWork, order: OrderRow) -> OrderView:
         kind=order.kind,
         number=check.number,
         status=_status(uow, order, check.status).value,
+        paid=check.status == "closed",
         name=order.name,
         pickup_at=order.pickup_at,
         placed_at=order.created_at,
@@ -473,7 +479,12 @@ def pick_up(uow: UnitOfWork, who: Principal, order_id: str) -> StaffOrderView:
     uow.audit("order.picked_up", "check", row.check_id, order_id=row.id)
     uow.emit(
         "order.updated",
-        {"check_id": row.check_id, "type": row.kind, "status": OrderStatus.PICKED_UP.value},
+        {
+            "check_id": row.check_id,
+            "type": row.kind,
+            "status": OrderStatus.PICKED_UP.value,
+            "paid": True,
+        },
     )
     return _staff_view(uow, order_id)
 
@@ -496,6 +507,7 @@ def staff_orders_of(uow: UnitOfWork, rows: Sequence[OrderRow]) -> list[StaffOrde
                 kind=row.kind,
                 number=row.check_number,
                 status=statuses[row.id].value,
+                paid=row.check_status == "closed",
                 name=row.name,
                 phone=row.phone,
                 pickup_at=row.pickup_at,

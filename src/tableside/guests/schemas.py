@@ -207,9 +207,10 @@ class OrderView(BaseModel):
     id: str
     kind: str = Field(description="online or kiosk")
     number: int = Field(description="The order's number today (called at the counter)")
-    status: str = Field(
-        description="received, in_kitchen, ready, picked_up or cancelled; confirming while "
-        "its card payment is still being confirmed"
+    status: str = Field(description="received, in_kitchen, ready, picked_up or cancelled")
+    paid: bool = Field(
+        description="Whether its card payment is captured: false while the payment is being "
+        "confirmed (status received, nothing in the kitchen yet) and once cancelled"
     )
     name: str
     pickup_at: datetime | None
@@ -237,6 +238,7 @@ class StaffOrderView(BaseModel):
     kind: str
     number: int
     status: str
+    paid: bool = Field(description="false while its card payment is being confirmed")
     name: str
     phone: str
     pickup_at: datetime | None

@@ -38,10 +38,11 @@ class KitchenStatus(enum.StrEnum):
 
 
 class OrderStatus(enum.StrEnum):
-    """Where a guest's own order (online, kiosk) stands, as the guest's status page shows it."""
+    """Where a guest's own order (online, kiosk) stands, as the guest's status page shows it.
+    Whether it is paid is apart (``paid``): received and unpaid is an order whose card
+    payment is still being confirmed, not in the kitchen."""
 
-    CONFIRMING = "confirming"  # its card payment is still being confirmed: not in the kitchen
-    RECEIVED = "received"  # paid; its ticket is waiting in the kitchen
+    RECEIVED = "received"  # placed; once paid, its ticket is waiting in the kitchen
     IN_KITCHEN = "in_kitchen"
     READY = "ready"  # ready for pickup
     PICKED_UP = "picked_up"
@@ -56,7 +57,7 @@ def order_status(
     if check_status == "void":
         return OrderStatus.CANCELLED
     if check_status != "closed":
-        return OrderStatus.CONFIRMING
+        return OrderStatus.RECEIVED
     statuses = set(tickets)
     if picked_up or (statuses and statuses <= {TicketStatus.SERVED}):
         return OrderStatus.PICKED_UP

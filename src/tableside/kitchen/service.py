@@ -67,7 +67,12 @@ def fire_paid_order(
     ticket_id = _fire(uow, check, unsent, staff_id, now)
     uow.emit(
         "order.updated",
-        {"check_id": check.id, "type": check.type, "status": OrderStatus.RECEIVED.value},
+        {
+            "check_id": check.id,
+            "type": check.type,
+            "status": OrderStatus.RECEIVED.value,
+            "paid": True,
+        },
     )
     return ticket_id
 
@@ -219,7 +224,7 @@ def move_ticket(
         )
         uow.emit(
             "order.updated",
-            {"check_id": moved.check_id, "type": moved.type, "status": status.value},
+            {"check_id": moved.check_id, "type": moved.type, "status": status.value, "paid": True},
         )
     return moved
 

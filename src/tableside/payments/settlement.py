@@ -522,7 +522,10 @@ def _call_off_unpaid_order(
     check_service.call_off(uow, check.id, now)
     uow.audit("order.called_off", "check", check.id, reason="payment_not_taken")
     uow.emit("check.updated", {"check_id": check.id, "table_id": None, "status": "void"})
-    uow.emit("order.updated", {"check_id": check.id, "type": check.type, "status": "cancelled"})
+    uow.emit(
+        "order.updated",
+        {"check_id": check.id, "type": check.type, "status": "cancelled", "paid": False},
+    )
 
 
 def _payment_body(payment: PaymentRow) -> dict[str, Any]:

@@ -6,8 +6,8 @@
   const { page, $, h, api, fmt } = TS;
   const token = page.token;
   const STEPS = ["received", "in_kitchen", "ready", "picked_up"];
+  const CONFIRMING = "Confirming your payment…";
   const HEADLINES = {
-    confirming: "Confirming your payment…",
     received: "Received — the kitchen has your order",
     in_kitchen: "In the kitchen",
     ready: "Ready for pickup",
@@ -23,9 +23,11 @@
       : "";
     $("#status-who").textContent = `${order.name}${when}`;
     const headline = $("#status-headline");
-    headline.textContent = HEADLINES[order.status] || order.status;
-    headline.dataset.status = order.status;
-    const reached = STEPS.indexOf(order.status);
+    // Received and not paid yet: the card payment is still being confirmed.
+    const confirming = order.status === "received" && !order.paid;
+    headline.textContent = confirming ? CONFIRMING : HEADLINES[order.status] || order.status;
+    headline.dataset.status = confirming ? "confirming" : order.status;
+    const reached = confirming ? -1 : STEPS.indexOf(order.status);
     for (const li of document.querySelectorAll("#status-steps li")) {
       const index = STEPS.indexOf(li.dataset.step);
       li.classList.toggle("done", reached >= 0 && index < reached);

@@ -5,8 +5,8 @@
 
 (() => {
   const { page, $, h, api, fmt, toast, live, coalesce } = TS;
+  const CONFIRMING = "Confirming payment";
   const LABELS = {
-    confirming: "Confirming payment",
     received: "Received",
     in_kitchen: "In the kitchen",
     ready: "Ready",
@@ -43,7 +43,9 @@
           h("td", { text: o.kind === "online" ? time(o.pickup_at) : "Now" }),
           h("td", { text: String(o.items) }),
           h("td", { text: fmt(o.total_cents) }),
-          h("td", { class: `order-status ${o.status}`, text: LABELS[o.status] || o.status }),
+          o.status === "received" && !o.paid
+            ? h("td", { class: "order-status confirming", text: CONFIRMING })
+            : h("td", { class: `order-status ${o.status}`, text: LABELS[o.status] || o.status }),
           h(
             "td",
             {},
