@@ -173,3 +173,31 @@ def test_a_service_charge_needs_a_party_size_and_a_refused_change_changes_nothin
     assert "guests" in refused.json()["error"]["message"]
     settings = owner.get("/restaurant").json()
     assert (settings["service_charge_bp"], settings["prices_include_tax"]) == (0, False)
+
+
+def test_an_owner_turns_the_service_charge_off_and_clears_its_party_size(
+    live_server: str, db: Database
+) -> None:
+    place = open_new_restaurant(db)
+    owner = Terminal(live_server, place.slug, PINS["owner"])
+    assert (
+        owner.put(
+            "/restaurant", {"service_charge_bp": 1500, "service_charge_min_guests": 6}
+        ).status_code
+        == 200
+    )
+
+    # Clearing the party size while the charge is on would leave it with no parties.
+    refused = owner.put("/restaurant", {"service_charge_min_guests": None})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "invalid_service_charge"
+    settings = owner.get("/restaurant").json()
+    assert (settings["service_charge_bp"], settings["service_charge_min_guests"]) == (1500, 6)
+
+    cleared = owner.put("/restaurant", {"service_charge_bp": 0, "service_charge_min_guests": None})
+    assert cleared.status_code == 200, cleared.text
+    settings = owner.get("/restaurant").json()
+    assert (settings["service_charge_bp"], settings["service_charge_min_guests"]) == (0, None)
+    # A null elsewhere is "not given": the name stays.
+    assert owner.put("/restaurant", {"name": None}).status_code == 200
+    assert owner.get("/restaurant").json()["name"] == settings["name"]

@@ -47,7 +47,8 @@ class SettingsView(BaseModel):
 
 
 class SettingsChange(Body):
-    """Only the fields given change."""
+    """Only the fields given change (a null is not given), except that
+    ``service_charge_min_guests: null`` clears the party size, with no service charge."""
 
     name: NotBlank | None = Field(default=None, min_length=1, max_length=120)
     timezone: TimeZone | None = Field(default=None, min_length=1, max_length=60)

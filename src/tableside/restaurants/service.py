@@ -106,6 +106,8 @@ def change_settings(uow: UnitOfWork, who: Principal, change: SettingsChange) -> 
     who.require(OWNER_ROLES, "change the restaurant's settings")
     restaurant = current(uow)
     wanted = change.model_dump(exclude_none=True)
+    if "service_charge_min_guests" in change.model_fields_set:  # null clears it
+        wanted["service_charge_min_guests"] = change.service_charge_min_guests
     if "name" in wanted:
         wanted["name"] = rules.validate_name(wanted["name"])
     if "timezone" in wanted:

@@ -197,6 +197,8 @@
     if (guests !== "") {
       if (!/^\d{1,3}$/.test(guests)) return problem(where, "Enter the party size as a number of guests, e.g. 8.");
       body.service_charge_min_guests = Number(guests);
+    } else if (body.service_charge_bp === 0) {
+      body.service_charge_min_guests = null; // no service charge: no party size either
     }
     save(body, where, "Tips and service charge saved");
   });
