@@ -187,16 +187,19 @@ class BusyFloor:
 
 
 @contextmanager
-def busy_floor(kind: str, open_tables: int) -> Iterator[BusyFloor]:
+def busy_floor(
+    kind: str, open_tables: int, processor_url: str = "http://127.0.0.1:9"
+) -> Iterator[BusyFloor]:
     """The floor every in-process floor and kitchen bench measures (floor_read, floor_edit,
-    kitchen_read)."""
+    kitchen_read, staff_orders); the app's card processor at ``processor_url`` (by default
+    none: cash only)."""
     with fresh_database(kind) as bench_db:
         assert bench_db.directory is not None
         prepared = prepare(bench_db, terminals=1, floor_tables=200, api_checks=0, raw_checks=0)
         settings = Settings.from_env(
             {
                 "TABLESIDE_DATABASE_URL": bench_db.url,
-                "TABLESIDE_PROCESSOR_URL": "http://127.0.0.1:9",  # cash only: never called
+                "TABLESIDE_PROCESSOR_URL": processor_url,
                 "TABLESIDE_DATA_DIR": str(bench_db.directory / "data"),
             }
         )

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     Insert,
     Select,
     Table,
@@ -261,6 +262,31 @@ _OPEN_PAYMENTS = PAYMENT_COLUMNS.where(
 ).order_by(m.Payment.created_at)
 _OPEN_CHECKS = (_OPEN_HEADS, _OPEN_LINES, _OPEN_MODIFIERS, _OPEN_DISCOUNTS, _OPEN_PAYMENTS)
 
+# The same reads for the checks named (open or not): a list of guests' orders.
+_NAMED: BindParameter[list[str]] = bindparam("check_ids", expanding=True)
+_NAMED_CHECKS = (
+    select(*_CHECK_HEAD.selected_columns)
+    .select_from(*_CHECK_HEAD.get_final_froms())
+    .where(m.Check.restaurant_id == RESTAURANT, m.Check.id.in_(_NAMED)),
+    select(m.CheckLine.check_id, *_LINE_ROWS.selected_columns)
+    .where(m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_NAMED))
+    .order_by(m.CheckLine.created_at, m.CheckLine.position),
+    select(*_MODIFIER_ROWS.selected_columns).where(
+        m.LineModifier.restaurant_id == RESTAURANT,
+        m.LineModifier.line_id.in_(
+            select(m.CheckLine.id).where(
+                m.CheckLine.restaurant_id == RESTAURANT, m.CheckLine.check_id.in_(_NAMED)
+            )
+        ),
+    ),
+    select(m.CheckDiscount.check_id, *_DISCOUNT_ROWS.selected_columns)
+    .where(m.CheckDiscount.restaurant_id == RESTAURANT, m.CheckDiscount.check_id.in_(_NAMED))
+    .order_by(m.CheckDiscount.created_at),
+    PAYMENT_COLUMNS.where(
+        m.Payment.restaurant_id == RESTAURANT, m.Payment.check_id.in_(_NAMED)
+    ).order_by(m.Payment.created_at),
+)
+
 
 class Checks(Repository):
     def get(self, check_id: str, *, lock: bool = False) -> m.Check:
@@ -306,30 +332,16 @@ class Checks(Repository):
         found = batched.read_together(
             self._core(), [*((statement, scope) for statement in _OPEN_CHECKS), *also]
         )
-        heads, lines, modifiers, discounts, payments = found[: len(_OPEN_CHECKS)]
-        contents: dict[str, Contents] = {}
-        for row in heads:
-            contents[row[0]] = ([], [], [], [])
-        line_check: dict[str, str] = {}
-        for row in lines:
-            if row[0] in contents:
-                line = _line(row[1:])
-                line_check[line.id] = row[0]
-                contents[row[0]][0].append(line)
-        for row in modifiers:
-            if row[0] in line_check:
-                contents[line_check[row[0]]][1].append(ModifierRow(*row))
-        for row in discounts:
-            if row[0] in contents:
-                contents[row[0]][2].append(DiscountRow(*row[1:]))
-        for row in payments:
-            payment = _payment(row)
-            if payment.check_id in contents:
-                contents[payment.check_id][3].append(payment)
-        return (
-            [(_found_head(row[0], row), contents[row[0]]) for row in heads],
-            found[len(_OPEN_CHECKS) :],
-        )
+        return _assembled(found[: len(_OPEN_CHECKS)]), found[len(_OPEN_CHECKS) :]
+
+    def named(self, check_ids: Sequence[str]) -> list[tuple[CheckHead, Contents]]:
+        """These checks with their contents, as ``open_now`` gives the open ones (five
+        statements: a list of names cannot be sent in one pipelined round trip)."""
+        if not check_ids:
+            return []
+        scope = {"restaurant_id": self.restaurant_id, "check_ids": list(check_ids)}
+        connection = self._core()
+        return _assembled([connection.execute(s, scope).all() for s in _NAMED_CHECKS])
 
     def contents(self, check_id: str) -> Contents:
         """The check's lines, their modifiers, its discounts and its payments as plain rows."""
@@ -476,6 +488,32 @@ def _line(row: Any) -> LineRow:
 
 Contents = tuple[list[LineRow], list[ModifierRow], list[DiscountRow], list[PaymentRow]]
 _CONTENTS = (_LINE_ROWS, _MODIFIER_ROWS, _DISCOUNT_ROWS, _PAYMENT_ROWS)
+
+
+def _assembled(found: Sequence[batched.Rows]) -> list[tuple[CheckHead, Contents]]:
+    """Checks' heads, lines, modifiers, discounts and payments (each row led by its check)
+    as each check's head and contents."""
+    heads, lines, modifiers, discounts, payments = found
+    contents: dict[str, Contents] = {}
+    for row in heads:
+        contents[row[0]] = ([], [], [], [])
+    line_check: dict[str, str] = {}
+    for row in lines:
+        if row[0] in contents:
+            line = _line(row[1:])
+            line_check[line.id] = row[0]
+            contents[row[0]][0].append(line)
+    for row in modifiers:
+        if row[0] in line_check:
+            contents[line_check[row[0]]][1].append(ModifierRow(*row))
+    for row in discounts:
+        if row[0] in contents:
+            contents[row[0]][2].append(DiscountRow(*row[1:]))
+    for row in payments:
+        payment = _payment(row)
+        if payment.check_id in contents:
+            contents[payment.check_id][3].append(payment)
+    return [(_found_head(row[0], row), contents[row[0]]) for row in heads]
 
 
 def _contents(found: Sequence[batched.Rows]) -> Contents:

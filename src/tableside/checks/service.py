@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from tableside.checks import rules
 from tableside.checks import split_plan as split_rules
-from tableside.checks.repository import ONE_OPEN_CHECK_PER_TABLE, Checks, insert_numbered_check
+from tableside.checks.repository import (
+    ONE_OPEN_CHECK_PER_TABLE,
+    Checks,
+    Contents,
+    insert_numbered_check,
+)
 from tableside.checks.schemas import (
     CheckView,
     DiscountView,
@@ -572,6 +577,7 @@ class CheckAmounts:
     total_cents: int
     paid_cents: int
     balance_cents: int
+    items: int  # how many things were ordered (voided lines not counted)
 
 
 def open_check_amounts(
@@ -581,11 +587,20 @@ def open_check_amounts(
     the same rows by the same code as its view, with the ``also`` reads' rows: one round
     trip."""
     found, extra = Checks.of(uow).open_now(also)
-    amounts = {}
-    for head, (lines, modifiers, discounts, payments) in found:
-        totals, _ = check_totals(uow, head, CheckRows(lines, modifiers, discounts, list(payments)))
-        amounts[head.id] = CheckAmounts(totals.total_cents, totals.paid_cents, totals.balance_cents)
-    return amounts, extra
+    return {head.id: _amounts(uow, head, contents) for head, contents in found}, extra
+
+
+def check_amounts(uow: UnitOfWork, check_ids: Sequence[str]) -> dict[str, CheckAmounts]:
+    """The amounts of these checks, open or not, computed as their views compute them (a
+    check of another restaurant is absent)."""
+    return {head.id: _amounts(uow, head, found) for head, found in Checks.of(uow).named(check_ids)}
+
+
+def _amounts(uow: UnitOfWork, head: CheckHead, contents: Contents) -> CheckAmounts:
+    lines, modifiers, discounts, payments = contents
+    totals, _ = check_totals(uow, head, CheckRows(lines, modifiers, discounts, list(payments)))
+    items = sum(line.quantity for line in lines if line.voided_at is None)
+    return CheckAmounts(totals.total_cents, totals.paid_cents, totals.balance_cents, items)
 
 
 def has_open_check(uow: UnitOfWork, table_id: str) -> bool:

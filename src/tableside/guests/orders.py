@@ -406,10 +406,8 @@ def order_view(uow: UnitOfWork, order: OrderRow) -> OrderView:
 
 
 def _status(uow: UnitOfWork, order: OrderRow, check_status: str) -> OrderStatus:
-    tickets = kitchen.tickets(uow, include_served=True, check_id=order.check_id)
-    return order_status(
-        check_status, (TicketStatus(t.status) for t in tickets), order.picked_up_at is not None
-    )
+    tickets = kitchen.ticket_statuses(uow, [order.check_id]).get(order.check_id, [])
+    return order_status(check_status, tickets, order.picked_up_at is not None)
 
 
 def _lines(check: CheckView) -> list[QuoteLine]:
@@ -444,10 +442,7 @@ def staff_orders(uow: UnitOfWork) -> StaffOrders:
 
 
 def _statuses(uow: UnitOfWork, rows: Sequence[OrderRow]) -> dict[str, OrderStatus]:
-    tickets = kitchen.tickets(uow, include_served=True) if rows else []
-    by_check: dict[str, list[TicketStatus]] = {}
-    for ticket in tickets:
-        by_check.setdefault(ticket.check_id, []).append(TicketStatus(ticket.status))
+    by_check = kitchen.ticket_statuses(uow, [row.check_id for row in rows])
     return {
         row.id: order_status(
             row.check_status, by_check.get(row.check_id, []), row.picked_up_at is not None
@@ -497,9 +492,10 @@ def _staff_view(uow: UnitOfWork, order_id: str) -> StaffOrderView:
 
 def staff_orders_of(uow: UnitOfWork, rows: Sequence[OrderRow]) -> list[StaffOrderView]:
     statuses = _statuses(uow, rows)
+    amounts = checks.check_amounts(uow, [row.check_id for row in rows])
     views = []
     for row in rows:
-        check = checks.get_check(uow, row.check_id)
+        check = amounts[row.check_id]
         views.append(
             StaffOrderView(
                 id=row.id,
@@ -513,7 +509,7 @@ def staff_orders_of(uow: UnitOfWork, rows: Sequence[OrderRow]) -> list[StaffOrde
                 pickup_at=row.pickup_at,
                 placed_at=row.created_at,
                 total_cents=check.total_cents,
-                items=sum(line.quantity for line in check.lines if not line.voided),
+                items=check.items,
             )
         )
     return views

@@ -113,6 +113,20 @@ class Tickets(Repository):
             )
         )
 
+    def statuses_of_checks(self, check_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(check, status) of each ticket of these checks."""
+        if not check_ids:
+            return []
+        return [
+            (row[0], row[1])
+            for row in self.session.execute(
+                select(m.Ticket.check_id, m.Ticket.status).where(
+                    m.Ticket.restaurant_id == self.restaurant_id,
+                    m.Ticket.check_id.in_(list(check_ids)),
+                )
+            )
+        ]
+
     def working_read(self) -> batched.Read:
         """The read behind ``working``, to be sent with others (core/batched.py)."""
         return _WORKING_BY_CHECK, {"restaurant_id": self.restaurant_id}

@@ -120,6 +120,15 @@ def tickets(
     return _views(uow, rows)
 
 
+def ticket_statuses(uow: UnitOfWork, check_ids: Sequence[str]) -> dict[str, list[TicketStatus]]:
+    """Each of these checks' tickets' statuses (a check with none is absent): where a guest's
+    order stands, without reading the tickets themselves."""
+    found: dict[str, list[TicketStatus]] = defaultdict(list)
+    for check_id, status in Tickets.of(uow).statuses_of_checks(check_ids):
+        found[check_id].append(TicketStatus(status))
+    return dict(found)
+
+
 def ticket(uow: UnitOfWork, ticket_id: str) -> TicketView:
     """One ticket with its lines by seat, voided ones marked (404 for another restaurant's)."""
     return _views(uow, [Tickets.of(uow).get(ticket_id)])[0]
