@@ -1,14 +1,19 @@
 """A restaurant of a test's own, opened on the test's database: staff of every role, named
 tax rates and a few tables, and no menu. A test that builds or imports a menu works there,
-so the seeded demo menu every other test relies on stays as it is."""
+so the seeded demo menu every other test relies on stays as it is. Or one opened as an owner
+opens theirs, by the `tableside` command (``open_chez_lou``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
+from terminal import Terminal
 
 from tableside.core import models as m
 from tableside.core.models import new_id, utcnow
@@ -97,3 +102,59 @@ def open_new_restaurant(
         {name: rate.id for name, rate in rates.items()},
         {label: table.id for label, table in placed.items()},
     )
+
+
+def staff(base_url: str, place: NewRestaurant, role: str) -> Terminal:
+    """A tablet at ``place``, logged in as its staff member of ``role`` (a key of PINS)."""
+    return Terminal(base_url, place.slug, PINS[role])
+
+
+def add_menu_items(
+    db: Database, restaurant_id: str, category: str, items: Mapping[str, Mapping[str, Any]]
+) -> dict[str, str]:
+    """A new category of the restaurant's menu holding ``items`` (name → the item's other columns:
+    ``price_cents``, ``tax_rate_id``, ``archived_at``…), written straight to the database;
+    the items' ids by name."""
+    with db.unit() as uow:
+        shelf = m.MenuCategory(id=new_id("cat"), restaurant_id=restaurant_id, name=category)
+        added = {
+            name: m.MenuItem(
+                id=new_id("itm"),
+                restaurant_id=restaurant_id,
+                category_id=shelf.id,
+                name=name,
+                **columns,
+            )
+            for name, columns in items.items()
+        }
+        uow.session.add_all([shelf, *added.values()])
+        uow.commit()
+    return {name: item.id for name, item in added.items()}
+
+
+def tableside(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `tableside` command on ``database_url``, with nothing else in its environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "tableside.cli", *args],
+        env={"TABLESIDE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def open_chez_lou(database_url: str) -> tuple[str, str]:
+    """Chez Lou (Paris, in euros, Lou its owner) opened by `tableside restaurant create`: its
+    slug and the owner's PIN, the last line the command prints."""
+    slug = f"chez-lou-{uuid.uuid4().hex[:6]}"
+    created = tableside(
+        database_url,
+        "restaurant", "create", "--name", "Chez Lou", "--slug", slug,
+        "--timezone", "Europe/Paris", "--currency", "EUR", "--owner-name", "Lou",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    last = created.stdout.strip().splitlines()[-1]
+    assert last.startswith("owner PIN: "), created.stdout
+    owner_pin = last.removeprefix("owner PIN: ")
+    assert owner_pin.isdigit(), created.stdout
+    return slug, owner_pin

@@ -98,7 +98,26 @@ def _wait_until_connectable(conninfo: str, what: str) -> None:
             time.sleep(0.1)
 
 
-class OwnPostgres:
+class _Service:
+    """A process of the test's own, as a ``with`` block: started on entry, stopped on exit."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: Traceback
+    ) -> None:
+        self.stop()
+
+
+class OwnPostgres(_Service):
     """One cluster in a temporary directory, user ``postgres``, trust on 127.0.0.1."""
 
     def __init__(self) -> None:
@@ -112,15 +131,6 @@ class OwnPostgres:
         self.data = self.root / "data"
         self.log = self.root / "postgresql.log"
         self.port = free_port()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: Traceback
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         _run(
@@ -187,7 +197,7 @@ class OwnPostgres:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-class PgBouncer:
+class PgBouncer(_Service):
     """Debian's pgbouncer in front of ``postgres``, pooling per transaction."""
 
     def __init__(self, postgres: OwnPostgres, pool_size: int = 20) -> None:
@@ -198,15 +208,6 @@ class PgBouncer:
         self.ini = self.root / "pgbouncer.ini"
         self.pidfile = self.root / "pgbouncer.pid"
         self.log = self.root / "pgbouncer.log"
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: Traceback
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         self.root.mkdir()

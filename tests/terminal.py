@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from typing import Any
 
 import httpx
 
 _tokens: dict[tuple[str, str, str], str] = {}
+
+
+def login(
+    base_url: str,
+    pin: str = "1234",
+    *,
+    restaurant: str = "demo",
+    source: str | None = None,
+    **extra: Any,
+) -> httpx.Response:
+    """A login at the PIN pad, answered as it is; ``source``: the client address an
+    X-Forwarded-For header claims; ``extra``: more of the body (``staff_id``)."""
+    return httpx.post(
+        f"{base_url}/api/v1/auth/login",
+        json={"restaurant": restaurant, "pin": pin, **extra},
+        headers={"X-Forwarded-For": source} if source else {},
+    )
 
 
 class Terminal:
@@ -17,9 +35,7 @@ class Terminal:
         self.base_url = base_url
         key = (base_url, restaurant, pin)
         if key not in _tokens:
-            response = httpx.post(
-                f"{base_url}/api/v1/auth/login", json={"restaurant": restaurant, "pin": pin}
-            )
+            response = login(base_url, pin, restaurant=restaurant)
             assert response.status_code == 200, response.text
             _tokens[key] = response.json()["token"]
         self.token = _tokens[key]
@@ -36,6 +52,9 @@ class Terminal:
 
     def put(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
         return self.http.put(f"/api/v1{path}", json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.http.patch(f"/api/v1{path}", json=json, **kw)
 
     def delete(self, path: str, **kw: Any) -> httpx.Response:
         return self.http.delete(f"/api/v1{path}", **kw)
@@ -138,9 +157,40 @@ class Terminal:
             headers={"Idempotency-Key": key or f"test-{uuid.uuid4()}"},
         )
 
+    def refund(
+        self, payment_id: str, amount_cents: int, *, key: str | None = None, **extra: Any
+    ) -> httpx.Response:
+        """Refund ``amount_cents`` of a payment; ``extra``: more of the body (``reason``)."""
+        return self.post(
+            f"/payments/{payment_id}/refund",
+            {"amount_cents": amount_cents, **extra},
+            headers={"Idempotency-Key": key or f"test-{uuid.uuid4()}"},
+        )
+
     def close(self) -> None:
         self.http.close()
 
 
 def new_key() -> str:
     return f"key-{uuid.uuid4()}"
+
+
+def fresh_pin() -> str:
+    """A PIN nobody has: seeded PINs are 4 digits, and 6-digit ones never clash with them or
+    with each other."""
+    return f"{random.randrange(100_000, 1_000_000)}"
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The body of a response that had to answer ``status`` (None when it has none)."""
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def refused(response: httpx.Response, status: int, code: str) -> str:
+    """The message of a refusal that had to answer ``status`` with the error ``code``."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code, error
+    message: str = error["message"]
+    return message

@@ -3,6 +3,7 @@ and that the changes which happened were audited."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import text
@@ -59,6 +60,24 @@ def audit_actions(db: Database, entity_id: str | None = None) -> list[tuple[str,
         params["entity_id"] = entity_id
     with db.engine.connect() as conn:
         return [(row[0], row[1]) for row in conn.execute(text(sql + " ORDER BY id"), params)]
+
+
+def audit_of(db: Database, entity_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(action, staff_id, details) of every audit entry of one entity, oldest first."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT action, staff_id, details FROM audit_log WHERE entity_id = :id ORDER BY id"
+            ),
+            {"id": entity_id},
+        ).all()
+    return [(row[0], row[1], json_value(row[2])) for row in rows]
+
+
+def json_value(raw: Any) -> dict[str, Any]:
+    """A JSON column's object: PostgreSQL's driver has decoded it, SQLite's gives the text."""
+    value: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
+    return value
 
 
 def event_types(db: Database) -> list[str]:

@@ -9,6 +9,8 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,29 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
+@contextmanager
+def demo_running(port: int, env: dict[str, str], cwd: Path, log: Path) -> Iterator[None]:
+    """`tableside demo --port port`, its output written to ``log``, for the block; then
+    stopped as a person stops it, by Ctrl-C."""
+    with log.open("w") as output:
+        demo = subprocess.Popen(
+            [str(TABLESIDE), "demo", "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield
+        finally:
+            demo.send_signal(signal.SIGINT)
+            try:
+                demo.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                demo.kill()
+                demo.wait()
+
+
 @pytest.mark.slow
 def test_tableside_demo_serves_the_demo_from_a_fresh_data_dir(
     tmp_path: Path, emulator_url: str
@@ -65,16 +90,8 @@ def test_tableside_demo_serves_the_demo_from_a_fresh_data_dir(
     own_emulator = port_is_free(DEFAULT_EMULATOR_PORT)
     extra = {} if own_emulator else {"TABLESIDE_PROCESSOR_URL": emulator_url}
     env = environment(data_dir, **extra)
-    log = (tmp_path / "demo.log").open("w")
-    demo = subprocess.Popen(
-        [str(TABLESIDE), "demo", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
+    with demo_running(port, env, tmp_path, tmp_path / "demo.log"):
         wait_until_up(f"{base}/healthz", timeout_s=60)
         login = httpx.post(f"{base}/api/v1/auth/login", json={"restaurant": "demo", "pin": "1234"})
         assert login.status_code == 200, login.text
@@ -84,14 +101,6 @@ def test_tableside_demo_serves_the_demo_from_a_fresh_data_dir(
         assert len(floor.json()["tables"]) >= 12
         if own_emulator:
             assert httpx.get(f"http://127.0.0.1:{DEFAULT_EMULATOR_PORT}/healthz").status_code == 200
-    finally:
-        demo.send_signal(signal.SIGINT)
-        try:
-            demo.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            demo.kill()
-            demo.wait()
-        log.close()
     database = data_dir / "tableside.db"
     assert database.exists(), (tmp_path / "demo.log").read_text()
 
@@ -114,30 +123,15 @@ def test_a_second_demo_on_one_machine_takes_card_payments_through_an_emulator_of
             first_demo.listen()
         port = free_port()
         log_path = tmp_path / "demo.log"
-        with log_path.open("w") as log:
-            demo = subprocess.Popen(
-                [str(TABLESIDE), "demo", "--port", str(port)],
-                env=environment(tmp_path / "data"),
-                cwd=tmp_path,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
-                server = Terminal(f"http://127.0.0.1:{port}")
-                check = server.seat("T1")
-                check = server.ring(check["id"], "Crispy calamari")
-                paid = server.pay(check["id"], check["total_cents"], tender="card")
-                assert paid.status_code == 201, paid.text + log_path.read_text()
-                assert paid.json()["payment"]["status"] == "captured"
-                assert paid.json()["check"]["status"] == "closed"
-            finally:
-                demo.send_signal(signal.SIGINT)
-                try:
-                    demo.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    demo.kill()
-                    demo.wait()
+        with demo_running(port, environment(tmp_path / "data"), tmp_path, log_path):
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
+            server = Terminal(f"http://127.0.0.1:{port}")
+            check = server.seat("T1")
+            check = server.ring(check["id"], "Crispy calamari")
+            paid = server.pay(check["id"], check["total_cents"], tender="card")
+            assert paid.status_code == 201, paid.text + log_path.read_text()
+            assert paid.json()["payment"]["status"] == "captured"
+            assert paid.json()["check"]["status"] == "closed"
     output = log_path.read_text()
     assert "Traceback" not in output, output
     assert f"({DEFAULT_EMULATOR_PORT} is taken)" in output, output

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from new_restaurant import PINS, open_new_restaurant
+from new_restaurant import add_menu_items, open_new_restaurant, staff
 from sqlalchemy import select
 from terminal import Terminal
 
@@ -85,38 +85,24 @@ def test_an_archived_item_and_a_refund_are_in_a_new_restaurants_export(
     live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db, tables=("A1",))
-    with db.unit() as uow:
-        category = m.MenuCategory(id=new_id("cat"), restaurant_id=place.id, name="Old")
-        gone = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=place.id,
-            category_id=category.id,
-            name="Last year's special",
-            price_cents=900,
-            archived_at=utcnow(),
-        )
-        kept = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=place.id,
-            category_id=category.id,
-            name="Soup",
-            price_cents=500,
-        )
-        uow.session.add_all([category, gone, kept])
-        uow.commit()
-    manager = Terminal(live_server, place.slug, PINS["manager"])
+    items = add_menu_items(
+        db,
+        place.id,
+        "Old",
+        {
+            "Last year's special": {"price_cents": 900, "archived_at": utcnow()},
+            "Soup": {"price_cents": 500},
+        },
+    )
+    manager = staff(live_server, place, "manager")
     check = manager.post(f"/tables/{place.tables['A1']}/seat", {"guests": 1}).json()
-    check = manager.post(f"/checks/{check['id']}/lines", {"menu_item_id": kept.id}).json()
+    check = manager.post(f"/checks/{check['id']}/lines", {"menu_item_id": items["Soup"]}).json()
     paid = manager.pay(check["id"], check["total_cents"], tender="card")
     assert paid.status_code == 201, paid.text
-    refund = manager.post(
-        f"/payments/{paid.json()['payment']['id']}/refund",
-        {"amount_cents": 100},
-        headers={"Idempotency-Key": new_id("rf")},
-    )
+    refund = manager.refund(paid.json()["payment"]["id"], 100, key=new_id("rf"))
     assert refund.status_code == 201, refund.text
 
-    data, _ = export_of(Terminal(live_server, place.slug, PINS["owner"]))
+    data, _ = export_of(staff(live_server, place, "owner"))
     items = {i["name"]: i for i in data["menu"]["items"]}
     assert items["Last year's special"]["archived_at"] is not None
     [exported] = data["checks"]

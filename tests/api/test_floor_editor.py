@@ -10,53 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from db_state import changed_tables, snapshot
+from db_state import audit_of, changed_tables, snapshot
 from harness import WAIT_S
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from new_restaurant import open_new_restaurant, staff
 from races import run_after
 from sqlalchemy import text
-from terminal import Terminal
+from terminal import Terminal, ok, refused
 from websockets.sync.client import connect
 
 from tableside.core.unit_of_work import Database
 from tableside.floor import editor as floor_editor
 from tableside.floor import service as floor_service
-
-
-def staff(live_server: str, place: NewRestaurant, role: str) -> Terminal:
-    return Terminal(live_server, place.slug, PINS[role])
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-def refused(response: httpx.Response, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    message: str = error["message"]
-    return message
-
-
-def patch(terminal: Terminal, path: str, body: dict[str, Any]) -> httpx.Response:
-    return terminal.http.patch(f"/api/v1{path}", json=body)
-
-
-def delete(terminal: Terminal, path: str) -> httpx.Response:
-    return terminal.http.delete(f"/api/v1{path}")
-
-
-def audit_of(db: Database, entity_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT action, staff_id, details FROM audit_log WHERE entity_id = :id ORDER BY id"
-            ),
-            {"id": entity_id},
-        ).all()
-    return [(r[0], r[1], r[2] if isinstance(r[2], dict) else json.loads(r[2])) for r in rows]
 
 
 def table_at(terminal: Terminal, label: str) -> dict[str, Any] | None:
@@ -87,11 +51,9 @@ def test_a_manager_draws_a_section_of_tables_and_the_servers_floor_shows_it(
     floor = server.get("/floor").json()
     assert [s["name"] for s in floor["sections"]] == ["Room", "Terrace"]
 
-    moved = ok(patch(manager, f"/floor/tables/{added['id']}", {"x": 10, "y": 6, "width": 4}))
+    moved = ok(manager.patch(f"/floor/tables/{added['id']}", {"x": 10, "y": 6, "width": 4}))
     assert (moved["x"], moved["y"], moved["width"], moved["height"]) == (10, 6, 4, 2)
-    renamed = ok(
-        patch(manager, f"/floor/tables/{added['id']}", {"label": "Patio 1", "capacity": 8})
-    )
+    renamed = ok(manager.patch(f"/floor/tables/{added['id']}", {"label": "Patio 1", "capacity": 8}))
     assert (renamed["label"], renamed["capacity"]) == ("Patio 1", 8)
 
     audit = audit_of(db, added["id"])
@@ -141,20 +103,20 @@ def test_a_seated_table_stays_in_its_section_and_on_the_floor_until_the_party_le
     check = server.seat("A1")
     before = snapshot(db)
     message = refused(
-        patch(manager, f"/floor/tables/{a1}", {"section_id": bar["id"]}), 409, "table_occupied"
+        manager.patch(f"/floor/tables/{a1}", {"section_id": bar["id"]}), 409, "table_occupied"
     )
     assert "Table A1 has an open check" in message
-    message = refused(delete(manager, f"/floor/tables/{a1}"), 409, "table_occupied")
+    message = refused(manager.delete(f"/floor/tables/{a1}"), 409, "table_occupied")
     assert "settle it or move the party" in message
     assert changed_tables(before, snapshot(db)) == []
     # Moving it on the plan is fine: the party is still at A1.
-    ok(patch(manager, f"/floor/tables/{a1}", {"x": 0, "y": 10}))
+    ok(manager.patch(f"/floor/tables/{a1}", {"x": 0, "y": 10}))
     assert table_at(server, "A1")["check_id"] == check["id"]  # type: ignore[index]
 
     # Once the party has moved on, the table can go to the bar, and be removed.
     ok(server.post(f"/checks/{check['id']}/move", {"table_id": place.tables["A2"]}))
-    ok(patch(manager, f"/floor/tables/{a1}", {"section_id": bar["id"]}))
-    ok(delete(manager, f"/floor/tables/{a1}"), 204)
+    ok(manager.patch(f"/floor/tables/{a1}", {"section_id": bar["id"]}))
+    ok(manager.delete(f"/floor/tables/{a1}"), 204)
     assert table_at(server, "A1") is None
     assert [a for a, _, _ in audit_of(db, a1)][-1] == "floor.table.removed"
 
@@ -176,7 +138,7 @@ def test_a_removed_table_is_still_named_by_its_checks_and_its_label_is_free_agai
     total = server.check(check["id"])["total_cents"]
     assert server.pay(check["id"], total, tender="cash").status_code == 201
 
-    ok(delete(manager, f"/floor/tables/{place.tables['A3']}"), 204)
+    ok(manager.delete(f"/floor/tables/{place.tables['A3']}"), 204)
     assert server.check(check["id"])["table_label"] == "A3"
     message = refused(
         server.post(f"/tables/{place.tables['A3']}/seat", {"guests": 2}), 404, "table_removed"
@@ -201,19 +163,19 @@ def test_labels_names_and_cells_are_not_shared_and_a_refusal_changes_nothing(
     )
     assert "already a table labelled 'a1'" in message
     a2 = place.tables["A2"]
-    refused(patch(manager, f"/floor/tables/{a2}", {"label": "A1"}), 409, "label_taken")
+    refused(manager.patch(f"/floor/tables/{a2}", {"label": "A1"}), 409, "label_taken")
     # A1 stands on cells 0-1 × 0-1 (new_restaurant puts tables 3 cells apart, 1 × 1 each).
-    message = refused(patch(manager, f"/floor/tables/{a2}", {"x": 0}), 409, "spot_taken")
+    message = refused(manager.patch(f"/floor/tables/{a2}", {"x": 0}), 409, "spot_taken")
     assert "Table A1 already stands there" in message
     refused(
         manager.post("/floor/tables", {"label": "Z", "capacity": 2, "x": 39, "y": 0, "width": 2}),
         422,
         "off_the_plan",
     )
-    refused(patch(manager, f"/floor/tables/{a2}", {"width": 9}), 422, "invalid_size")
-    refused(patch(manager, f"/floor/tables/{a2}", {"width": 1}), 422, "invalid_size")
+    refused(manager.patch(f"/floor/tables/{a2}", {"width": 9}), 422, "invalid_size")
+    refused(manager.patch(f"/floor/tables/{a2}", {"width": 1}), 422, "invalid_size")
     refused(manager.post("/floor/sections", {"name": "room"}), 409, "name_taken")
-    message = refused(delete(manager, f"/floor/sections/{room['id']}"), 409, "section_not_empty")
+    message = refused(manager.delete(f"/floor/sections/{room['id']}"), 409, "section_not_empty")
     assert "A1, A2, A3" in message
     refused(manager.put("/floor/sections/order", {"ids": []}), 422, "invalid_request")
     assert changed_tables(before, snapshot(db)) == []
@@ -228,12 +190,12 @@ def test_sections_are_renamed_reordered_and_removed_when_empty(
     bar = ok(manager.post("/floor/sections", {"name": "Bar"}), 201)
     ok(manager.put("/floor/sections/order", {"ids": [bar["id"], room["id"]]}))
     assert [s["name"] for s in server.get("/floor").json()["sections"]] == ["Bar", "Room"]
-    renamed = ok(patch(manager, f"/floor/sections/{bar['id']}", {"name": "Bar top"}))
+    renamed = ok(manager.patch(f"/floor/sections/{bar['id']}", {"name": "Bar top"}))
     assert renamed["name"] == "Bar top"
     refused(manager.put("/floor/sections/order", {"ids": [bar["id"]]}), 422, "invalid_order")
-    ok(delete(manager, f"/floor/sections/{bar['id']}"), 204)
+    ok(manager.delete(f"/floor/sections/{bar['id']}"), 204)
     assert [s["name"] for s in server.get("/floor").json()["sections"]] == ["Room"]
-    refused(patch(manager, f"/floor/sections/{bar['id']}", {"name": "Bar"}), 404, "not_found")
+    refused(manager.patch(f"/floor/sections/{bar['id']}", {"name": "Bar"}), 404, "not_found")
     # Its name is free again.
     ok(manager.post("/floor/sections", {"name": "Bar top"}), 201)
     assert [a for a, _, _ in audit_of(db, bar["id"])] == [
@@ -254,12 +216,12 @@ def test_servers_and_the_kitchen_cannot_edit_the_floor_and_another_restaurant_fi
     before = snapshot(db)  # after the logins, which write
     for terminal in terminals:
         refused(terminal.get("/floor/editor"), 403, "forbidden")
-        refused(patch(terminal, f"/floor/tables/{a1}", {"x": 20}), 403, "forbidden")
+        refused(terminal.patch(f"/floor/tables/{a1}", {"x": 20}), 403, "forbidden")
         refused(terminal.post("/floor/sections", {"name": "Nope"}), 403, "forbidden")
-    refused(patch(theirs, f"/floor/tables/{a1}", {"x": 20}), 404, "not_found")
-    refused(delete(theirs, f"/floor/tables/{a1}"), 404, "not_found")
-    refused(patch(theirs, f"/floor/sections/{room}", {"name": "Mine"}), 404, "not_found")
-    refused(delete(theirs, f"/floor/sections/{room}"), 404, "not_found")
+    refused(theirs.patch(f"/floor/tables/{a1}", {"x": 20}), 404, "not_found")
+    refused(theirs.delete(f"/floor/tables/{a1}"), 404, "not_found")
+    refused(theirs.patch(f"/floor/sections/{room}", {"name": "Mine"}), 404, "not_found")
+    refused(theirs.delete(f"/floor/sections/{room}"), 404, "not_found")
     refused(
         theirs.post(
             "/floor/tables", {"label": "X", "capacity": 2, "x": 30, "y": 0, "section_id": room}
@@ -278,7 +240,7 @@ def test_a_removed_table_cannot_be_seated_or_take_a_moved_party_and_nothing_chan
     manager, server = staff(live_server, place, "manager"), staff(live_server, place, "server")
     a1, a2 = place.tables["A1"], place.tables["A2"]
     check = server.seat("A2")
-    ok(delete(manager, f"/floor/tables/{a1}"), 204)
+    ok(manager.delete(f"/floor/tables/{a1}"), 204)
     before = snapshot(db)
     message = refused(server.post(f"/tables/{a1}/seat", {"guests": 2}), 404, "table_removed")
     assert message == "Table A1 was removed from the floor plan; pick a table on the floor."
@@ -300,7 +262,7 @@ def test_a_table_being_seated_is_not_removed_under_the_party(
     removals: list[httpx.Response] = []
 
     def remove() -> None:
-        removals.append(delete(manager, f"/floor/tables/{a1}"))
+        removals.append(manager.delete(f"/floor/tables/{a1}"))
 
     # Between the seating's look at the table and the insert of its check.
     with run_after(floor_service.check_service, "has_open_check", remove):
@@ -309,7 +271,7 @@ def test_a_table_being_seated_is_not_removed_under_the_party(
     refused(removals[0], 409, "busy")
     assert table_at(server, "A1")["check_id"] == check["id"]  # type: ignore[index]
     # Once the seating is in, the removal is refused for the party's sake.
-    refused(delete(manager, f"/floor/tables/{a1}"), 409, "table_occupied")
+    refused(manager.delete(f"/floor/tables/{a1}"), 409, "table_occupied")
 
 
 def test_a_table_being_removed_is_not_seated_and_is_then_found_removed(
@@ -330,7 +292,7 @@ def test_a_table_being_removed_is_not_seated_and_is_then_found_removed(
 
     # After the removal has found no open check, before it archives the table and commits.
     with run_after(floor_editor, "_refuse_if_seated", seat):
-        ok(delete(manager, f"/floor/tables/{a1}"), 204)
+        ok(manager.delete(f"/floor/tables/{a1}"), 204)
     refused(seatings[0], 409, "busy")
     refused(server.post(f"/tables/{a1}/seat", {"guests": 2}), 404, "table_removed")
     with db.engine.connect() as conn:

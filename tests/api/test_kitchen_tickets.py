@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -25,6 +26,18 @@ def fired_check(server: Terminal, label: str) -> dict[str, Any]:
     server.ring(check["id"], "Caesar salad", seat=1, options=["Add shrimp"], note="no croutons")
     server.ring(check["id"], "Crispy calamari", seat=0, note="sauce on the side")
     return server.send(check["id"])
+
+
+def fired_ticket(
+    server: Terminal, kitchen: Terminal, label: str, moved_through: Sequence[str] = ()
+) -> tuple[dict[str, Any], str]:
+    """A check fired at ``label`` (``fired_check``) and its ticket's id, the ticket moved on
+    by the kitchen through each status of ``moved_through``."""
+    check = fired_check(server, label)
+    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    for status in moved_through:
+        assert move(kitchen, ticket_id, status).status_code == 200
+    return check, ticket_id
 
 
 def move(terminal: Terminal, ticket_id: str, status: str | None = None) -> Any:
@@ -97,8 +110,7 @@ def test_the_kitchen_bumps_a_ticket_from_new_to_served(
 def test_a_ready_ticket_can_be_recalled_and_a_quick_plate_can_go_straight_up(
     server: Terminal, kitchen: Terminal
 ) -> None:
-    check = fired_check(server, "T7")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    _, ticket_id = fired_ticket(server, kitchen, "T7")
     for status in ["ready", "in_progress", "ready", "served"]:
         response = move(kitchen, ticket_id, status)
         assert response.status_code == 200, response.text
@@ -124,10 +136,7 @@ def test_moves_the_state_machine_forbids_are_a_409(
     path: list[str],
     forbidden: str | None,
 ) -> None:
-    check = fired_check(server, "T8")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
-    for status in path:
-        assert move(kitchen, ticket_id, status).status_code == 200
+    _, ticket_id = fired_ticket(server, kitchen, "T8", path)
     before = snapshot(db)
     response = move(kitchen, ticket_id, forbidden)
     assert response.status_code == 409, response.text
@@ -139,8 +148,7 @@ def test_moves_the_state_machine_forbids_are_a_409(
 def test_a_status_that_does_not_exist_is_a_422(
     server: Terminal, kitchen: Terminal, body: dict[str, Any]
 ) -> None:
-    check = fired_check(server, "T9")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    check, ticket_id = fired_ticket(server, kitchen, "T9")
     response = kitchen.post(f"/tickets/{ticket_id}/status", body)
     assert response.status_code == 422, response.text
     assert ticket_of(kitchen, check["id"])["status"] == "new"
@@ -149,8 +157,7 @@ def test_a_status_that_does_not_exist_is_a_422(
 def test_a_server_only_marks_a_ready_ticket_served(
     server: Terminal, kitchen: Terminal, db: Database
 ) -> None:
-    check = fired_check(server, "T10")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    _, ticket_id = fired_ticket(server, kitchen, "T10")
     before = snapshot(db)
     for status in [None, "in_progress", "ready"]:
         response = move(server, ticket_id, status)
@@ -200,8 +207,7 @@ def test_another_restaurants_kitchen_sees_none_of_our_tickets(
 def test_a_double_tap_moves_a_ticket_once_and_the_second_is_a_409_that_changes_nothing(
     server: Terminal, kitchen: Terminal, db: Database
 ) -> None:
-    check = fired_check(server, "T1")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    check, ticket_id = fired_ticket(server, kitchen, "T1")
     tap = {"status": "in_progress", "from_status": "new"}
     first = kitchen.post(f"/tickets/{ticket_id}/status", tap)
     assert first.status_code == 200, first.text
@@ -236,10 +242,7 @@ def test_a_ticket_no_longer_where_the_screen_saw_it_is_not_moved(
     path: list[str],
     body: dict[str, str],
 ) -> None:
-    check = fired_check(server, "T2")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
-    for status in path:
-        assert move(kitchen, ticket_id, status).status_code == 200
+    _, ticket_id = fired_ticket(server, kitchen, "T2", path)
     before = snapshot(db)
     response = kitchen.post(f"/tickets/{ticket_id}/status", body)
     assert response.status_code == 409, response.text
@@ -250,8 +253,7 @@ def test_a_ticket_no_longer_where_the_screen_saw_it_is_not_moved(
 def test_a_move_made_where_the_ticket_still_is_goes_through_with_or_without_the_status_seen(
     server: Terminal, kitchen: Terminal
 ) -> None:
-    check = fired_check(server, "T3")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    _, ticket_id = fired_ticket(server, kitchen, "T3")
     bumped = kitchen.post(f"/tickets/{ticket_id}/status", {"from_status": "new"})
     assert bumped.json()["status"] == "in_progress"
     named = {"status": "ready", "from_status": "in_progress"}
@@ -264,8 +266,7 @@ def test_a_move_made_where_the_ticket_still_is_goes_through_with_or_without_the_
 def test_a_status_seen_that_does_not_exist_is_a_422(
     server: Terminal, kitchen: Terminal, seen: Any
 ) -> None:
-    check = fired_check(server, "T4")
-    ticket_id = ticket_of(kitchen, check["id"])["id"]
+    check, ticket_id = fired_ticket(server, kitchen, "T4")
     response = kitchen.post(f"/tickets/{ticket_id}/status", {"from_status": seen})
     assert response.status_code == 422, response.text
     assert ticket_of(kitchen, check["id"])["status"] == "new"

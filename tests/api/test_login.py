@@ -11,17 +11,10 @@ import pytest
 from db_state import changed_tables, execute, snapshot, staff_id
 from harness import LiveServer, at_once
 from sqlalchemy import text
+from terminal import login
 
 from tableside.core.unit_of_work import Database
 from tableside.staff.service import hash_token
-
-
-def login(
-    base_url: str, restaurant: str = "demo", pin: str = "1234", **extra: Any
-) -> httpx.Response:
-    return httpx.post(
-        f"{base_url}/api/v1/auth/login", json={"restaurant": restaurant, "pin": pin, **extra}
-    )
 
 
 def me(base_url: str, token: str) -> httpx.Response:
@@ -61,7 +54,7 @@ def test_every_demo_pin_logs_in_with_its_role(live_server: str, pin: str, role: 
 
 def test_demo2_is_its_own_restaurant(live_server: str) -> None:
     demo = login(live_server).json()
-    demo2 = login(live_server, "demo2").json()
+    demo2 = login(live_server, restaurant="demo2").json()
     assert demo2["restaurant"]["slug"] == "demo2"
     assert demo2["restaurant"]["id"] != demo["restaurant"]["id"]
     assert demo2["staff"]["id"] != demo["staff"]["id"]
@@ -70,7 +63,7 @@ def test_demo2_is_its_own_restaurant(live_server: str) -> None:
 def test_a_wrong_pin_is_refused(live_server: str, db: Database) -> None:
     before = snapshot(db)
     assert_error(login(live_server, pin="1111"), 401)
-    assert_error(login(live_server, "no-such-place", "1234"), 401)
+    assert_error(login(live_server, "1234", restaurant="no-such-place"), 401)
     assert changed_tables(before, snapshot(db)) == []
 
 
@@ -188,7 +181,7 @@ def test_a_tile_of_another_restaurant_is_just_a_wrong_login(live_server: str, db
     other = staff_id(db, "demo2", "Sam Rivera")
     assert_error(login(live_server, pin="1234", staff_id=other), 401)
     assert_error(login(live_server, pin="1234", staff_id="stf_nobody"), 401)
-    assert login(live_server, "demo2", "1234", staff_id=other).status_code == 200
+    assert login(live_server, "1234", restaurant="demo2", staff_id=other).status_code == 200
 
 
 def _at_once(live_server: str, bodies: list[dict[str, Any]]) -> list[int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminal import Terminal, new_key
+from terminal import Terminal
 
 APPROVED = {"approval": {"pin": "9999"}}
 
@@ -44,13 +44,7 @@ def test_the_report_lists_voids_comps_refunds_and_each_servers_sales_and_tips(
     card = ok(sam.pay(one["id"], one["total_cents"], tender="card", tip_cents=400))
     one = card["check"]
     assert (one["status"], one["total_cents"]) == ("closed", 2382)
-    ok(
-        sam.post(
-            f"/payments/{card['payment']['id']}/refund",
-            {"amount_cents": 500, "reason": "cold risotto"} | APPROVED,
-            headers={"Idempotency-Key": new_key()},
-        )
-    )
+    ok(sam.refund(card["payment"]["id"], 500, reason="cold risotto", **APPROVED))
 
     # Riley's T2: 10 % off the check from the manager, cash with a tip.
     two = riley.seat("T2", guests=3)

@@ -5,46 +5,16 @@ with, on its check, its ticket and in the day's report."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from db_state import changed_tables, snapshot
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from db_state import audit_of, changed_tables, json_value, snapshot
+from new_restaurant import NewRestaurant, open_new_restaurant, staff
 from sqlalchemy import text
-from terminal import Terminal
+from terminal import Terminal, ok
 
 from tableside.core.unit_of_work import Database
 from tableside.menu.repository import Menu
-
-
-def staff(live_server: str, place: NewRestaurant, role: str) -> Terminal:
-    return Terminal(live_server, place.slug, PINS[role])
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def patch(terminal: Terminal, path: str, body: dict[str, Any]) -> Any:
-    return terminal.http.patch(f"/api/v1{path}", json=body)
-
-
-def audit_of(db: Database, entity_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT action, staff_id, details FROM audit_log WHERE entity_id = :id ORDER BY id"
-            ),
-            {"id": entity_id},
-        ).all()
-    return [(row[0], row[1], row[2] if isinstance(row[2], dict) else _json(row[2])) for row in rows]
-
-
-def _json(raw: Any) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(raw)
-    return value
 
 
 def menu_events(db: Database, restaurant_id: str) -> list[dict[str, Any]]:
@@ -56,7 +26,7 @@ def menu_events(db: Database, restaurant_id: str) -> list[dict[str, Any]]:
             ),
             {"r": restaurant_id},
         ).all()
-    return [row[0] if isinstance(row[0], dict) else _json(row[0]) for row in rows]
+    return [row[0] if isinstance(row[0], dict) else json_value(row[0]) for row in rows]
 
 
 def build_burger_menu(manager: Terminal, place: NewRestaurant) -> dict[str, Any]:
@@ -167,8 +137,7 @@ def test_editing_an_item_records_before_and_after_and_only_what_changed(
     burger = built["burger"]
 
     edited = ok(
-        patch(
-            manager,
+        manager.patch(
             f"/menu/items/{burger['id']}",
             {"price_cents": 1650, "tax_rate_id": None, "station": "grill", "name": " Burger  "},
         )
@@ -182,13 +151,11 @@ def test_editing_an_item_records_before_and_after_and_only_what_changed(
 
     # Sending what is already there changes nothing: no audit entry, no event.
     before = snapshot(db)
-    ok(patch(manager, f"/menu/items/{burger['id']}", {"price_cents": 1650, "course": 2}))
+    ok(manager.patch(f"/menu/items/{burger['id']}", {"price_cents": 1650, "course": 2}))
     assert changed_tables(before, snapshot(db)) == []
 
     # Moving it to Drinks puts it last there.
-    moved = ok(
-        patch(manager, f"/menu/items/{burger['id']}", {"category_id": built["drinks"]["id"]})
-    )
+    moved = ok(manager.patch(f"/menu/items/{burger['id']}", {"category_id": built["drinks"]["id"]}))
     assert moved["category_id"] == built["drinks"]["id"]
     drinks = [
         i["name"]
@@ -199,18 +166,17 @@ def test_editing_an_item_records_before_and_after_and_only_what_changed(
 
     # A group moves to another item; its min and max change together.
     group = ok(
-        patch(
-            manager,
+        manager.patch(
             f"/menu/groups/{built['add_ons']['id']}",
             {"menu_item_id": built["beer"]["id"], "min": 1, "max": 1},
         )
     )
     assert (group["menu_item_id"], group["min"], group["max"]) == (built["beer"]["id"], 1, 1)
     option = ok(
-        patch(manager, f"/menu/options/{built['bacon']['id']}", {"name": "Lime", "price_cents": 0})
+        manager.patch(f"/menu/options/{built['bacon']['id']}", {"name": "Lime", "price_cents": 0})
     )
     assert (option["name"], option["price_cents"]) == ("Lime", 0)
-    category = ok(patch(manager, f"/menu/categories/{built['mains']['id']}", {"name": "Plates"}))
+    category = ok(manager.patch(f"/menu/categories/{built['mains']['id']}", {"name": "Plates"}))
     assert category["name"] == "Plates"
 
 
@@ -247,13 +213,12 @@ def test_an_item_edited_and_archived_while_a_check_holds_it_changes_no_check_tic
     # The price, the name, the upcharge and the tax rate change; then the option, the item
     # and the beer's whole category are archived.
     ok(
-        patch(
-            manager,
+        manager.patch(
             f"/menu/items/{built['burger']['id']}",
             {"price_cents": 2100, "name": "Smash burger", "tax_rate_id": None},
         )
     )
-    ok(patch(manager, f"/menu/options/{built['bacon']['id']}", {"price_cents": 350}))
+    ok(manager.patch(f"/menu/options/{built['bacon']['id']}", {"price_cents": 350}))
     ok(manager.post(f"/menu/options/{built['bacon']['id']}/archive"))
     ok(manager.post(f"/menu/groups/{built['temperature']['id']}/archive"))
     ok(manager.post(f"/menu/items/{built['burger']['id']}/archive"))

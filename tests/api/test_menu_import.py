@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from db_state import changed_tables, snapshot
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from new_restaurant import open_new_restaurant, staff
 from sqlalchemy import text
 from terminal import Terminal
 
@@ -21,10 +21,6 @@ from tableside.core.unit_of_work import Database
 CSV = {"content-type": "text/csv"}
 JSON = {"content-type": "application/json"}
 CATEGORIES = ["Starters", "Salads", "Mains", "Burgers", "Desserts", "Drinks"]
-
-
-def manager_of(live_server: str, place: NewRestaurant) -> Terminal:
-    return Terminal(live_server, place.slug, PINS["manager"])
 
 
 def import_file(
@@ -97,7 +93,7 @@ def count(db: Database, sql: str, **params: Any) -> int:
 
 def test_a_150_item_spreadsheet_imports_in_one_transaction(live_server: str, db: Database) -> None:
     place = open_new_restaurant(db)
-    manager = manager_of(live_server, place)
+    manager = staff(live_server, place, "manager")
     response = import_file(manager, a_spreadsheet(150))
     assert response.status_code == 200, response.text
     result = response.json()
@@ -114,7 +110,7 @@ def test_a_150_item_spreadsheet_imports_in_one_transaction(live_server: str, db:
     )
     assert (result["rows"], result["mode"], result["format"]) == (150 + 15 * 5, "merge", "csv")
 
-    menu = Terminal(live_server, place.slug, PINS["server"]).get("/menu").json()
+    menu = staff(live_server, place, "server").get("/menu").json()
     assert [c["name"] for c in menu["categories"]] == CATEGORIES
     assert len(menu["items"]) == 150
     dish = next(i for i in menu["items"] if i["name"] == "Dish 010")
@@ -165,7 +161,7 @@ def test_a_file_with_one_bad_row_imports_nothing_and_names_its_line(
     live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    manager = manager_of(live_server, place)
+    manager = staff(live_server, place, "manager")
     lines = a_spreadsheet(150).splitlines()
     # Dish 140's row, near the end of the file: a price written as money, not cents.
     at = next(i for i, line in enumerate(lines) if line.startswith("Mains,Dish 140,"))
@@ -198,7 +194,7 @@ def test_a_menu_exported_and_imported_elsewhere_is_the_same_menu_as_csv_and_as_j
     live_server: str, db: Database
 ) -> None:
     source = open_new_restaurant(db)
-    manager = manager_of(live_server, source)
+    manager = staff(live_server, source, "manager")
     built = import_file(manager, a_spreadsheet(30))
     assert built.status_code == 200, built.text
     # What the editor adds beyond the spreadsheet: a description over two lines, an empty
@@ -219,7 +215,7 @@ def test_a_menu_exported_and_imported_elsewhere_is_the_same_menu_as_csv_and_as_j
 
     for fmt, exported, headers in [("csv", as_csv, CSV), ("json", as_json, JSON)]:
         copy = open_new_restaurant(db)
-        copier = manager_of(live_server, copy)
+        copier = staff(live_server, copy, "manager")
         response = import_file(copier, exported, headers)
         assert response.status_code == 200, (fmt, response.text)
         assert export_file(copier, "csv") == as_csv, fmt
@@ -245,8 +241,8 @@ def test_merge_keeps_what_the_file_leaves_out_and_replace_archives_it(
 ) -> None:
     place = open_new_restaurant(db)
     manager, server = (
-        manager_of(live_server, place),
-        Terminal(live_server, place.slug, PINS["server"]),
+        staff(live_server, place, "manager"),
+        staff(live_server, place, "server"),
     )
     first = (
         "category,item,price_cents,modifier_group,min,max,option,option_price_cents\n"
@@ -304,8 +300,8 @@ def test_what_is_not_a_menu_file_is_refused_and_changes_nothing(
     live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    manager = manager_of(live_server, place)
-    server = Terminal(live_server, place.slug, PINS["server"])
+    manager = staff(live_server, place, "manager")
+    server = staff(live_server, place, "server")
     good = "category,item,price_cents\nMains,Steak,2800\n"
     before = snapshot(db)
     refusals = [

@@ -3,12 +3,11 @@ there is taxed at its item's own rate."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from typing import Any
 
 import httpx
+from new_restaurant import add_menu_items, open_chez_lou, tableside
 from sqlalchemy import select
 from terminal import Terminal
 
@@ -16,29 +15,6 @@ from tableside.core import models as m
 from tableside.core.models import new_id
 from tableside.core.unit_of_work import Database
 from tableside.onboarding import open_restaurant
-
-
-def tableside(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tableside.cli", *args],
-        env={"TABLESIDE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def open_chez_lou(database_url: str) -> tuple[str, str]:
-    slug = f"chez-lou-{uuid.uuid4().hex[:6]}"
-    created = tableside(
-        database_url,
-        "restaurant", "create", "--name", "Chez Lou", "--slug", slug,
-        "--timezone", "Europe/Paris", "--currency", "EUR", "--owner-name", "Lou",
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    last = created.stdout.strip().splitlines()[-1]
-    assert last.startswith("owner PIN: ")
-    return slug, last.removeprefix("owner PIN: ")
 
 
 def test_opening_a_restaurant_twice_changes_nothing_the_second_time(
@@ -112,31 +88,22 @@ def test_food_and_wine_are_taxed_at_their_own_rates(live_server: str, db: Databa
     assert owner.get("/restaurant").json()["timezone"] == "Europe/Paris"
 
     # A steak (food, 10 %) and a glass of wine (alcohol, 20 %) on one check.
+    items = add_menu_items(
+        db,
+        settings["id"],
+        "Mains",
+        {
+            "Steak": {"price_cents": 3_000, "tax_rate_id": food.json()["id"]},
+            "Wine": {"price_cents": 1_000, "tax_rate_id": wine.json()["id"]},
+        },
+    )
     with db.unit() as uow:
-        restaurant_id = settings["id"]
-        category = m.MenuCategory(id=new_id("cat"), restaurant_id=restaurant_id, name="Mains")
-        steak = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=restaurant_id,
-            category_id=category.id,
-            name="Steak",
-            price_cents=3_000,
-            tax_rate_id=food.json()["id"],
-        )
-        glass = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=restaurant_id,
-            category_id=category.id,
-            name="Wine",
-            price_cents=1_000,
-            tax_rate_id=wine.json()["id"],
-        )
-        table = m.DiningTable(id=new_id("tbl"), restaurant_id=restaurant_id, label="1", capacity=2)
-        uow.session.add_all([category, steak, glass, table])
+        table = m.DiningTable(id=new_id("tbl"), restaurant_id=settings["id"], label="1", capacity=2)
+        uow.session.add(table)
         uow.commit()
     check = owner.post(f"/tables/{table.id}/seat", {"guests": 2}).json()
-    for item in (steak, glass):
-        rung = owner.post(f"/checks/{check['id']}/lines", {"menu_item_id": item.id, "seat": 1})
+    for item_id in items.values():
+        rung = owner.post(f"/checks/{check['id']}/lines", {"menu_item_id": item_id, "seat": 1})
         assert rung.status_code == 201, rung.text
     check = rung.json()
     assert (check["subtotal_cents"], check["tax_cents"], check["total_cents"]) == (

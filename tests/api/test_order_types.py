@@ -133,11 +133,7 @@ def test_the_days_figures_by_order_type_add_up_to_the_days_totals(
     to_go = server.ring(takeout["id"], "Truffle fries", quantity=2)
     cash = server.pay(takeout["id"], to_go["total_cents"], tip_cents=100, key=new_key())
     assert cash.status_code == 201, cash.text
-    refund = manager.post(
-        f"/payments/{cash.json()['payment']['id']}/refund",
-        {"amount_cents": 300, "reason": "one portion cold"},
-        headers={"Idempotency-Key": new_key()},
-    )
+    refund = manager.refund(cash.json()["payment"]["id"], 300, reason="one portion cold")
     assert refund.status_code == 201, refund.text
     still_open = open_takeout(server, "Lee")
     server.ring(still_open["id"], "Espresso")

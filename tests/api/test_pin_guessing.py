@@ -14,28 +14,12 @@ import pytest
 from db_state import staff_id
 from harness import LiveServer, at_once
 from sqlalchemy import update
+from terminal import login
 
 from tableside.core import models as m
 from tableside.core.unit_of_work import Database
 
 BEHIND_A_PROXY = {"TABLESIDE_TRUSTED_PROXIES": "127.0.0.1"}
-
-
-def login(
-    base_url: str,
-    pin: str,
-    *,
-    restaurant: str = "demo",
-    source: str | None = None,
-    **extra: Any,
-) -> httpx.Response:
-    """A login; ``source``: the client address an X-Forwarded-For header claims."""
-    headers = {"X-Forwarded-For": source} if source else {}
-    return httpx.post(
-        f"{base_url}/api/v1/auth/login",
-        json={"restaurant": restaurant, "pin": pin, **extra},
-        headers=headers,
-    )
 
 
 def random_address() -> str:

@@ -82,11 +82,7 @@ def test_the_day_adds_up_closed_checks_tenders_tips_refunds_and_what_is_still_op
     three = server.ring(three["id"], "Mushroom risotto")
     card = paid(server.pay(three["id"], three["total_cents"], tender="card", tip_cents=450))
     three = card["check"]
-    refund = manager.post(
-        f"/payments/{card['payment']['id']}/refund",
-        {"amount_cents": 500},
-        headers={"Idempotency-Key": f"refund-{three['id']}"},
-    )
+    refund = manager.refund(card["payment"]["id"], 500, key=f"refund-{three['id']}")
     assert refund.status_code == 201, refund.text
 
     day = report(manager)

@@ -5,37 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from new_restaurant import NewRestaurant, add_menu_items, open_new_restaurant, staff
 from terminal import Terminal
 
-from tableside.core import models as m
-from tableside.core.models import new_id
 from tableside.core.unit_of_work import Database
 
 
-def with_menu(db: Database, place: NewRestaurant) -> dict[str, str]:
-    """A burger (food, 10 %) at 11.00 and a glass of wine (alcohol, 20 %) at 6.00."""
-    with db.unit() as uow:
-        category = m.MenuCategory(id=new_id("cat"), restaurant_id=place.id, name="Mains")
-        burger = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=place.id,
-            category_id=category.id,
-            name="Burger",
-            price_cents=1_100,
-            tax_rate_id=place.tax_rates["Food"],
-        )
-        wine = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=place.id,
-            category_id=category.id,
-            name="Wine",
-            price_cents=600,
-            tax_rate_id=place.tax_rates["Alcohol"],
-        )
-        uow.session.add_all([category, burger, wine])
-        uow.commit()
-    return {"Burger": burger.id, "Wine": wine.id}
+def opened_with_a_menu(
+    live_server: str, db: Database, tables: tuple[str, ...]
+) -> tuple[NewRestaurant, dict[str, str], Terminal, Terminal]:
+    """A restaurant of the test's own with ``tables``, serving a burger (food, 10 %) at 11.00
+    and a glass of wine (alcohol, 20 %) at 6.00: the restaurant, the items' ids by name, its
+    owner's tablet and its server's."""
+    place = open_new_restaurant(db, tables=tables)
+    items = add_menu_items(
+        db,
+        place.id,
+        "Mains",
+        {
+            "Burger": {"price_cents": 1_100, "tax_rate_id": place.tax_rates["Food"]},
+            "Wine": {"price_cents": 600, "tax_rate_id": place.tax_rates["Alcohol"]},
+        },
+    )
+    return place, items, staff(live_server, place, "owner"), staff(live_server, place, "server")
 
 
 def ring(tablet: Terminal, check_id: str, item_id: str, seat: int = 1) -> dict[str, Any]:
@@ -55,10 +47,7 @@ def change(owner: Terminal, **settings: Any) -> dict[str, Any]:
 def test_prices_with_tax_included_hold_their_tax_and_an_open_check_keeps_them(
     live_server: str, db: Database
 ) -> None:
-    place = open_new_restaurant(db, tables=("A1", "A2"))
-    items = with_menu(db, place)
-    owner = Terminal(live_server, place.slug, PINS["owner"])
-    server = Terminal(live_server, place.slug, PINS["server"])
+    place, items, owner, server = opened_with_a_menu(live_server, db, ("A1", "A2"))
     assert change(owner, prices_include_tax=True)["prices_include_tax"] is True
 
     seated = server.post(f"/tables/{place.tables['A1']}/seat", {"guests": 2}).json()
@@ -83,7 +72,7 @@ def test_prices_with_tax_included_hold_their_tax_and_an_open_check_keeps_them(
 
     paid = server.pay(check["id"], 1_700)
     assert paid.status_code == 201 and paid.json()["check"]["status"] == "closed", paid.text
-    report = Terminal(live_server, place.slug, PINS["manager"]).get("/reports/day").json()
+    report = staff(live_server, place, "manager").get("/reports/day").json()
     assert (report["sales_cents"], report["tax_cents"], report["tax_included_cents"]) == (
         1_700,
         200,
@@ -95,10 +84,7 @@ def test_prices_with_tax_included_hold_their_tax_and_an_open_check_keeps_them(
 def test_a_party_of_eight_carries_the_service_charge_and_keeps_it_when_the_owner_changes_it(
     live_server: str, db: Database
 ) -> None:
-    place = open_new_restaurant(db, tables=("A1", "A2", "A3"))
-    items = with_menu(db, place)
-    owner = Terminal(live_server, place.slug, PINS["owner"])
-    server = Terminal(live_server, place.slug, PINS["server"])
+    place, items, owner, server = opened_with_a_menu(live_server, db, ("A1", "A2", "A3"))
     settings = change(owner, service_charge_bp=1800, service_charge_min_guests=8)
     assert (settings["service_charge_bp"], settings["service_charge_min_guests"]) == (1800, 8)
 
@@ -123,7 +109,7 @@ def test_a_party_of_eight_carries_the_service_charge_and_keeps_it_when_the_owner
     assert sum(p["amount_cents"] for p in split["split"]["parts"]) == big["total_cents"]
     paid = server.pay(big["id"], big["total_cents"])
     assert paid.status_code == 201, paid.text
-    report = Terminal(live_server, place.slug, PINS["manager"]).get("/reports/day").json()
+    report = staff(live_server, place, "manager").get("/reports/day").json()
     assert report["service_charge_cents"] == 792
     assert report["total_cents"] == (
         report["sales_cents"] - report["discounts_cents"] + report["service_charge_cents"]
@@ -133,10 +119,7 @@ def test_a_party_of_eight_carries_the_service_charge_and_keeps_it_when_the_owner
 def test_merging_into_a_party_of_eight_brings_the_service_charge(
     live_server: str, db: Database
 ) -> None:
-    place = open_new_restaurant(db, tables=("A1", "A2"))
-    items = with_menu(db, place)
-    owner = Terminal(live_server, place.slug, PINS["owner"])
-    server = Terminal(live_server, place.slug, PINS["server"])
+    place, items, owner, server = opened_with_a_menu(live_server, db, ("A1", "A2"))
     change(owner, service_charge_bp=1000, service_charge_min_guests=8)
     first = server.post(f"/tables/{place.tables['A1']}/seat", {"guests": 4}).json()
     second = server.post(f"/tables/{place.tables['A2']}/seat", {"guests": 4}).json()
@@ -151,8 +134,8 @@ def test_checks_opened_under_different_prices_are_not_merged(
     live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db, tables=("A1", "A2"))
-    owner = Terminal(live_server, place.slug, PINS["owner"])
-    server = Terminal(live_server, place.slug, PINS["server"])
+    owner = staff(live_server, place, "owner")
+    server = staff(live_server, place, "server")
     first = server.post(f"/tables/{place.tables['A1']}/seat", {"guests": 2}).json()
     change(owner, prices_include_tax=True)
     second = server.post(f"/tables/{place.tables['A2']}/seat", {"guests": 2}).json()
@@ -166,7 +149,7 @@ def test_a_service_charge_needs_a_party_size_and_a_refused_change_changes_nothin
     live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    owner = Terminal(live_server, place.slug, PINS["owner"])
+    owner = staff(live_server, place, "owner")
     refused = owner.put("/restaurant", {"service_charge_bp": 1500, "prices_include_tax": True})
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "invalid_service_charge"

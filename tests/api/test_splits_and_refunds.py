@@ -118,47 +118,31 @@ def test_a_manager_refunds_part_of_a_card_payment_once_however_often_asked(
     paid = server.pay(check["id"], check["total_cents"], tender="card", tip_cents=200)
     payment_id = paid.json()["payment"]["id"]
     key = new_key()
-    refund = manager.post(
-        f"/payments/{payment_id}/refund", {"amount_cents": 500}, headers={"Idempotency-Key": key}
-    )
+    refund = manager.refund(payment_id, 500, key=key)
     assert refund.status_code == 201, refund.text
     assert refund.json()["refund"]["payment_id"] == payment_id
     assert refund.json()["refund"]["status"] == "succeeded"
-    again = manager.post(
-        f"/payments/{payment_id}/refund", {"amount_cents": 500}, headers={"Idempotency-Key": key}
-    )
+    again = manager.refund(payment_id, 500, key=key)
     assert again.json()["refund"]["id"] == refund.json()["refund"]["id"]
     [charge] = emulator.charges_for(check["id"])
     assert charge["amount_refunded"] == 500
     # The check stays closed and the table free: a refund is money back, not a reopening.
     assert server.check(check["id"])["status"] == "closed"
     assert server.table("T9")["status"] == "available"
-    too_much = manager.post(
-        f"/payments/{payment_id}/refund",
-        {"amount_cents": check["total_cents"] + 200 - 500 + 1},
-        headers={"Idempotency-Key": new_key()},
-    )
+    too_much = manager.refund(payment_id, check["total_cents"] + 200 - 500 + 1)
     assert too_much.status_code == 422
 
 
 def test_only_a_manager_can_refund(server: Terminal) -> None:
     check = party_of_three(server)
     paid = server.pay(check["id"], 1000)
-    response = server.post(
-        f"/payments/{paid.json()['payment']['id']}/refund",
-        {"amount_cents": 100},
-        headers={"Idempotency-Key": new_key()},
-    )
+    response = server.refund(paid.json()["payment"]["id"], 100)
     assert response.status_code == 403
 
 
 def test_a_cash_refund_comes_out_of_the_drawer_at_once(server: Terminal, manager: Terminal) -> None:
     check = party_of_three(server)
     paid = server.pay(check["id"], 1000)
-    response = manager.post(
-        f"/payments/{paid.json()['payment']['id']}/refund",
-        {"amount_cents": 1000},
-        headers={"Idempotency-Key": new_key()},
-    )
+    response = manager.refund(paid.json()["payment"]["id"], 1000)
     assert response.status_code == 201
     assert response.json()["payment"]["refunded_cents"] == 1000

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-import random
 
 import httpx
 import pytest
 from db_state import audit_actions, changed_tables, snapshot
-from terminal import Terminal
+from terminal import Terminal, fresh_pin, login
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tableside.core.unit_of_work import Database
-
-
-def fresh_pin() -> str:
-    # Seeded PINs are 4 digits; 6-digit ones never clash with them or with each other.
-    return f"{random.randrange(100_000, 1_000_000)}"
-
-
-def login(base_url: str, pin: str, **extra: str) -> httpx.Response:
-    return httpx.post(
-        f"{base_url}/api/v1/auth/login", json={"restaurant": "demo", "pin": pin, **extra}
-    )
 
 
 def test_a_manager_adds_a_server_who_can_then_log_in(

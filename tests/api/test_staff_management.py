@@ -6,37 +6,21 @@ their live feed closes — and their checks and audit entries keep their name.""
 from __future__ import annotations
 
 import json
-import random
 from typing import Any
 
 import httpx
-from db_state import changed_tables, snapshot
+from db_state import audit_of, changed_tables, snapshot
 from harness import WAIT_S
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
-from sqlalchemy import text
-from terminal import Terminal
+from new_restaurant import PINS, NewRestaurant, open_new_restaurant, staff
+from terminal import Terminal, fresh_pin, login, ok, refused
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tableside.core.unit_of_work import Database
 
 
-def fresh_pin() -> str:
-    return f"{random.randrange(100_000, 1_000_000)}"
-
-
-def staff(live_server: str, place: NewRestaurant, role: str) -> Terminal:
-    return Terminal(live_server, place.slug, PINS[role])
-
-
-def login(live_server: str, place: NewRestaurant, pin: str) -> httpx.Response:
-    return httpx.post(
-        f"{live_server}/api/v1/auth/login", json={"restaurant": place.slug, "pin": pin}
-    )
-
-
 def token_of(live_server: str, place: NewRestaurant, pin: str) -> str:
-    response = login(live_server, place, pin)
+    response = login(live_server, pin, restaurant=place.slug)
     assert response.status_code == 200, response.text
     token: str = response.json()["token"]
     return token
@@ -46,23 +30,6 @@ def as_token(live_server: str, token: str) -> httpx.Client:
     return httpx.Client(
         base_url=f"{live_server}/api/v1", headers={"Authorization": f"Bearer {token}"}
     )
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def refused(response: httpx.Response, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    message: str = error["message"]
-    return message
-
-
-def patch(terminal: Terminal, path: str, body: dict[str, Any]) -> httpx.Response:
-    return terminal.http.patch(f"/api/v1{path}", json=body)
 
 
 def member(terminal: Terminal, name: str) -> dict[str, Any]:
@@ -83,17 +50,6 @@ def next_event(feed: ClientConnection, timeout_s: float = WAIT_S) -> dict[str, A
         event: dict[str, Any] = json.loads(feed.recv(timeout=timeout_s))
         if event.get("type") != "heartbeat":
             return event
-
-
-def audit_of(db: Database, entity_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT action, staff_id, details FROM audit_log WHERE entity_id = :id ORDER BY id"
-            ),
-            {"id": entity_id},
-        ).all()
-    return [(r[0], r[1], r[2] if isinstance(r[2], dict) else json.loads(r[2])) for r in rows]
 
 
 def test_a_deactivated_server_is_logged_out_at_once_and_their_history_stays(
@@ -124,7 +80,7 @@ def test_a_deactivated_server_is_logged_out_at_once_and_their_history_stays(
     except ConnectionClosed as closed:
         assert closed.rcvd is not None and closed.rcvd.code == 4401
     refused(jos_tablet.get("/floor"), 401, "not_authenticated")
-    refused(login(live_server, place, pin), 401, "not_authenticated")
+    refused(login(live_server, pin, restaurant=place.slug), 401, "not_authenticated")
 
     # History keeps Jo: the floor still shows whose table it is, the audit log says who did it.
     a1 = next(t for t in manager.floor() if t["label"] == "A1")
@@ -141,7 +97,7 @@ def test_a_deactivated_server_is_logged_out_at_once_and_their_history_stays(
     back = ok(manager.post(f"/staff/{jo['id']}/reactivate"))
     assert back["active"] is True
     refused(jos_tablet.get("/floor"), 401, "not_authenticated")  # the old session stays ended
-    assert login(live_server, place, pin).status_code == 200
+    assert login(live_server, pin, restaurant=place.slug).status_code == 200
 
 
 def test_only_the_owner_manages_managers_and_owners(live_server: str, db: Database) -> None:
@@ -158,8 +114,8 @@ def test_only_the_owner_manages_managers_and_owners(live_server: str, db: Databa
         "forbidden",
     )
     assert "Only the owner" in message
-    refused(patch(manager, f"/staff/{server_id}", {"role": "manager"}), 403, "forbidden")
-    refused(patch(manager, f"/staff/{owner_id}", {"name": "Nope"}), 403, "forbidden")
+    refused(manager.patch(f"/staff/{server_id}", {"role": "manager"}), 403, "forbidden")
+    refused(manager.patch(f"/staff/{owner_id}", {"name": "Nope"}), 403, "forbidden")
     refused(manager.put(f"/staff/{owner_id}/pin", {"pin": fresh_pin()}), 403, "forbidden")
     refused(manager.post(f"/staff/{owner_id}/deactivate"), 403, "forbidden")
     refused(manager.post(f"/staff/{manager_id}/deactivate"), 422, "cannot_deactivate_self")
@@ -168,15 +124,15 @@ def test_only_the_owner_manages_managers_and_owners(live_server: str, db: Databa
     assert changed_tables(before, snapshot(db)) == []
 
     # A manager moves a server to the kitchen; the owner makes a manager and an owner.
-    cook = ok(patch(manager, f"/staff/{server_id}", {"role": "kitchen"}))
+    cook = ok(manager.patch(f"/staff/{server_id}", {"role": "kitchen"}))
     assert cook["role"] == "kitchen"
     assert audit_of(db, server_id)[-1][2]["before"] == {"role": "server"}
     assert audit_of(db, server_id)[-1][2]["after"] == {"role": "kitchen"}
     made = ok(owner.post("/staff", {"name": "Pat Lee", "role": "manager", "pin": fresh_pin()}), 201)
-    ok(patch(owner, f"/staff/{made['id']}", {"role": "owner"}))
+    ok(owner.patch(f"/staff/{made['id']}", {"role": "owner"}))
     # Two owners now; one may step down, the last may not.
-    ok(patch(owner, f"/staff/{made['id']}", {"role": "manager"}))
-    message = refused(patch(owner, f"/staff/{owner_id}", {"role": "manager"}), 409, "last_owner")
+    ok(owner.patch(f"/staff/{made['id']}", {"role": "manager"}))
+    message = refused(owner.patch(f"/staff/{owner_id}", {"role": "manager"}), 409, "last_owner")
     assert "only active owner" in message
 
 
@@ -200,8 +156,8 @@ def test_pins_are_unique_and_a_new_pin_ends_the_old_sessions(
 
     ok(manager.put(f"/staff/{kai['id']}/pin", {"pin": new_pin}))
     refused(kais_screen.get("/tickets"), 401, "not_authenticated")
-    refused(login(live_server, place, old_pin), 401, "not_authenticated")
-    assert login(live_server, place, new_pin).status_code == 200
+    refused(login(live_server, old_pin, restaurant=place.slug), 401, "not_authenticated")
+    assert login(live_server, new_pin, restaurant=place.slug).status_code == 200
     details = audit_of(db, kai["id"])[-2][2]
     assert details["sessions_ended"] == 1
     assert new_pin not in json.dumps(details) and old_pin not in json.dumps(details)
@@ -212,7 +168,7 @@ def test_another_restaurants_staff_are_not_found(live_server: str, db: Database)
     server_id = member(staff(live_server, place, "owner"), "Test server")["id"]
     theirs = staff(live_server, other, "owner")
     before = snapshot(db)  # after the logins, which write
-    refused(patch(theirs, f"/staff/{server_id}", {"role": "kitchen"}), 404, "not_found")
+    refused(theirs.patch(f"/staff/{server_id}", {"role": "kitchen"}), 404, "not_found")
     refused(theirs.put(f"/staff/{server_id}/pin", {"pin": fresh_pin()}), 404, "not_found")
     refused(theirs.post(f"/staff/{server_id}/deactivate"), 404, "not_found")
     refused(theirs.post(f"/staff/{server_id}/reactivate"), 404, "not_found")

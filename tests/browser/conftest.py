@@ -28,18 +28,19 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def tablets(chromium: Browser, live_server: str) -> Iterator[Callable[..., Tablet]]:
-    """Open a tablet logged in with a PIN (``None``: not logged in), 1024×768 unless
-    ``viewport`` says otherwise (``screens.PHONE``), on the session's live server unless
-    ``server`` names another. Every tablet is closed afterwards, and
-    a JavaScript error on any screen fails the test."""
+    """Open a tablet logged in with a PIN (``None``: not logged in) to the demo restaurant
+    unless ``restaurant`` names another, 1024×768 unless ``viewport`` says otherwise
+    (``screens.PHONE``), on the session's live server unless ``server`` names another.
+    Every tablet is closed afterwards, and a JavaScript error on any screen fails the test."""
     opened: list[Tablet] = []
 
     def open_tablet(
         pin: str | None = "1234",
         viewport: dict[str, int] | None = None,
         server: str | None = None,
+        restaurant: str = "demo",
     ) -> Tablet:
-        tablet = Tablet(chromium, server or live_server, pin, viewport)
+        tablet = Tablet(chromium, server or live_server, pin, viewport, restaurant)
         opened.append(tablet)
         return tablet
 

@@ -29,7 +29,8 @@ def usd(cents: int) -> str:
 
 
 class Tablet:
-    """One tablet on the floor: its own browser context (cookies), one page."""
+    """One tablet on the floor: its own browser context (cookies), one page; logged in to
+    ``restaurant`` with ``pin`` by the login cookie (``pin`` None: not logged in)."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class Tablet:
         base_url: str,
         pin: str | None,
         viewport: dict[str, int] | None = None,
+        restaurant: str = "demo",
     ) -> None:
         self.base_url = base_url
         size = viewport or TABLET
@@ -48,7 +50,7 @@ class Tablet:
             has_touch=size["width"] < 720,
         )
         if pin is not None:
-            token = Terminal(base_url, pin=pin).token
+            token = Terminal(base_url, restaurant, pin).token
             self.context.add_cookies(
                 [
                     {
@@ -81,8 +83,29 @@ class Tablet:
     def payment_posts(self) -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.url.endswith("/payments")]
 
+    def keys_sent(self) -> list[str]:
+        """The Idempotency-Key of each payment posted, in order."""
+        return [r.headers["idempotency-key"] for r in self.payment_posts()]
+
     def close(self) -> None:
         self.context.close()
+
+
+def outcome(page: Page) -> str:
+    """Wait until a payment screen shows an answer, then say which kind it is (``paid``,
+    ``declined``, ``unconfirmed``…)."""
+    box = page.locator("#outcome")
+    expect(box).to_be_visible(timeout=15000)
+    return box.get_attribute("data-kind") or ""
+
+
+def log_in(page: Page, restaurant: str, pin: str) -> None:
+    """The login screen: the restaurant's code, then the PIN on the pad, then submit."""
+    page.goto("/")
+    page.locator("#restaurant").fill(restaurant)
+    for digit in pin:
+        page.locator(f'#keypad [data-key="{digit}"]').click()
+    page.click("#login-submit")
 
 
 def a_check(base_url: str, label: str) -> dict[str, Any]:

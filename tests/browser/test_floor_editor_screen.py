@@ -8,33 +8,13 @@ import re
 from collections.abc import Callable
 
 import pytest
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from new_restaurant import PINS, open_new_restaurant, staff
 from playwright.sync_api import Page, expect
 from screens import Tablet
-from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
 
 pytestmark = pytest.mark.browser
-
-
-def tablet_of(
-    tablets: Callable[..., Tablet], live_server: str, place: NewRestaurant, role: str
-) -> Tablet:
-    tablet = tablets(pin=None)
-    token = Terminal(live_server, place.slug, PINS[role]).token
-    tablet.context.add_cookies(
-        [
-            {
-                "name": "tableside_token",
-                "value": token,
-                "url": live_server,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
-    )
-    return tablet
 
 
 def drag(page: Page, source: str, to: tuple[float, float]) -> None:
@@ -59,11 +39,11 @@ def test_a_table_dragged_onto_the_plan_appears_on_the_servers_floor_live(
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    server = tablet_of(tablets, live_server, place, "server")
+    server = tablets(PINS["server"], restaurant=place.slug)
     floor = server.open("/floor")
     expect(floor.locator(".table")).to_have_count(3)
 
-    manager = tablet_of(tablets, live_server, place, "manager")
+    manager = tablets(PINS["manager"], restaurant=place.slug)
     manager.open("/manager")
     manager.page.get_by_role("link", name="Floor plan").click()
     expect(manager.page.locator("#live")).to_have_attribute("data-state", "live")
@@ -78,9 +58,7 @@ def test_a_table_dragged_onto_the_plan_appears_on_the_servers_floor_live(
     # The server's floor follows without a reload.
     expect(floor.locator('.table[data-label="T1"]')).to_be_visible()
     assert server.was_not_reloaded()
-    added = next(
-        t for t in Terminal(live_server, place.slug, PINS["server"]).floor() if t["label"] == "T1"
-    )
+    added = next(t for t in staff(live_server, place, "server").floor() if t["label"] == "T1")
     assert (added["x"], added["y"], added["shape"]) == (12, 6, "round")
 
     # Renamed and given seats in its form; the server's floor shows that too.
@@ -95,14 +73,12 @@ def test_a_table_dragged_onto_the_plan_appears_on_the_servers_floor_live(
     drag(page, '.plan-table[data-label="Window 1"]', cell_point(page, 3, 0))
     expect(page.locator("#toasts")).to_contain_text("already stands there")
     moved_back = next(
-        t
-        for t in Terminal(live_server, place.slug, PINS["server"]).floor()
-        if t["label"] == "Window 1"
+        t for t in staff(live_server, place, "server").floor() if t["label"] == "Window 1"
     )
     assert (moved_back["x"], moved_back["y"]) == (12, 6)
 
     # A table with a party at it cannot be removed: the screen says why.
-    Terminal(live_server, place.slug, PINS["server"]).seat("A2")
+    staff(live_server, place, "server").seat("A2")
     # The seating reaches the editor as an event that redraws the plan: a tap on the plan
     # while it is being redrawn may meet the table it replaces, so let it arrive first.
     page.wait_for_timeout(1000)

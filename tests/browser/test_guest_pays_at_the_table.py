@@ -14,7 +14,7 @@ import httpx
 import pytest
 from emulator import Emulator
 from playwright.sync_api import Page, expect
-from screens import PAID, PHONE, Tablet, usd
+from screens import PAID, PHONE, Tablet, outcome, usd
 from terminal import Terminal, new_key
 
 pytestmark = pytest.mark.browser
@@ -71,16 +71,6 @@ def fits_a_phone(page: Page) -> list[str]:
             }"""
         )
     )
-
-
-def outcome(page: Page) -> str:
-    box = page.locator("#outcome")
-    expect(box).to_be_visible(timeout=15000)
-    return box.get_attribute("data-kind") or ""
-
-
-def keys_sent(tablet: Tablet) -> list[str]:
-    return [r.headers["idempotency-key"] for r in tablet.payment_posts()]
 
 
 def test_two_guests_pay_their_seats_by_qr_the_third_pays_cash_and_the_table_frees_after_the_last(
@@ -191,7 +181,7 @@ def test_a_declined_card_on_the_guest_page_shows_the_decline_and_charges_nothing
     page.click("[data-card='pm_card_visa']")
     page.click("#pay-button")
     expect(page.locator("#outcome-title")).to_have_text(THANKS)
-    keys = keys_sent(guest)
+    keys = guest.keys_sent()
     assert len(keys) == 2 and len(set(keys)) == 2
     assert len(emulator.charges_for(check["id"])) == 1
     assert Terminal(live_server).table("T6")["status"] == "available"
@@ -217,7 +207,7 @@ def test_when_the_processor_times_out_after_charging_the_guest_page_never_says_p
         expect(page.locator("#outcome-retry")).to_be_enabled(timeout=15000)
     expect(page.locator("#outcome-title")).to_have_text(THANKS)
 
-    keys = keys_sent(guest)
+    keys = guest.keys_sent()
     assert len(keys) >= 2 and len(set(keys)) == 1, keys
     charges = emulator.charges_for(check["id"])
     assert [(c["amount"], c["status"]) for c in charges] == [(check["total_cents"], "succeeded")]
@@ -241,7 +231,7 @@ def test_when_the_processor_fails_the_guest_page_says_nothing_was_charged_and_tr
 
     page.click("#outcome-again")
     expect(page.locator("#outcome-title")).to_have_text(THANKS)
-    keys = keys_sent(guest)
+    keys = guest.keys_sent()
     assert len(keys) == 2 and len(set(keys)) == 2, "a 502 is final: Try again is a new attempt"
     assert len(emulator.charges_for(check["id"])) == 1
 

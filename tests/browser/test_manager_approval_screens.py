@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from new_restaurant import PINS, open_new_restaurant
+from new_restaurant import PINS, open_new_restaurant, staff
 from playwright.sync_api import Page, expect
 from screens import Tablet, usd
 from sqlalchemy import text
@@ -147,19 +147,15 @@ def test_merging_two_parties_into_a_large_one_says_the_service_charge_comes_with
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db, tables=("A1", "A2", "A3"))
-    owner = Terminal(live_server, place.slug, PINS["owner"])
+    owner = staff(live_server, place, "owner")
     rule = {"service_charge_bp": 1800, "service_charge_min_guests": 8}
     assert owner.http.put("/api/v1/restaurant", json=rule).status_code == 200
-    server = Terminal(live_server, place.slug, PINS["server"])
+    server = staff(live_server, place, "server")
     seated = {
         label: server.post(f"/tables/{place.tables[label]}/seat", {"guests": guests}).json()
         for label, guests in (("A1", 4), ("A2", 4), ("A3", 1))
     }
-    tablet = tablets(pin=None)
-    token = server.token
-    tablet.context.add_cookies(
-        [{"name": "tableside_token", "value": token, "url": live_server, "httpOnly": True}]
-    )
+    tablet = tablets(PINS["server"], restaurant=place.slug)
     page = tablet.open(f"/checks/{seated['A1']['id']}")
     confirm = page.locator("#merge-confirm-text")
 

@@ -7,37 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
+from new_restaurant import PINS, open_new_restaurant, staff
 from playwright.sync_api import Page, expect
 from screens import PHONE, Tablet
-from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
 
 pytestmark = pytest.mark.browser
-
-
-def tablet_of(
-    tablets: Callable[..., Tablet],
-    live_server: str,
-    place: NewRestaurant,
-    role: str,
-    viewport: dict[str, int] | None = None,
-) -> Tablet:
-    tablet = tablets(pin=None, viewport=viewport)
-    token = Terminal(live_server, place.slug, PINS[role]).token
-    tablet.context.add_cookies(
-        [
-            {
-                "name": "tableside_token",
-                "value": token,
-                "url": live_server,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
-    )
-    return tablet
 
 
 def assert_touch_friendly(page: Page, width: int) -> None:
@@ -56,12 +32,12 @@ def test_a_manager_builds_a_menu_by_touch_and_the_check_screen_follows_without_r
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    server = Terminal(live_server, place.slug, PINS["server"])
+    server = staff(live_server, place, "server")
     check = server.seat("A1")
-    floor = tablet_of(tablets, live_server, place, "server")
+    floor = tablets(PINS["server"], restaurant=place.slug)
     check_screen = floor.open(f"/checks/{check['id']}")
 
-    manager = tablet_of(tablets, live_server, place, "manager")
+    manager = tablets(PINS["manager"], restaurant=place.slug)
     manager.open("/manager")
     manager.page.get_by_role("link", name="Menu", exact=True).click()
     expect(manager.page.locator("#live")).to_have_attribute("data-state", "live")
@@ -141,7 +117,7 @@ def test_a_menu_file_is_imported_on_the_screen_and_a_bad_row_is_named(
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    manager = tablet_of(tablets, live_server, place, "manager", viewport=PHONE)
+    manager = tablets(PINS["manager"], viewport=PHONE, restaurant=place.slug)
     page = manager.open("/manager/menu")
     assert_touch_friendly(page, PHONE["width"])
 
@@ -154,7 +130,7 @@ def test_a_menu_file_is_imported_on_the_screen_and_a_bad_row_is_named(
     problems = page.locator("#import-error")
     expect(problems).to_contain_text("Nothing was imported")
     expect(problems).to_contain_text("line 2: price_cents is in cents")
-    assert Terminal(live_server, place.slug, PINS["server"]).get("/menu").json()["items"] == []
+    assert staff(live_server, place, "server").get("/menu").json()["items"] == []
 
     good = bad.replace("28.00", "2800") + "Drinks,Pale ale,700\n"
     page.locator("#import-file").set_input_files(
@@ -176,6 +152,6 @@ def test_servers_and_the_kitchen_are_sent_to_their_own_screens(
 ) -> None:
     place = open_new_restaurant(db)
     for role, home in (("server", "/floor"), ("kitchen", "/kitchen")):
-        tablet = tablet_of(tablets, live_server, place, role)
+        tablet = tablets(PINS[role], restaurant=place.slug)
         tablet.page.goto("/manager/menu")
         expect(tablet.page).to_have_url(f"{live_server}{home}")

@@ -10,26 +10,35 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from screens import PHONE, Tablet
 
 pytestmark = pytest.mark.browser
 
 
+def the_kitchen_and_a_guests_phone(tablets: Callable[..., Tablet]) -> tuple[Page, Page]:
+    """The kitchen display, and a guest's phone (not logged in) on the demo restaurant's
+    order-ahead page."""
+    board = tablets(pin="5555").open("/kitchen")
+    phone = tablets(pin=None, viewport=PHONE).page
+    phone.goto("/r/demo")
+    expect(phone.locator("#order-restaurant")).to_have_text("Demo Bistro")
+    return board, phone
+
+
+def order_a_draft_ipa(page: Page) -> None:
+    """Into an empty cart: one Draft IPA, from the drinks."""
+    page.locator("#categories button", has_text="Drinks").click()
+    page.locator(".order-item[data-item='Draft IPA']").click()
+    expect(page.locator("#cart .cart-line")).to_have_count(1)
+    expect(page.locator("#total-total")).to_be_visible()
+
+
 def test_an_online_order_paid_on_a_phone_goes_to_the_kitchen_and_shows_ready(
     tablets: Callable[..., Tablet],
 ) -> None:
-    kitchen = tablets(pin="5555")
-    board = kitchen.open("/kitchen")
-    guest = tablets(pin=None, viewport=PHONE)
-    phone = guest.page
-    phone.goto("/r/demo")
-    expect(phone.locator("#order-restaurant")).to_have_text("Demo Bistro")
-
-    phone.locator("#categories button", has_text="Drinks").click()
-    phone.locator(".order-item[data-item='Draft IPA']").click()
-    expect(phone.locator("#cart .cart-line")).to_have_count(1)
-    expect(phone.locator("#total-total")).to_be_visible()
+    board, phone = the_kitchen_and_a_guests_phone(tablets)
+    order_a_draft_ipa(phone)
     phone.fill("#pickup-name", "Grace Hopper")
     phone.fill("#pickup-phone", "+1 555 0199")
     expect(phone.locator("#pickup-time option")).not_to_have_count(0)
@@ -68,14 +77,8 @@ def test_an_online_order_paid_on_a_phone_goes_to_the_kitchen_and_shows_ready(
 def test_a_declined_card_on_the_phone_says_so_and_makes_no_ticket(
     tablets: Callable[..., Tablet],
 ) -> None:
-    kitchen = tablets(pin="5555")
-    board = kitchen.open("/kitchen")
-    guest = tablets(pin=None, viewport=PHONE)
-    phone = guest.page
-    phone.goto("/r/demo")
-    phone.locator("#categories button", has_text="Drinks").click()
-    phone.locator(".order-item[data-item='Draft IPA']").click()
-    expect(phone.locator("#total-total")).to_be_visible()
+    board, phone = the_kitchen_and_a_guests_phone(tablets)
+    order_a_draft_ipa(phone)
     phone.fill("#pickup-name", "Alan Turing")
     phone.fill("#pickup-phone", "555 0123")
     phone.locator("#card-choice [data-card='pm_card_chargeDeclined']").click()
@@ -117,9 +120,7 @@ def test_a_kiosk_takes_an_order_shows_its_number_and_starts_over(
     # The manager's login was not kept on the kiosk.
     assert not [c for c in tablet.context.cookies() if c["name"] == "tableside_token"]
 
-    page.locator("#categories button", has_text="Drinks").click()
-    page.locator(".order-item[data-item='Draft IPA']").click()
-    expect(page.locator("#total-total")).to_be_visible()
+    order_a_draft_ipa(page)
     page.click("#pay-button")
 
     number = page.locator("#outcome-number")

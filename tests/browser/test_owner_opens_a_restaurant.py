@@ -6,14 +6,12 @@ item's own rate (issue 14's first "Must show")."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import uuid
 from collections.abc import Callable
 
 import pytest
+from new_restaurant import open_chez_lou
 from playwright.sync_api import Page, expect
-from screens import PAID, Tablet
+from screens import PAID, Tablet, log_in
 from terminal import Terminal
 
 pytestmark = pytest.mark.browser
@@ -37,26 +35,6 @@ def eur(cents: int) -> str:
 def half_up(cents: int, rate_bp: int) -> int:
     """``rate_bp`` of ``cents``, rounded half up (docs/payments.md: once per rate)."""
     return (cents * rate_bp + 5_000) // 10_000
-
-
-def tableside_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tableside.cli", *args],
-        env={"TABLESIDE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def log_in(page: Page, restaurant: str, pin: str) -> None:
-    """The login screen: restaurant code, then the PIN on the pad."""
-    page.goto("/")
-    page.locator("#restaurant").fill(restaurant)
-    for digit in pin:
-        page.locator(f'#keypad [data-key="{digit}"]').click()
-    page.click("#login-submit")
-    page.wait_for_url("**/floor")
 
 
 def back_office(page: Page, screen: str) -> Page:
@@ -157,19 +135,12 @@ def hire_servers(page: Page) -> None:
 def test_an_owner_builds_a_new_restaurant_on_the_screens_and_a_server_settles_a_check_there(
     tablets: Callable[..., Tablet], live_server: str, database_url: str
 ) -> None:
-    slug = f"chez-lou-{uuid.uuid4().hex[:6]}"
-    created = tableside_cli(
-        database_url,
-        "restaurant", "create", "--name", "Chez Lou", "--slug", slug,
-        "--timezone", "Europe/Paris", "--currency", "EUR", "--owner-name", "Lou",
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    owner_pin = created.stdout.strip().splitlines()[-1].removeprefix("owner PIN: ")
-    assert owner_pin.isdigit(), created.stdout
+    slug, owner_pin = open_chez_lou(database_url)
 
     # The owner, on a tablet of their own, through the login screen's PIN pad.
     owner = tablets(pin=None)
     log_in(owner.page, slug, owner_pin)
+    owner.page.wait_for_url("**/floor")
     empty = owner.page.locator(".floor-empty")  # a restaurant just opened has no tables yet
     expect(empty).to_contain_text("No tables on the floor yet")
     expect(empty.get_by_role("link", name="Draw the floor plan")).to_have_attribute(
@@ -202,6 +173,7 @@ def test_an_owner_builds_a_new_restaurant_on_the_screens_and_a_server_settles_a_
     server = tablets(pin=None)
     page = server.page
     log_in(page, slug, SERVERS[0][1])
+    page.wait_for_url("**/floor")
     expect(page.locator("#live")).to_have_attribute("data-state", "live")
     expect(page.locator(".who-name")).to_have_text("Ana Ruiz")
     expect(page.locator(".table")).to_have_count(6)

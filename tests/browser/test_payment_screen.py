@@ -5,33 +5,30 @@ table free, and every retry of one payment reuses that payment's Idempotency-Key
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from emulator import Emulator
 from playwright.sync_api import Page, expect
-from screens import PAID, Tablet, a_check, usd
+from screens import PAID, Tablet, a_check, outcome, usd
 from terminal import Terminal
 
 pytestmark = pytest.mark.browser
 
 
-def keys_sent(tablet: Tablet) -> list[str]:
-    return [r.headers["idempotency-key"] for r in tablet.payment_posts()]
-
-
-def outcome(page: Page) -> str:
-    """Wait until the screen shows an answer, then say which kind it is."""
-    box = page.locator("#outcome")
-    expect(box).to_be_visible()
-    return box.get_attribute("data-kind") or ""
+def on_the_pay_screen(
+    tablets: Callable[..., Tablet], live_server: str, label: str
+) -> tuple[dict[str, Any], Tablet, Page]:
+    """Two guests' check at ``label`` (``a_check``), and a server's tablet on its pay screen."""
+    check = a_check(live_server, label)
+    tablet = tablets(pin="1234")
+    return check, tablet, tablet.open(f"/checks/{check['id']}/pay")
 
 
 def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settles_with_one_charge(
     tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
-    check = a_check(live_server, "T4")
-    tablet = tablets(pin="1234")
-    page = tablet.open(f"/checks/{check['id']}/pay")
+    check, tablet, page = on_the_pay_screen(tablets, live_server, "T4")
     emulator.fault("timeout_after_charge")
 
     page.click("#pay-button")
@@ -49,7 +46,7 @@ def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settl
             break
     expect(page.locator("#outcome-title")).to_have_text(PAID)
 
-    keys = keys_sent(tablet)
+    keys = tablet.keys_sent()
     assert len(keys) >= 2 and len(set(keys)) == 1, keys
     charges = emulator.charges_for(check["id"])
     assert [(c["amount"], c["status"]) for c in charges] == [(check["total_cents"], "succeeded")]
@@ -61,9 +58,7 @@ def test_when_the_processor_times_out_the_screen_never_says_paid_and_retry_settl
 def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
     tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
-    check = a_check(live_server, "T6")
-    tablet = tablets(pin="1234")
-    page = tablet.open(f"/checks/{check['id']}/pay")
+    check, tablet, page = on_the_pay_screen(tablets, live_server, "T6")
 
     page.click("[data-card='pm_card_chargeDeclined']")
     page.click("#pay-button")
@@ -84,7 +79,7 @@ def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
     page.click("[data-card='pm_card_visa']")
     page.click("#pay-button")
     expect(page.locator("#outcome-title")).to_have_text(PAID)
-    keys = keys_sent(tablet)
+    keys = tablet.keys_sent()
     assert len(keys) == 2 and len(set(keys)) == 2
     assert server.table("T6")["status"] == "available"
 
@@ -92,9 +87,7 @@ def test_a_declined_card_shows_the_decline_and_the_check_stays_open(
 def test_when_the_processor_fails_the_screen_says_nothing_was_charged_and_tries_again_anew(
     tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
-    check = a_check(live_server, "T12")
-    tablet = tablets(pin="1234")
-    page = tablet.open(f"/checks/{check['id']}/pay")
+    check, tablet, page = on_the_pay_screen(tablets, live_server, "T12")
     emulator.fault("error_500", count=10)
 
     page.click("#pay-button")
@@ -105,7 +98,7 @@ def test_when_the_processor_fails_the_screen_says_nothing_was_charged_and_tries_
 
     page.click("#outcome-again")
     expect(page.locator("#outcome-title")).to_have_text(PAID)
-    keys = keys_sent(tablet)
+    keys = tablet.keys_sent()
     assert len(keys) == 2 and len(set(keys)) == 2, "a 502 is final: Try again is a new attempt"
     assert len(emulator.charges_for(check["id"])) == 1
 
@@ -113,9 +106,7 @@ def test_when_the_processor_fails_the_screen_says_nothing_was_charged_and_tries_
 def test_a_double_tap_on_pay_charges_once(
     tablets: Callable[..., Tablet], live_server: str, emulator: Emulator
 ) -> None:
-    check = a_check(live_server, "T7")
-    tablet = tablets(pin="1234")
-    page = tablet.open(f"/checks/{check['id']}/pay")
+    check, tablet, page = on_the_pay_screen(tablets, live_server, "T7")
     emulator.fault("slow", delay_ms=1000)
 
     pay = page.locator("#pay-button")
@@ -132,9 +123,7 @@ def test_a_double_tap_on_pay_charges_once(
 def test_a_split_check_is_paid_part_by_part_and_only_the_last_part_frees_the_table(
     tablets: Callable[..., Tablet], live_server: str
 ) -> None:
-    check = a_check(live_server, "T13")
-    tablet = tablets(pin="1234")
-    page = tablet.open(f"/checks/{check['id']}/pay")
+    check, _, page = on_the_pay_screen(tablets, live_server, "T13")
 
     page.click("[data-scope='split']")
     page.click("#split-evenly")  # two guests: two ways

@@ -8,33 +8,20 @@ import json
 from collections.abc import Callable
 
 import pytest
-from new_restaurant import PINS, open_new_restaurant
+from new_restaurant import PINS, add_menu_items, open_new_restaurant, staff
 from playwright.sync_api import expect
 from screens import Tablet
-from terminal import Terminal
 
-from tableside.core import models as m
-from tableside.core.models import new_id
 from tableside.core.unit_of_work import Database
 
 pytestmark = pytest.mark.browser
-
-
-def logged_in(tablet: Tablet, live_server: str, slug: str, pin: str) -> Tablet:
-    token = Terminal(live_server, slug, pin).token
-    tablet.context.add_cookies(
-        [{"name": "tableside_token", "value": token, "url": live_server, "httpOnly": True}]
-    )
-    return tablet
 
 
 def test_the_owner_sets_prices_tax_tips_service_and_receipt_and_the_floor_follows(
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db, tables=("A1",))
-    page = logged_in(tablets(pin=None), live_server, place.slug, PINS["owner"]).open(
-        "/manager/settings"
-    )
+    page = tablets(PINS["owner"], restaurant=place.slug).open("/manager/settings")
     expect(page.locator("h1")).to_have_text("Settings")
 
     page.fill("#name", "Chez Lou")
@@ -70,7 +57,7 @@ def test_the_owner_sets_prices_tax_tips_service_and_receipt_and_the_floor_follow
     page.click("#receipt-save")
     expect(page.locator(".toast")).to_contain_text("Receipt saved")
 
-    settings = Terminal(live_server, place.slug, PINS["owner"]).get("/restaurant").json()
+    settings = staff(live_server, place, "owner").get("/restaurant").json()
     assert (settings["name"], settings["currency"], settings["prices_include_tax"]) == (
         "Chez Lou",
         "EUR",
@@ -91,22 +78,12 @@ def test_the_owner_sets_prices_tax_tips_service_and_receipt_and_the_floor_follow
 
     # The floor: a party of six, tax inside the prices, the service charge on its own line,
     # the owner's tip choices, and the footer once the check is paid.
-    with db.unit() as uow:
-        category = m.MenuCategory(id=new_id("cat"), restaurant_id=place.id, name="Mains")
-        soup = m.MenuItem(
-            id=new_id("itm"),
-            restaurant_id=place.id,
-            category_id=category.id,
-            name="Soup",
-            price_cents=1_100,
-            tax_rate_id=None,  # the default rate, 8.25 %
-        )
-        uow.session.add_all([category, soup])
-        uow.commit()
-    server = Terminal(live_server, place.slug, PINS["server"])
+    # The soup is taxed at the default rate, 8.25 %.
+    soup = add_menu_items(db, place.id, "Mains", {"Soup": {"price_cents": 1_100}})["Soup"]
+    server = staff(live_server, place, "server")
     check = server.post(f"/tables/{place.tables['A1']}/seat", {"guests": 6}).json()
-    server.post(f"/checks/{check['id']}/lines", {"menu_item_id": soup.id})
-    floor = logged_in(tablets(pin=None), live_server, place.slug, PINS["server"])
+    server.post(f"/checks/{check['id']}/lines", {"menu_item_id": soup})
+    floor = tablets(PINS["server"], restaurant=place.slug)
     pay = floor.open(f"/checks/{check['id']}/pay")
     expect(pay.locator("[data-total='service charge']")).to_have_text("€1.65")
     expect(pay.locator("[data-total='tax included']")).to_have_text("€0.84")

@@ -7,48 +7,20 @@ import random
 from collections.abc import Callable
 
 import pytest
-from new_restaurant import PINS, NewRestaurant, open_new_restaurant
-from playwright.sync_api import Page, expect
-from screens import Tablet
-from terminal import Terminal
+from new_restaurant import PINS, open_new_restaurant
+from playwright.sync_api import expect
+from screens import Tablet, log_in
 
 from tableside.core.unit_of_work import Database
 
 pytestmark = pytest.mark.browser
 
 
-def tablet_of(
-    tablets: Callable[..., Tablet], live_server: str, place: NewRestaurant, role: str
-) -> Tablet:
-    tablet = tablets(pin=None)
-    token = Terminal(live_server, place.slug, PINS[role]).token
-    tablet.context.add_cookies(
-        [
-            {
-                "name": "tableside_token",
-                "value": token,
-                "url": live_server,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
-    )
-    return tablet
-
-
-def log_in(page: Page, restaurant: str, pin: str) -> None:
-    page.goto("/")
-    page.locator("#restaurant").fill(restaurant)
-    for digit in pin:
-        page.locator(f'#keypad [data-key="{digit}"]').click()
-    page.click("#login-submit")
-
-
 def test_a_manager_adds_a_server_who_logs_in_and_is_logged_out_when_deactivated(
     tablets: Callable[..., Tablet], live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    manager = tablet_of(tablets, live_server, place, "manager")
+    manager = tablets(PINS["manager"], restaurant=place.slug)
     manager.open("/manager")
     manager.page.get_by_role("link", name="Staff", exact=True).click()
     expect(manager.page.locator("#live")).to_have_attribute("data-state", "live")

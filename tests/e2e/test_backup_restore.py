@@ -22,7 +22,7 @@ from harness import LiveServer, clean_floor, wait_for
 from sqlalchemy import Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from terminal import Terminal, new_key
+from terminal import Terminal
 
 from tableside import cli
 from tableside.backup import known_revisions
@@ -127,11 +127,7 @@ def a_night_of_service(server: Terminal, manager: Terminal) -> list[dict[str, An
     server.send(burger["id"])
     paid = server.pay(burger["id"], burger["total_cents"], tender="card", tip_cents=400)
     assert paid.status_code == 201, paid.text
-    refunded = manager.post(
-        f"/payments/{paid.json()['payment']['id']}/refund",
-        {"amount_cents": 500},
-        headers={"Idempotency-Key": new_key()},
-    )
+    refunded = manager.refund(paid.json()["payment"]["id"], 500)
     assert refunded.status_code == 201, refunded.text
 
     risotto = server.seat("T2")

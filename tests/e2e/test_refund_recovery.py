@@ -34,9 +34,7 @@ def test_a_refund_lost_to_an_unreachable_processor_is_finished_by_recovery_once(
 
     processor.kill()  # the processor goes away
     key = new_key()
-    lost = manager.post(
-        f"/payments/{payment_id}/refund", {"amount_cents": 300}, headers={"Idempotency-Key": key}
-    )
+    lost = manager.refund(payment_id, 300, key=key)
     assert lost.status_code == 504, lost.text
     assert waiter.check(check["id"])["payments"][0]["refunded_cents"] == 0
 
@@ -52,8 +50,6 @@ def test_a_refund_lost_to_an_unreachable_processor_is_finished_by_recovery_once(
     [charge] = processor.charges_for(check["id"])
     assert charge["amount_refunded"] == 300
     # The manager's retry with the same key answers the finished refund; nothing more.
-    again = manager.post(
-        f"/payments/{payment_id}/refund", {"amount_cents": 300}, headers={"Idempotency-Key": key}
-    )
+    again = manager.refund(payment_id, 300, key=key)
     assert again.status_code == 201
     assert again.json()["payment"]["refunded_cents"] == 300

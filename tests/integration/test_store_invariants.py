@@ -316,8 +316,35 @@ def open_check(db: Database) -> Iterator[tuple[Principal, OpenCheck]]:
 
 
 def _bad_rows(who: Principal, check: OpenCheck) -> dict[str, Any]:
+    """One row per name, each good but for the one value its name says."""
     rid = who.restaurant_id
     item_kw = {"restaurant_id": rid, "name": "x"}
+
+    def line(**kw: Any) -> m.CheckLine:
+        base: dict[str, Any] = {
+            "id": m.new_id("ln"),
+            "restaurant_id": rid,
+            "check_id": check.id,
+            "seat": 1,
+            "menu_item_id": check.menu_item_id,
+            "name": "x",
+            "quantity": 1,
+            "unit_price_cents": 100,
+            "created_by": who.staff_id,
+        }
+        return m.CheckLine(**{**base, **kw})
+
+    def discount(**kw: Any) -> m.CheckDiscount:
+        base: dict[str, Any] = {
+            "id": m.new_id("dc"),
+            "restaurant_id": rid,
+            "check_id": check.id,
+            "kind": "amount",
+            "value": 500,
+            "reason": "x",
+            "created_by": who.staff_id,
+        }
+        return m.CheckDiscount(**{**base, **kw})
 
     def payment(**kw: Any) -> m.Payment:
         base: dict[str, Any] = {
@@ -335,32 +362,25 @@ def _bad_rows(who: Principal, check: OpenCheck) -> dict[str, Any]:
         }
         return m.Payment(**{**base, **kw})
 
+    def closed_check(**kw: Any) -> m.Check:
+        base: dict[str, Any] = {
+            "id": m.new_id("chk"),
+            "restaurant_id": rid,
+            "table_id": check.table_id,
+            "business_date": date(2026, 1, 2),
+            "number": 1,
+            "status": "closed",
+            "guests": 2,
+            "opened_by": who.staff_id,
+        }
+        return m.Check(**{**base, **kw})
+
     return {
         "menu item price": m.MenuItem(
             id=m.new_id("itm"), category_id=None, price_cents=-1, **item_kw
         ),
-        "line price": m.CheckLine(
-            id=m.new_id("ln"),
-            restaurant_id=rid,
-            check_id=check.id,
-            seat=1,
-            menu_item_id=check.menu_item_id,
-            name="x",
-            quantity=1,
-            unit_price_cents=-1,
-            created_by=who.staff_id,
-        ),
-        "line quantity": m.CheckLine(
-            id=m.new_id("ln"),
-            restaurant_id=rid,
-            check_id=check.id,
-            seat=1,
-            menu_item_id=check.menu_item_id,
-            name="x",
-            quantity=0,
-            unit_price_cents=100,
-            created_by=who.staff_id,
-        ),
+        "line price": line(unit_price_cents=-1),
+        "line quantity": line(quantity=0),
         "modifier price": m.LineModifier(
             id=m.new_id("lm"),
             restaurant_id=rid,
@@ -369,49 +389,15 @@ def _bad_rows(who: Principal, check: OpenCheck) -> dict[str, Any]:
             name="x",
             price_cents=-150,
         ),
-        "discount value": m.CheckDiscount(
-            id=m.new_id("dc"),
-            restaurant_id=rid,
-            check_id=check.id,
-            kind="amount",
-            value=-500,
-            reason="x",
-            created_by=who.staff_id,
-        ),
-        "discount over 100 %": m.CheckDiscount(
-            id=m.new_id("dc"),
-            restaurant_id=rid,
-            check_id=check.id,
-            kind="percent",
-            value=10_001,
-            reason="x",
-            created_by=who.staff_id,
-        ),
+        "discount value": discount(value=-500),
+        "discount over 100 %": discount(kind="percent", value=10_001),
         "payment amount": payment(amount_cents=-100),
         "payment of nothing": payment(amount_cents=0),
         "tip": payment(tip_cents=-1),
         "change": payment(change_cents=-1),
         "refund beyond the payment": payment(refunded_cents=101),
-        "guests": m.Check(
-            id=m.new_id("chk"),
-            restaurant_id=rid,
-            table_id=check.table_id,
-            business_date=date(2026, 1, 2),
-            number=1,
-            status="closed",
-            guests=0,
-            opened_by=who.staff_id,
-        ),
-        "check status": m.Check(
-            id=m.new_id("chk"),
-            restaurant_id=rid,
-            table_id=check.table_id,
-            business_date=date(2026, 1, 2),
-            number=2,
-            status="paid",  # the free-text status of ORIGINAL 3
-            guests=2,
-            opened_by=who.staff_id,
-        ),
+        "guests": closed_check(guests=0),
+        "check status": closed_check(number=2, status="paid"),  # the free-text status of ORIGINAL 3
     }
 
 
