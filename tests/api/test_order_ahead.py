@@ -13,10 +13,12 @@ import httpx
 import pytest
 from db_state import rows
 from emulator import Emulator
-from harness import LiveServer, at_once, wait_for
+from harness import LiveServer, at_once, pause_recovery_of_running_servers, wait_for
+from races import run_after
 from terminal import Terminal, new_key
 
 from tableside.core.unit_of_work import Database
+from tableside.guests.repository import Orders
 
 OWNER = "8888"
 
@@ -348,6 +350,43 @@ def test_a_timeout_after_the_charge_is_not_confirmed_then_settles_once(
     assert replay.status_code == 201
     assert replay.json()["order"]["id"] == settled.json()["order"]["id"]
     assert len(charges_of(emulator, check_id)) == 1
+    assert len(tickets(kitchen)) == 1
+
+
+def test_a_guest_checking_an_order_while_its_payment_commits_sees_it_as_of_one_moment(
+    live_server: str,
+    guest: Guest,
+    kitchen: Terminal,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The order's status page reads the order, then its check, its payments and its
+    tickets: all of the moment its first read was made, even when the capture commits
+    (the check closed, the ticket fired) between the order's read and the rest."""
+    pause_recovery_of_running_servers(monkeypatch)  # the retry below is what settles it
+    key = new_key()
+    emulator.fault("timeout_after_charge")
+    unknown = guest.order(key=key)
+    assert unknown.status_code == 504, unknown.text
+    token = unknown.json()["token"]
+    before = guest.status(token)
+    assert before.status_code == 200, before.text
+    assert before.json()["order"]["status"] == "confirming"
+    assert before.json()["order"]["paid_cents"] == 0
+    retrying = Guest(live_server)  # the guest's Retry, on the order page
+    retried: list[httpx.Response] = []
+    try:
+        with run_after(Orders, "by_token_hash", lambda: retried.append(retrying.order(key=key))):
+            during = guest.status(token)
+    finally:
+        retrying.close()
+
+    assert retried[0].status_code == 201, retried[0].text  # committed during the read
+    assert during.status_code == 200, during.text
+    assert during.json() == before.json()
+    after = guest.status(token).json()["order"]
+    assert after["status"] == "received"
+    assert after["paid_cents"] == after["total_cents"] > 0
     assert len(tickets(kitchen)) == 1
 
 

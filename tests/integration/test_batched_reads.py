@@ -19,9 +19,9 @@ from tableside.checks.repository import Checks
 from tableside.core import batched
 from tableside.core import models as m
 from tableside.core.access import Principal
-from tableside.core.database import psycopg_of
+from tableside.core.database import make_engine, psycopg_of
 from tableside.core.errors import Conflict
-from tableside.core.unit_of_work import BUSY, Database
+from tableside.core.unit_of_work import BUSY, Database, UnitOfWork
 from tableside.floor import service as floor
 from tableside.kitchen import service as kitchen
 from tableside.menu.repository import Menu
@@ -191,17 +191,19 @@ def test_a_requests_token_is_read_in_the_round_trip_that_begins_its_transaction(
     assert after == before
 
 
-def test_a_terminals_read_sees_one_moment_even_while_a_payment_commits(db: Database) -> None:
-    """A read that begins with its token's read (every staff request) sees one snapshot:
-    a check read while its settlement commits never shows its payment captured and itself
-    still open."""
+@pytest.mark.parametrize("first", ["token", "other"])
+def test_a_read_sees_one_moment_even_while_a_payment_commits(db: Database, first: str) -> None:
+    """A read-only unit sees one snapshot, whether it begins with its token's read (every
+    staff request) or with any other (a guest's order, a restaurant's code): a check read
+    while its settlement commits never shows its payment captured and itself still open."""
     if db.is_sqlite:
         pytest.skip("SQLite has one writer, and a reader sees one snapshot already")
     marker = f"snapshot-{secrets.token_hex(4)}"
     count = text("SELECT count(*) FROM audit_log WHERE action = :m")
     with db.reader() as reader:
         connection = reader.session.connection()
-        assert batched.read_first(connection, select(literal_column("1")), {}) == (1,)
+        if first == "token":
+            assert batched.read_first(connection, select(literal_column("1")), {}) == (1,)
         before = connection.execute(count, {"m": marker}).scalar()
         restaurant = connection.execute(text("SELECT id FROM restaurants LIMIT 1")).scalar()
         with db.unit(restaurant) as writer:  # commits while the read is under way
@@ -211,3 +213,63 @@ def test_a_terminals_read_sees_one_moment_even_while_a_payment_commits(db: Datab
     with db.reader() as later:
         after = later.session.execute(count, {"m": marker}).scalar()
     assert (before, during, after) == (0, 0, 1)
+
+
+def _isolation_and_backend(uow: UnitOfWork, first: str) -> tuple[str, int]:
+    connection = uow.connection()
+    if first == "token":
+        batched.read_first(connection, select(literal_column("1")), {})
+    level = connection.execute(text("SHOW transaction_isolation")).scalar_one()
+    return level, connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def test_reads_are_repeatable_read_and_writes_read_committed_on_one_pooled_connection(
+    db: Database,
+) -> None:
+    """Whatever a unit reads first, a read runs at REPEATABLE READ and a write at READ
+    COMMITTED (under its row locks; at REPEATABLE READ a row changed since its snapshot
+    would fail it), one after the other on the same pooled connection: a connection a
+    read gives back to the pool is at the server's default again."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no isolation levels")
+    one = Database(make_engine(db.engine.url.render_as_string(hide_password=False), pool_size=1))
+    try:
+        seen = []
+        for first in ("other", "token"):
+            for unit in (one.reader, one.unit, one.reader, one.unit):
+                with unit() as uow:
+                    seen.append(_isolation_and_backend(uow, first))
+    finally:
+        one.engine.dispose()
+    assert [level for level, _ in seen] == ["repeatable read", "read committed"] * 4
+    assert len({backend for _, backend in seen}) == 1  # one connection, lent eight times
+
+
+def test_a_reads_snapshot_and_a_writes_begin_go_in_their_token_reads_round_trip(
+    db: Database, tmp_path: Path
+) -> None:
+    """A read's REPEATABLE READ costs no round trip of its own, nor does the write that
+    next borrows its connection."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no round trips")
+    one = Database(make_engine(db.engine.url.render_as_string(hide_password=False), pool_size=1))
+    traces = []
+    try:
+        for unit in (one.reader, one.unit):
+            trace = tmp_path / f"libpq-{len(traces)}.trace"
+            with unit() as uow, trace.open("w") as sink:
+                driver = psycopg_of(uow.connection())
+                driver.pgconn.trace(sink.fileno())
+                driver.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+                StaffRepository.of(uow).token_holder(auth.hash_token("not a token"))
+                driver.pgconn.untrace()
+                assert driver.info.transaction_status == TransactionStatus.INTRANS
+                assert driver.autocommit is False
+                level = uow.connection().execute(text("SHOW transaction_isolation")).scalar()
+            traces.append((level, trace.read_text()))
+    finally:
+        one.engine.dispose()
+    for (level, sent), expected in zip(traces, ["repeatable read", "read committed"], strict=True):
+        assert level == expected
+        assert len([line for line in sent.splitlines() if "ReadyForQuery" in line]) == 1, sent
+    assert "BEGIN ISOLATION LEVEL REPEATABLE READ" in traces[0][1]

@@ -4,10 +4,11 @@ Reading a check means five selects: the check itself (often locked), its lines, 
 modifiers, its discounts and its payments; a settle adds its key. None needs another's
 answer, so on PostgreSQL they are sent together and answered together: one round trip
 instead of five or six, on the unit's own connection and transaction. PostgreSQL still
-runs them one after the other, each with its own snapshot (READ COMMITTED): the reads
-after a lock see everything its previous holder committed, exactly as when each waited
-for the one before. A read that fails (a lock held elsewhere, NOWAIT) fails the batch,
-and the reads after it are not run.
+runs them one after the other: in a write unit (READ COMMITTED) each with its own
+snapshot, so the reads after a lock see everything its previous holder committed, exactly
+as when each waited for the one before; in a read-only unit all in the unit's one. A
+read that fails (a lock held elsewhere, NOWAIT) fails the batch, and the reads after it are
+not run.
 
 Each select is compiled once by SQLAlchemy for the dialect, executed by psycopg in its
 pipeline, and its values converted by each column type's own result processor, so a row
@@ -26,7 +27,7 @@ import psycopg
 from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.exc import DBAPIError
 
-from tableside.core.database import READ_ONLY, psycopg_of
+from tableside.core.database import psycopg_of
 
 AnySelect = Select[*tuple[Any, ...]]
 Read = tuple[AnySelect, Mapping[str, Any]]
@@ -78,46 +79,41 @@ def read_first(
     plan = _compile(statement, connection.dialect)
     driver = psycopg_of(connection)
     with _as_sqlalchemy_raises(connection, [plan]):
-        if _begins_plainly(driver):
-            # A read-only unit reads one snapshot: under READ COMMITTED each statement sees
-            # what committed since the one before, and a check read while its settlement
-            # commits could show its payment captured and itself still open.
-            snapshot = connection.get_execution_options().get(READ_ONLY, False)
-            cursor = _begin_with(driver, plan.sql, params, snapshot=snapshot)
+        begin = _begin_statement(driver)
+        if begin is not None:
+            cursor = _begin_with(driver, begin, plan.sql, params)
         else:
             cursor = driver.execute(plan.sql, params)
         row = cursor.fetchone()
     return None if row is None else _convert([row], plan)[0]
 
 
-def _begins_plainly(driver: psycopg.Connection[Any]) -> bool:
-    """The next statement would make psycopg begin a transaction with a plain BEGIN."""
-    return (
-        not driver.autocommit
-        and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        and driver.isolation_level is None
-        and driver.read_only is None
-        and driver.deferrable is None
-    )
+def _begin_statement(driver: psycopg.Connection[Any]) -> bytes | None:
+    """The ``BEGIN`` psycopg would send before the next statement, with the transaction's
+    characteristics (a read-only unit's REPEATABLE READ: core/database.py), or None if it
+    would send none (autocommit, or in a transaction already)."""
+    if driver.autocommit or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return None
+    return driver._get_tx_start_command()
 
 
 def _begin_with(
-    driver: psycopg.Connection[Any], sql: str, params: Mapping[str, Any], *, snapshot: bool
+    driver: psycopg.Connection[Any], begin: bytes, sql: str, params: Mapping[str, Any]
 ) -> psycopg.Cursor[Any]:
-    """``BEGIN`` and the statement in one round trip; the statement's cursor.
+    """``begin`` and the statement in one round trip; the statement's cursor.
 
-    Before a transaction's first statement psycopg sends ``BEGIN`` and waits for its
-    answer: a round trip of its own, on every request. Here ``BEGIN`` is sent ahead of the
-    statement in one pipeline, with psycopg told not to send its own (autocommit, for
-    that moment). Afterwards psycopg's state is exactly as after its own ``BEGIN``: in a
-    transaction, not in autocommit, so the unit commits or rolls back as always. The
-    attribute is set directly because psycopg's setter refuses to change it inside a
-    transaction; psycopg is pinned, and tests/integration/test_batched_reads.py checks
-    this state."""
+    Before a transaction's first statement psycopg sends its ``BEGIN`` and waits for the
+    answer: a round trip of its own, on every request. Here that same ``BEGIN`` is sent
+    ahead of the statement in one pipeline, with psycopg told not to send its own
+    (autocommit, for that moment). Afterwards psycopg's state is exactly as after its own
+    ``BEGIN``: in a transaction, not in autocommit, so the unit commits or rolls back as
+    always. The attribute is set directly because psycopg's setter refuses to change it
+    inside a transaction, and the ``BEGIN`` is psycopg's own (``_get_tx_start_command``);
+    psycopg is pinned, and tests/integration/test_batched_reads.py checks this state."""
     driver.autocommit = True
     try:
         with driver.pipeline():
-            driver.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ" if snapshot else b"BEGIN")
+            driver.execute(begin)
             cursor = driver.execute(sql, params)
     finally:
         driver._autocommit = False

@@ -13,9 +13,15 @@ executions of one query, on a connection of its own). Every other piece of sessi
 Tableside uses is the transaction's already (``pg_advisory_xact_lock``); LISTEN needs a
 session, and connects to PostgreSQL directly (``realtime/wakeups.py``).
 
+A read-only unit (``reader_engine``) reads one snapshot, whatever its first statement: on
+PostgreSQL it runs at REPEATABLE READ, so a check read while its settlement commits is never
+shown with its payment captured and itself still open. Writes run at READ COMMITTED under
+their row locks (at REPEATABLE READ a row changed since the snapshot would fail them).
+
 SQLite: WAL, foreign keys on, and write transactions begin IMMEDIATE so that two writers
 serialize at BEGIN instead of failing later on an upgrade of a read lock. Read-only units
-use a deferred BEGIN and never block writers.
+use a deferred BEGIN and never block writers; with one writer at a time, each reads one
+snapshot already.
 """
 
 from __future__ import annotations
@@ -69,6 +75,16 @@ def make_engine(
     )
     _ping_when_idle(engine)
     return engine
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """``engine`` for read-only units. On PostgreSQL, psycopg begins each of their
+    transactions ``BEGIN ISOLATION LEVEL REPEATABLE READ`` (no round trip of its own: the
+    level is sent with the BEGIN), and the pool puts a connection back at the server's
+    default when it returns, so the next write unit on it runs at READ COMMITTED."""
+    if is_sqlite(engine):
+        return engine.execution_options(**{READ_ONLY: True})  # a deferred BEGIN (below)
+    return engine.execution_options(isolation_level="REPEATABLE READ")
 
 
 def _ping_when_idle(engine: Engine) -> None:

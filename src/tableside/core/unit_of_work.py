@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tableside.core import deferred
 from tableside.core.counters import increment_counter
-from tableside.core.database import READ_ONLY, is_sqlite, psycopg_of
+from tableside.core.database import is_sqlite, psycopg_of, reader_engine
 from tableside.core.errors import Conflict
 from tableside.core.models import AuditEntry, OutboxCounter, OutboxEvent, utcnow
 from tableside.core.repository import Repository
@@ -79,7 +79,7 @@ class Database:
     commit_listeners: list[CommitListener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self._read_engine = reader_engine(self.engine)
         self._writer = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._reader = sessionmaker(bind=self._read_engine, expire_on_commit=False)
         deferred.install(self._writer)
@@ -92,7 +92,8 @@ class Database:
         return UnitOfWork(self, self._writer, restaurant_id, staff_id)
 
     def reader(self, restaurant_id: str | None = None) -> UnitOfWork:
-        """A read-only unit: never commits, never blocks a writer."""
+        """A read-only unit: never commits, never blocks a writer, and reads one snapshot
+        (everything it shows is of one moment)."""
         return UnitOfWork(self, self._reader, restaurant_id, None, read_only=True)
 
     def on_commit(self, listener: CommitListener) -> None:

@@ -52,10 +52,7 @@ def _json(value: Any) -> bytes:
 
 def stream(db: Database, restaurant_id: str) -> Iterator[bytes]:
     """The export document, in pieces that concatenate to one JSON object."""
-    with db.reader(restaurant_id) as uow:
-        if not db.is_sqlite:
-            # One snapshot for every table read below (the default is a fresh one per read).
-            uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    with db.reader(restaurant_id) as uow:  # one snapshot for every table read below
         data = RestaurantData.of(uow)
         head = {
             "format": FORMAT,
