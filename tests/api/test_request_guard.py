@@ -111,3 +111,35 @@ def test_another_site_cannot_fire_or_stop_anything_with_a_bodiless_request(
     with httpx.Client(base_url=live_server, cookies=cookie) as screen:
         sent = screen.post(f"/api/v1/checks/{check['id']}/send", headers={"Origin": live_server})
     assert sent.status_code == 200, sent.text
+
+
+def test_an_outside_client_with_a_bearer_token_is_not_refused_for_its_origin(
+    live_server: str,
+) -> None:
+    """Only the login cookie is attached by a browser on its own: a request that carries a
+    bearer token, or no credentials at all, is answered whatever Origin it names."""
+    server = Terminal(live_server)
+    table = next(t for t in server.floor() if t["status"] == "available")
+    seated = httpx.post(
+        f"{live_server}/api/v1/tables/{table['id']}/seat",
+        json={"guests": 2},
+        headers={"Authorization": f"Bearer {server.token}", "Origin": "https://pos.example"},
+    )
+    assert seated.status_code == 201, seated.text
+    menu = httpx.get(f"{live_server}/api/v1/public/demo/menu").json()
+    quote = httpx.post(
+        f"{live_server}/api/v1/public/demo/quote",
+        json={"items": [{"menu_item_id": menu["items"][0]["id"]}]},
+        headers={"Origin": "https://bistro.example"},
+    )
+    assert quote.status_code != 403, quote.text
+    # The same seat with the cookie instead is another site acting as the tablet: refused.
+    other = next(t for t in server.floor() if t["status"] == "available")
+    forged = httpx.post(
+        f"{live_server}/api/v1/tables/{other['id']}/seat",
+        json={"guests": 2},
+        cookies={"tableside_token": server.token},
+        headers={"Origin": "https://pos.example"},
+    )
+    assert forged.status_code == 403
+    assert server.table(other["label"])["status"] == "available"

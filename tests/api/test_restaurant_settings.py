@@ -162,7 +162,7 @@ def test_an_owner_turns_the_service_charge_off_and_clears_its_party_size(
     live_server: str, db: Database
 ) -> None:
     place = open_new_restaurant(db)
-    owner = Terminal(live_server, place.slug, PINS["owner"])
+    owner = staff(live_server, place, "owner")
     assert (
         owner.put(
             "/restaurant", {"service_charge_bp": 1500, "service_charge_min_guests": 6}

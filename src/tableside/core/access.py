@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from tableside.core.unit_of_work import UnitOfWork
 
 
+# The login cookie: a tablet's token, sent by the browser with every request to this server.
+LOGIN_COOKIE = "tableside_token"
+
+
 class Role(enum.StrEnum):
     OWNER = "owner"
     MANAGER = "manager"

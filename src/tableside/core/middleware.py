@@ -1,7 +1,7 @@
 """What every HTTP request passes through before a route sees it, and the last line of defence.
 
 ``RequestGuard`` refuses a body over the limit before anything parses it (413), refuses a
-state-changing request a browser sent from another site (403), and marks every answer
+state-changing request another site made a browser send with its login cookie (403), and marks every answer
 ``nosniff`` and API answers ``no-store``. ``CatchAll`` turns an unexpected error into a
 clean 500 in the error shape: Starlette's own handler answers and then re-raises, and the
 server then drops the keep-alive connection under the terminal's next request; answering
@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tableside.core.access import LOGIN_COOKIE
 
 log = logging.getLogger("tableside.api")
 
@@ -65,6 +67,7 @@ class CatchAll:
 MAX_BODY_BYTES = 64 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
+_LOGIN_COOKIE = f"{LOGIN_COOKIE}=".encode()
 _NO_STORE = (b"cache-control", b"no-store")
 
 
@@ -96,7 +99,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if scope["method"] not in SAFE_METHODS and not _same_origin(headers):
+        if scope["method"] not in SAFE_METHODS and _forged(headers):
             await _answer(
                 send,
                 403,
@@ -149,12 +152,17 @@ def _too_large(limit: int) -> bytes:
     )
 
 
-def _same_origin(headers: Mapping[bytes, bytes]) -> bool:
-    """No Origin (not a browser's cross-site request), or the one this server is at."""
+def _forged(headers: Mapping[bytes, bytes]) -> bool:
+    """Another site's request that the login cookie would authorise: the only authority a
+    browser attaches by itself. A bearer token is never attached by a browser to another
+    site's request (it would need a preflight this server never grants), and a request
+    without the cookie carries nothing its sender does not have anyway."""
+    if b"authorization" in headers or _LOGIN_COOKIE not in headers.get(b"cookie", b""):
+        return False
     origin = headers.get(b"origin")
     if origin is None:
-        return True
-    return urlsplit(origin.decode("latin-1")).netloc == headers.get(b"host", b"").decode("latin-1")
+        return False
+    return urlsplit(origin.decode("latin-1")).netloc != headers.get(b"host", b"").decode("latin-1")
 
 
 async def _answer(send: Send, status: int, body: bytes) -> None:

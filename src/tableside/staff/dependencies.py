@@ -22,6 +22,7 @@ from tableside.core.access import (
     ANY_ROLE,
     FLOOR_ROLES,
     KITCHEN_ROLES,
+    LOGIN_COOKIE,
     MANAGER_ROLES,
     OWNER_ROLES,
     Principal,
@@ -34,7 +35,7 @@ from tableside.core.unit_of_work import Database, UnitOfWork
 from tableside.staff import service as auth
 from tableside.staff.schemas import ManagerApproval
 
-COOKIE = "tableside_token"
+COOKIE = LOGIN_COOKIE
 
 
 @dataclass(frozen=True)
