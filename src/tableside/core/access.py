@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 # The login cookie: a tablet's token, sent by the browser with every request to this server.
 LOGIN_COOKIE = "tableside_token"
+# Where a route's dependency leaves the request's credentials (``request.state``), so that a
+# refusal of the request's shape can answer who may ask first.
+CREDENTIALS = "credentials"
 
 
 class Role(enum.StrEnum):

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
@@ -20,7 +21,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tableside.core import errors as e
-from tableside.core.unit_of_work import translate_db_error
+from tableside.core.access import CREDENTIALS, Credentials
+from tableside.core.http import database
+from tableside.core.unit_of_work import Database, translate_db_error
 
 UNREADABLE = "The request body cannot be read: send JSON, encoded as UTF-8."
 UNSTORABLE = "A value in the request cannot be stored (a number too large, or a NUL character)."
@@ -75,7 +78,15 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Who may ask is answered before what was asked: a dead token is 401 and a role the
+        # route is not for 403, whatever the body (the credentials a route's dependency
+        # took, checked only now, on this error's path).
+        credentials: Credentials | None = getattr(request.state, CREDENTIALS, None)
+        if credentials is not None:
+            refused = await run_in_threadpool(_refusal, database(request), credentials)
+            if refused is not None:
+                return await _domain(request, refused)
         return JSONResponse(
             error_body("invalid_request", _describe(error.errors()), details=_details(error)),
             status_code=422,
@@ -123,6 +134,15 @@ def install(app: FastAPI) -> None:
     async def _overflow(_: Request, error: OverflowError) -> JSONResponse:
         # SQLite's driver refuses an integer beyond 64 bits this way (PostgreSQL: DataError).
         return JSONResponse(error_body("invalid_request", UNSTORABLE), status_code=422)
+
+
+def _refusal(db: Database, credentials: Credentials) -> e.DomainError | None:
+    try:
+        with db.reader() as uow:
+            credentials.authenticate(uow)
+    except (e.NotAuthenticated, e.NotAllowed, e.LockedOut) as refused:
+        return refused
+    return None
 
 
 def _methods_at(request: Request) -> list[str]:

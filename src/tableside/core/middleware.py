@@ -1,11 +1,12 @@
 """What every HTTP request passes through before a route sees it, and the last line of defence.
 
 ``RequestGuard`` refuses a body over the limit before anything parses it (413), refuses a
-state-changing request another site made a browser send with its login cookie (403), and marks every answer
-``nosniff`` and API answers ``no-store``. ``CatchAll`` turns an unexpected error into a
-clean 500 in the error shape: Starlette's own handler answers and then re-raises, and the
-server then drops the keep-alive connection under the terminal's next request; answering
-here keeps the connection usable, and the error is logged with its traceback.
+state-changing request another site made a browser send with its login cookie (403), and
+marks every answer ``nosniff`` and API answers ``no-store``. ``CatchAll`` turns an
+unexpected error into a clean 500 in the error shape: Starlette's own handler answers and
+then re-raises, and the server then drops the keep-alive connection under the terminal's
+next request; answering here keeps the connection usable, and the error is logged with its
+traceback.
 """
 
 from __future__ import annotations

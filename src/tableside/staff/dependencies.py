@@ -20,6 +20,7 @@ from fastapi.security import HTTPBearer
 
 from tableside.core.access import (
     ANY_ROLE,
+    CREDENTIALS,
     FLOOR_ROLES,
     KITCHEN_ROLES,
     LOGIN_COOKIE,
@@ -73,7 +74,9 @@ class _BearerOrCookie(HTTPBearer):
         value = credentials.credentials if credentials is not None else request.cookies.get(COOKIE)
         if not value:
             raise NotAuthenticated("Log in with your PIN first (no token was sent).")
-        return Token(database(request), value, self.allowed, self.doing)
+        token = Token(database(request), value, self.allowed, self.doing)
+        setattr(request.state, CREDENTIALS, token)
+        return token
 
 
 AnyStaff = Annotated[Token, Depends(_BearerOrCookie(ANY_ROLE, "do this"))]
