@@ -1089,6 +1089,46 @@ def test_bad_input_is_a_4xx_with_the_error_shape_and_changes_nothing(
     assert changed_tables(before, snapshot(db)) == []
 
 
+# Routes open to servers where the body decides whether a server may: a manager's PIN in
+# ``approval``, or the move asked of a ticket (a server may only mark a ready one served).
+DECIDED_BY_THE_BODY = APPROVED_ON_THE_SPOT | {"POST /tickets/{ticket_id}/status"}
+
+
+def test_who_may_ask_is_answered_before_what_was_asked(
+    live_server: str, world: World, db: Database
+) -> None:
+    """A body the route would refuse, or a payment without its key, from a dead token is a
+    401 and from a role that may not a 403 — never the 400 or 422 that would tell a caller
+    who may not ask anything about what it asked."""
+    terminals = {
+        pin: Terminal(live_server, pin=pin) for pin in [SERVER, SERVER_2, KITCHEN, MANAGER]
+    }
+    before = snapshot(db)
+    failures = []
+    for endpoint in ENDPOINTS:
+        if endpoint.guest or endpoint.body is None:
+            continue
+        url = endpoint.url(world)
+        bad = {"not_a_field": 1}
+        with httpx.Client(base_url=live_server) as dead:
+            dead.headers["Authorization"] = "Bearer not-a-token"
+            answers = [(None, send(dead, endpoint.method, url, bad, key=endpoint.key))]
+        for pin in endpoint.forbidden:
+            if endpoint.name in DECIDED_BY_THE_BODY and pin in (SERVER, SERVER_2):
+                continue  # the route is theirs: what they asked decides whether they may
+            answers.append((pin, send(terminals[pin], endpoint.method, url, bad, key=endpoint.key)))
+            if endpoint.key:  # and without its Idempotency-Key
+                answers.append(
+                    (pin, send(terminals[pin], endpoint.method, url, endpoint.body(world)))
+                )
+        for pin, response in answers:
+            expected = 401 if pin is None else 403
+            if response.status_code != expected:
+                failures.append((endpoint.name, pin, response.status_code, response.text[:200]))
+    assert failures == []
+    assert changed_tables(before, snapshot(db)) == []
+
+
 def test_a_payment_without_an_idempotency_key_is_refused(live_server: str, world: World) -> None:
     response = Terminal(live_server).post(
         f"/checks/{world.check}/payments",

@@ -48,11 +48,11 @@ class Refunds:
         ``reason``: why, as the day report shows it; one that is sent must say something
         (``None``, not sent at all, is kept as no reason given).
         """
+        if approval is None:  # a server without a manager's PIN: refused before anything
+            staff.require_manager(who, None, "refund a payment")
         keys.validate_key(key)
         if reason is not None and not reason.strip():
             raise InvalidRequest("Say why this payment is refunded.", code="reason_required")
-        if approval is None:  # a server without a manager's PIN: refused before anything
-            staff.require_manager(who, None, "refund a payment")
         reason = (reason or "").strip()
         fingerprint = keys.fingerprint(
             OPERATION, payment_id, {"amount_cents": amount_cents, "reason": reason}

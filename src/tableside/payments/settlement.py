@@ -36,7 +36,7 @@ from tableside.checks import service as check_service
 from tableside.checks import split_plan as split_rules
 from tableside.core import idempotency as keys
 from tableside.core.access import FLOOR_ROLES, MANAGER_ROLES, Credentials, Principal, act_as
-from tableside.core.errors import Conflict, InvalidRequest
+from tableside.core.errors import Conflict, DomainError, InvalidRequest
 from tableside.core.models import new_id, utcnow
 from tableside.core.rows import CheckHead, PaymentRow
 from tableside.core.unit_of_work import BUSY, Database, UnitOfWork
@@ -91,8 +91,14 @@ class Settlement:
     def pay(self, caller: Credentials, check_id: str, key: str, request: PaymentRequest) -> Answer:
         """Take one payment against an open check, idempotently under ``key``. The caller is
         authenticated in the first transaction (a floor role may take payments)."""
-        keys.validate_key(key)
-        _validate_shape(request)
+        try:
+            keys.validate_key(key)
+            _validate_shape(request)
+        except DomainError:
+            # Who may ask is answered before what was asked: 401 or 403 before a 400 or 422.
+            with self.db.reader() as uow:
+                caller.authenticate(uow)
+            raise
         fingerprint = keys.fingerprint(OPERATION, check_id, request.as_body())
         try:
             try:
