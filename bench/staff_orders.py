@@ -70,7 +70,7 @@ def _place_paid_orders(db: Database, settlement: Settlement, restaurant_id: str,
         answer = settlement.pay(
             orders.OrderPass(restaurant_id, CheckType.ONLINE),
             held.check_id,
-            orders.KEY_PREFIX + key,
+            orders.settlement_key(key),
             payment,
         )
         assert answer.status_code == 201, answer.body

@@ -418,6 +418,26 @@ def test_a_key_reused_for_another_order_is_refused(guest: Guest, db: Database) -
     assert count(db, "SELECT count(*) FROM guest_orders") == 1
 
 
+def test_an_order_key_as_long_as_a_payment_key_is_taken_and_replayed_once(
+    guest: Guest, emulator: Emulator, db: Database
+) -> None:
+    """Any key of 1–255 characters, as for a payment: the longest places one order, charged
+    once however often it is sent; one character more is refused with nothing kept."""
+    key = "k" * 255
+    placed = guest.order(key=key)
+    assert placed.status_code == 201, placed.text
+    again = guest.order(key=key)
+    assert again.status_code == 201, again.text
+    assert again.json()["order"]["id"] == placed.json()["order"]["id"]
+    check_id = rows(
+        db, "SELECT check_id FROM guest_orders WHERE id = :id", id=placed.json()["order"]["id"]
+    )[0][0]
+    assert len(charges_of(emulator, check_id)) == 1
+    too_long = guest.order(key="k" * 256)
+    assert too_long.status_code == 400, too_long.text
+    assert count(db, "SELECT count(*) FROM guest_orders") == 1
+
+
 def test_bad_items_are_refused_and_nothing_is_kept(guest: Guest, db: Database) -> None:
     soup = guest.item("Soup of the day")["id"]
     refused = guest.order([{"menu_item_id": soup}])

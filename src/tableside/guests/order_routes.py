@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from tableside.checks.rules import CheckType
 from tableside.core.errors import Conflict
 from tableside.core.http import payment_threads, read, write
+from tableside.core.idempotency import validate_key
 from tableside.core.schemas import PathId
 from tableside.guests import orders
 from tableside.guests.dependencies import Guest, GuestRequest
@@ -65,7 +66,7 @@ _PUBLIC: dict[int | str, dict[str, Any]] = {
 _PLACE: dict[int | str, dict[str, Any]] = {
     **_PUBLIC,
     201: {"description": "Paid (captured) and in the kitchen: the order and its token"},
-    400: {"description": "No Idempotency-Key header (1–200 characters)"},
+    400: {"description": "No Idempotency-Key header (1–255 characters)"},
     402: {"description": "card_declined: no order, no ticket, nothing charged"},
     409: {
         "description": "slot_full, not_accepting_orders or price_changed (nothing charged), "
@@ -203,7 +204,7 @@ async def _place(
     new: orders.NewOrder,
     restaurant_of: Any,
 ) -> JSONResponse:
-    key = orders.validate_order_key(idempotency_key)
+    key = validate_key(idempotency_key)
     settlement: Settlement = request.app.state.settlement
     base = _base_url(request)
 
@@ -230,7 +231,7 @@ async def _place(
             answer = settlement.pay(
                 orders.OrderPass(restaurant_id, new.kind),
                 held.check_id,
-                orders.KEY_PREFIX + key,
+                orders.settlement_key(key),
                 payment,
             )
         except Conflict as refused:

@@ -74,7 +74,6 @@ ONLINE, KIOSK = check_rules.CheckType.ONLINE, check_rules.CheckType.KIOSK
 STAND_IN_NAMES = {ONLINE: "Guest (online order)", KIOSK: "Guest (kiosk)"}
 OPERATION = "guest_order"
 KEY_PREFIX = "order:"  # the settlement's key for an order: never a terminal's key
-MAX_KEY_LENGTH = 200
 NOT_FOUND = "There is no such order. Check the link you were sent."
 
 
@@ -128,11 +127,14 @@ class Held:
     total_cents: int
 
 
-def validate_order_key(key: str | None) -> str:
-    key = keys.validate_key(key)
-    if len(key) > MAX_KEY_LENGTH:
-        raise keys.MissingKey(f"An order's Idempotency-Key is at most {MAX_KEY_LENGTH} characters.")
-    return key
+def settlement_key(key: str) -> str:
+    """The settlement's key for the order placed under the guest's ``key``: never a
+    terminal's key (its prefix), and within a key's 255 characters (a longer one by its
+    SHA-256)."""
+    whole = KEY_PREFIX + key
+    if len(whole) <= keys.MAX_KEY_LENGTH:
+        return whole
+    return KEY_PREFIX + "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 # --- the public menu --------------------------------------------------------------------------
