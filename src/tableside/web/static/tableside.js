@@ -110,6 +110,24 @@ const TS = (() => {
     return result;
   }
 
+  /** Ask the server for a change and answer its result. A refusal's message shows in
+   *  ``where`` (the error line the screen keeps for it) or, without one, as a toast; once
+   *  the change is made ``where`` is hidden again. */
+  async function change(method, path, body, where) {
+    const result = await api(method, path, body);
+    if (!result.ok) {
+      if (where) {
+        where.textContent = result.message;
+        where.hidden = false;
+      } else {
+        toast(result.message, "bad");
+      }
+    } else if (where) {
+      where.hidden = true;
+    }
+    return result;
+  }
+
   /** One message at a time: a new one replaces the one showing. A problem ("bad") stays
    *  longer than a confirmation. */
   function toast(message, kind) {
@@ -368,6 +386,7 @@ const TS = (() => {
     $,
     newKey,
     api,
+    change,
     toast,
     scrollHints,
     coalesce,
