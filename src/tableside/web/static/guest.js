@@ -19,7 +19,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt, parseMoney } = TS;
+  const { page, $, h, api, fmt } = TS;
   const token = page.token;
   let check = page.check;
   const ATTEMPT = `tableside.guest.attempt.${token}`;
@@ -57,34 +57,12 @@
 
   // --- what is being paid ----------------------------------------------------------------------
 
-  function selectedPart() {
-    if (!check.split) return null;
-    const parts = check.split.parts;
-    let part = parts.find((p) => p.part === form.part && p.left_cents > 0);
-    if (!part) part = parts.find((p) => p.left_cents > 0) || null;
-    form.part = part ? part.part : null;
-    return part;
-  }
-
-  function amountCents() {
-    if (form.scope === "balance") return check.payable_cents;
-    if (form.scope === "split") {
-      const part = selectedPart();
-      return part ? Math.min(part.left_cents, check.payable_cents) : 0;
-    }
-    return parseMoney($("#other-amount").value);
-  }
-
-  /** A share in basis points of an amount, rounded half up to the cent. */
-  const shareOf = (cents, bp) => Math.floor((cents * bp + 5000) / 10000);
-
-  function tipCents(amount) {
-    if (form.tip === "custom") {
-      const text = $("#tip-custom").value.trim();
-      return text === "" ? 0 : parseMoney(text);
-    }
-    return shareOf(amount || 0, form.tip);
-  }
+  const { shareOf } = TSPayment;
+  const { selectedPart, amountCents, tipCents, mark } = TSPayment.choices(
+    form,
+    () => check,
+    renderForm,
+  );
 
   /** The request body and, when it cannot be sent, why not. */
   function draft() {
@@ -147,22 +125,12 @@
     const pending = check.payments.filter((p) => p.status === "pending");
     const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
     const rows = [
-      ["Subtotal", check.subtotal_cents],
-      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
-      check.tax_included ? null : ["Tax", check.tax_cents],
-      ["Total", check.total_cents, "total"],
-      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
+      ...TS.totalRows(check),
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       held ? ["Being confirmed", held] : null,
       ["Left to pay", check.balance_cents, "balance"],
-    ].filter(Boolean);
-    $("#guest-totals").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    ];
+    $("#guest-totals").replaceChildren(...TS.amountList(rows, "total"));
     const parts = new Map(((check.split && check.split.parts) || []).map((p) => [p.part, p.label]));
     $("#guest-payments").hidden = !check.payments.length;
     $("#guest-payments").replaceChildren(
@@ -208,25 +176,8 @@
     const splitButton = $("[data-scope='split']");
     splitButton.hidden = !check.split;
     if (!check.split && form.scope === "split") form.scope = "balance";
-    for (const button of $("#scope").children) {
-      const current = button.dataset.scope === form.scope;
-      button.classList.toggle("current", current);
-      button.setAttribute("aria-checked", String(current));
-    }
-    $("#split-panel").hidden = form.scope !== "split";
-    $("#other-panel").hidden = form.scope !== "other";
+    mark();
     renderParts();
-    for (const button of $("#tip").children) {
-      const value = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-      button.classList.toggle("current", value === form.tip);
-      button.setAttribute("aria-checked", String(value === form.tip));
-    }
-    $("#tip-custom-panel").hidden = form.tip !== "custom";
-    for (const button of $("#card-choice").children) {
-      const current = button.dataset.card === form.card;
-      button.classList.toggle("current", current);
-      button.setAttribute("aria-checked", String(current));
-    }
     renderDue(open);
   }
 
@@ -276,12 +227,7 @@
       ["Tip", tip],
       ["Charge", amount + tip, "total"],
     ];
-    $("#due").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { due: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    $("#due").replaceChildren(...TS.amountList(rows, "due"));
     const button = $("#pay-button");
     button.disabled = payment.inFlight || !open || !body;
     if (!payment.inFlight) button.textContent = `Pay ${fmt(amount + tip)}`;
@@ -296,17 +242,7 @@
 
   function showOutcome(kind, title, message, hint, buttons) {
     outcomeShown = true;
-    const box = $("#outcome");
-    box.hidden = false;
-    box.dataset.kind = kind;
-    $("#outcome-title").textContent = title;
-    $("#outcome-message").textContent = message;
-    $("#outcome-hint").textContent = hint || "";
-    for (const name of OUTCOME_BUTTONS) {
-      const button = $(`#outcome-${name}`);
-      button.hidden = !buttons.includes(name);
-      button.disabled = false;
-    }
+    const box = TSPayment.showOutcome(kind, title, message, hint, buttons, OUTCOME_BUTTONS);
     renderForm();
     box.scrollIntoView({ block: "nearest" });
   }
@@ -461,29 +397,6 @@
 
   // --- wiring ----------------------------------------------------------------------------------
 
-  $("#scope").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-scope]");
-    if (!button) return;
-    form.scope = button.dataset.scope;
-    if (form.scope === "other") {
-      const input = $("#other-amount");
-      if (!input.value) input.value = (check.payable_cents / 100).toFixed(2);
-    }
-    renderForm();
-  });
-  $("#tip").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tip]");
-    if (!button) return;
-    form.tip = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-    renderForm();
-  });
-  $("#card-choice").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-card]");
-    if (!button) return;
-    form.card = button.dataset.card;
-    renderForm();
-  });
-  for (const id of ["#other-amount", "#tip-custom"]) $(id).addEventListener("input", renderForm);
   $("#pay-button").addEventListener("click", pay);
   $("#outcome-retry").addEventListener("click", payment.retry); // the same key, the same body
   $("#outcome-again").addEventListener("click", payment.again); // after a 502: a new key

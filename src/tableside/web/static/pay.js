@@ -61,32 +61,11 @@
   // this split count towards its parts.
   const partLeft = (part) => part.left_cents;
 
-  function selectedPart() {
-    if (!check.split) return null;
-    const parts = check.split.parts;
-    let part = parts.find((p) => p.part === form.part && partLeft(p) > 0);
-    if (!part) part = parts.find((p) => partLeft(p) > 0) || null;
-    form.part = part ? part.part : null;
-    return part;
-  }
-
-  function amountCents() {
-    if (form.scope === "balance") return check.payable_cents;
-    if (form.scope === "split") {
-      const part = selectedPart();
-      return part ? Math.min(partLeft(part), check.payable_cents) : 0;
-    }
-    return parseMoney($("#other-amount").value);
-  }
-
-  function tipCents(amount) {
-    if (form.tip === "custom") {
-      const text = $("#tip-custom").value.trim();
-      return text === "" ? 0 : parseMoney(text);
-    }
-    // Presets are basis points of the amount (1800 = 18 %), rounded half up.
-    return Math.floor(((amount || 0) * form.tip + 5000) / 10000);
-  }
+  const { selectedPart, amountCents, tipCents, mark } = TSPayment.choices(
+    form,
+    () => check,
+    renderForm,
+  );
 
   function tenderedCents(due) {
     const text = $("#cash-tendered").value.trim();
@@ -132,23 +111,13 @@
     const pending = check.payments.filter((p) => p.status === "pending");
     const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
     const rows = [
-      ["Subtotal", check.subtotal_cents],
-      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
-      check.tax_included ? null : ["Tax", check.tax_cents],
-      ["Total", check.total_cents, "total"],
-      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
+      ...TS.totalRows(check),
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       check.tip_cents ? ["Tips", check.tip_cents] : null,
       held ? ["Being confirmed", held] : null,
       ["Balance", check.balance_cents, "balance"],
-    ].filter(Boolean);
-    $("#pay-totals").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    ];
+    $("#pay-totals").replaceChildren(...TS.amountList(rows, "total"));
     const note = $("#pending-note");
     note.hidden = !pending.length;
     note.textContent = pending.length
@@ -177,30 +146,12 @@
     const open = check.status === "open";
     $("#pay-form").hidden = outcomeShown;
     $("#pay-form").classList.toggle("busy", payment.inFlight);
-    for (const button of $("#scope").children) {
-      button.classList.toggle("current", button.dataset.scope === form.scope);
-      button.setAttribute("aria-checked", String(button.dataset.scope === form.scope));
-    }
-    $("#split-panel").hidden = form.scope !== "split";
-    $("#other-panel").hidden = form.scope !== "other";
+    mark();
     $("#outside-split").hidden = !check.split;
     renderSplit();
-    for (const button of $("#tender").children) {
-      button.classList.toggle("current", button.dataset.tender === form.tender);
-      button.setAttribute("aria-checked", String(button.dataset.tender === form.tender));
-    }
+    TSPayment.markChosen("#tender", (button) => button.dataset.tender === form.tender);
     $("#card-panel").hidden = form.tender !== "card";
     $("#cash-panel").hidden = form.tender !== "cash";
-    for (const button of $("#card-choice").children) {
-      button.classList.toggle("current", button.dataset.card === form.card);
-      button.setAttribute("aria-checked", String(button.dataset.card === form.card));
-    }
-    for (const button of $("#tip").children) {
-      const value = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-      button.classList.toggle("current", value === form.tip);
-      button.setAttribute("aria-checked", String(value === form.tip));
-    }
-    $("#tip-custom-panel").hidden = form.tip !== "custom";
     renderDue(open);
   }
 
@@ -223,12 +174,7 @@
       }
       renderQuickCash(due);
     }
-    $("#due").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { due: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    $("#due").replaceChildren(...TS.amountList(rows, "due"));
     const button = $("#pay-button");
     button.disabled = payment.inFlight || !open || !body;
     if (!payment.inFlight) {
@@ -352,19 +298,12 @@
   /** ``buttons``: what may come next, the first being the expected next step. */
   function showOutcome(kind, title, message, hint, buttons, changeCents) {
     outcomeShown = true;
-    const box = $("#outcome");
-    box.hidden = false;
-    box.dataset.kind = kind;
-    $("#outcome-title").textContent = title;
-    $("#outcome-message").textContent = message;
-    $("#outcome-hint").textContent = hint || "";
+    const box = TSPayment.showOutcome(kind, title, message, hint, buttons, OUTCOME_BUTTONS);
     const change = $("#outcome-change");
     change.hidden = !changeCents;
     change.textContent = changeCents ? `Change ${fmt(changeCents)}` : "";
     for (const name of OUTCOME_BUTTONS) {
       const button = $(`#outcome-${name}`);
-      button.hidden = !buttons.includes(name);
-      button.disabled = false;
       const first = buttons[0] === name;
       button.classList.toggle("primary", first);
       button.classList.toggle("huge", first);
@@ -501,37 +440,11 @@
 
   // --- wiring ----------------------------------------------------------------------------------
 
-  $("#scope").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-scope]");
-    if (!button) return;
-    form.scope = button.dataset.scope;
-    if (form.scope === "other") {
-      const input = $("#other-amount");
-      if (!input.value) input.value = (check.payable_cents / 100).toFixed(2);
-    }
+  TSPayment.onChosen("#tender", "tender", (tender) => {
+    form.tender = tender;
     renderForm();
   });
-  $("#tender").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tender]");
-    if (!button) return;
-    form.tender = button.dataset.tender;
-    renderForm();
-  });
-  $("#card-choice").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-card]");
-    if (!button) return;
-    form.card = button.dataset.card;
-    renderForm();
-  });
-  $("#tip").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tip]");
-    if (!button) return;
-    form.tip = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-    renderForm();
-  });
-  for (const id of ["#other-amount", "#tip-custom", "#cash-tendered"]) {
-    $(id).addEventListener("input", renderForm);
-  }
+  $("#cash-tendered").addEventListener("input", renderForm);
   $("#ways-minus").addEventListener("click", () => {
     form.ways = Math.max(2, form.ways - 1);
     renderForm();

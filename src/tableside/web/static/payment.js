@@ -18,8 +18,119 @@
 "use strict";
 
 const TSPayment = (() => {
-  const { $, api, newKey } = TS;
+  const { $, api, newKey, parseMoney } = TS;
   const WAIT_NOTICE_MS = 2000;
+
+  /** A share in basis points of an amount, rounded half up to the cent. */
+  const shareOf = (cents, bp) => Math.floor((cents * bp + 5000) / 10000);
+
+  /**
+   * What is being paid, chosen alike on both screens and kept in the screen's ``form``
+   * ({scope, part, tip, card}): the whole balance, a part of the split or another amount
+   * (#scope, #split-parts, #other-amount); the tip, a preset in basis points of the amount
+   * or a custom amount (#tip, #tip-custom); the card (#card-choice). ``check()`` is the
+   * check as the screen last read it; ``render()`` draws the form again after a choice.
+   */
+  function choices(form, check, render) {
+    /** The part being paid: the chosen one while something is left of it, else the first
+     *  that has something left (``form.part`` follows). Only payments made against the
+     *  split count towards its parts, as the server counts them (``left_cents``). */
+    function selectedPart() {
+      if (!check().split) return null;
+      const parts = check().split.parts;
+      let part = parts.find((p) => p.part === form.part && p.left_cents > 0);
+      if (!part) part = parts.find((p) => p.left_cents > 0) || null;
+      form.part = part ? part.part : null;
+      return part;
+    }
+
+    /** The amount being paid; null when the amount typed is not one. */
+    function amountCents() {
+      if (form.scope === "balance") return check().payable_cents;
+      if (form.scope === "split") {
+        const part = selectedPart();
+        return part ? Math.min(part.left_cents, check().payable_cents) : 0;
+      }
+      return parseMoney($("#other-amount").value);
+    }
+
+    /** The tip on ``amount``; null when the tip typed is not an amount. */
+    function tipCents(amount) {
+      if (form.tip === "custom") {
+        const text = $("#tip-custom").value.trim();
+        return text === "" ? 0 : parseMoney(text);
+      }
+      return shareOf(amount || 0, form.tip);
+    }
+
+    const tipOf = (value) => (value === "custom" ? "custom" : Number(value));
+
+    /** Marks what is chosen and shows the panel each choice needs. */
+    function mark() {
+      markChosen("#scope", (button) => button.dataset.scope === form.scope);
+      $("#split-panel").hidden = form.scope !== "split";
+      $("#other-panel").hidden = form.scope !== "other";
+      markChosen("#tip", (button) => tipOf(button.dataset.tip) === form.tip);
+      $("#tip-custom-panel").hidden = form.tip !== "custom";
+      markChosen("#card-choice", (button) => button.dataset.card === form.card);
+    }
+
+    onChosen("#scope", "scope", (scope) => {
+      form.scope = scope;
+      if (form.scope === "other") {
+        const input = $("#other-amount");
+        if (!input.value) input.value = (check().payable_cents / 100).toFixed(2);
+      }
+      render();
+    });
+    onChosen("#tip", "tip", (tip) => {
+      form.tip = tipOf(tip);
+      render();
+    });
+    onChosen("#card-choice", "card", (card) => {
+      form.card = card;
+      render();
+    });
+    for (const id of ["#other-amount", "#tip-custom"]) $(id).addEventListener("input", render);
+
+    return { selectedPart, amountCents, tipCents, mark };
+  }
+
+  /** Shows an attempt's outcome (#outcome): its kind (``data-kind``; "unconfirmed" is what
+   *  askAgainIfSettled waits on), title, message and hint; of the screen's ``offered``
+   *  buttons (#outcome-<name>) only those in ``buttons`` show, enabled. Answers the box. */
+  function showOutcome(kind, title, message, hint, buttons, offered) {
+    const box = $("#outcome");
+    box.hidden = false;
+    box.dataset.kind = kind;
+    $("#outcome-title").textContent = title;
+    $("#outcome-message").textContent = message;
+    $("#outcome-hint").textContent = hint || "";
+    for (const name of offered) {
+      const button = $(`#outcome-${name}`);
+      button.hidden = !buttons.includes(name);
+      button.disabled = false;
+    }
+    return box;
+  }
+
+  /** Marks the chosen button of a row of choices (``current``, ``aria-checked``). */
+  function markChosen(row, isChosen) {
+    for (const button of $(row).children) {
+      const chosen = isChosen(button);
+      button.classList.toggle("current", chosen);
+      button.setAttribute("aria-checked", String(chosen));
+    }
+  }
+
+  /** A tap on one of the row's ``data-<name>`` buttons chooses its value. */
+  function onChosen(row, name, chosen) {
+    $(row).addEventListener("click", (event) => {
+      const button = event.target.closest(`[data-${name}]`);
+      if (!button) return;
+      chosen(button.dataset[name]);
+    });
+  }
 
   /**
    * The attempt of one screen. ``options``:
@@ -188,5 +299,5 @@ const TSPayment = (() => {
     };
   }
 
-  return { attempts };
+  return { attempts, choices, showOutcome, markChosen, onChosen, shareOf };
 })();
