@@ -185,22 +185,12 @@
 
   function renderTotals() {
     const rows = [
-      ["Subtotal", check.subtotal_cents],
-      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
-      check.tax_included ? null : ["Tax", check.tax_cents],
-      ["Total", check.total_cents, "total"],
-      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
+      ...TS.totalRows(check),
       check.tip_cents ? ["Tips", check.tip_cents] : null,
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       ["Balance", check.balance_cents, "balance"],
-    ].filter(Boolean);
-    $("#totals").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    ];
+    $("#totals").replaceChildren(...TS.amountList(rows, "total"));
   }
 
   function renderActions() {

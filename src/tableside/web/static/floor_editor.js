@@ -33,18 +33,11 @@
   /** Ask for a change; on a refusal show the API's message (in ``where`` or a toast), draw
    *  the plan as it was and answer null; on success draw the plan as it now is. */
   async function change(method, path, body, where) {
-    const result = await api(method, path, body);
+    const result = await TS.change(method, path, body, where);
     if (!result.ok) {
-      if (where) {
-        where.textContent = result.message;
-        where.hidden = false;
-      } else {
-        toast(result.message, "bad");
-      }
       render();
       return null;
     }
-    if (where) where.hidden = true;
     await reload();
     return result.body || {};
   }

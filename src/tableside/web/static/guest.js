@@ -2,7 +2,8 @@
    table. Made for a phone: the lines, what is left, the split parts; pay all of it, a part
    or an amount, with a tip, by card.
 
-   The rules this page keeps are the payment screen's (pay.js; DESIGN invariant 5):
+   The rules this page keeps are the payment screen's (pay.js; DESIGN invariant 5), and the
+   attempt itself, its key and its retries, is the same code's (payment.js, TSPayment):
    - One Idempotency-Key per payment attempt, made when Pay is tapped and sent again on every
      Retry of that attempt. It is kept in localStorage until the attempt has a final answer,
      so a reload or a dropped connection still retries the *same* payment.
@@ -18,7 +19,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt, parseMoney, newKey } = TS;
+  const { page, $, h, api, fmt } = TS;
   const token = page.token;
   let check = page.check;
   const ATTEMPT = `tableside.guest.attempt.${token}`;
@@ -28,71 +29,40 @@
     pm_card_chargeDeclinedInsufficientFunds: "insufficient-funds test card",
   };
   const REFRESH_MS = 4000;
-  const WAIT_NOTICE_MS = 2000;
   const form = {
     scope: check.split ? "split" : "balance",
     part: null,
     tip: 0, // basis points of the amount, or "custom"
     card: "pm_card_visa",
   };
-  let attempt = loadAttempt(); // {key, body, payment_id} of the attempt awaiting its answer
-  let lastFailed = null; // the body of an attempt that ended in a 502 (nothing charged)
-  let inFlight = false;
   let outcomeShown = false;
   let ended = false; // the link stopped working
-  let waitTimer = null;
 
   // --- the attempt awaiting an answer ----------------------------------------------------------
 
-  function loadAttempt() {
-    try {
-      const stored = JSON.parse(localStorage.getItem(ATTEMPT) || "null");
-      return stored && stored.key && stored.body ? stored : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function remember(next) {
-    attempt = next;
-    localStorage.setItem(ATTEMPT, JSON.stringify(next));
-  }
-
-  function forget() {
-    attempt = null;
-    localStorage.removeItem(ATTEMPT);
-  }
+  const payment = TSPayment.attempts({
+    storageKey: ATTEMPT,
+    path: `/guest/checks/${token}/payments`,
+    unknownStatuses: [429], // turned away by the guests' limits: kept, to retry on its key
+    goneMeansSettled: true, // the guest's check lists only captured and pending payments
+    answeredHint: "The card processor has answered; getting the outcome…",
+    waitLabel: () => "Paying…",
+    waitNotice: (body, seconds) =>
+      `Still waiting for the card processor (${seconds} s). Please don't pay again: this ` +
+      "payment is safe to retry and can never charge twice.",
+    outcomeShown: () => outcomeShown,
+    render: renderForm,
+    on: { captured, declined, failed, unknown, refused },
+  });
 
   // --- what is being paid ----------------------------------------------------------------------
 
-  function selectedPart() {
-    if (!check.split) return null;
-    const parts = check.split.parts;
-    let part = parts.find((p) => p.part === form.part && p.left_cents > 0);
-    if (!part) part = parts.find((p) => p.left_cents > 0) || null;
-    form.part = part ? part.part : null;
-    return part;
-  }
-
-  function amountCents() {
-    if (form.scope === "balance") return check.payable_cents;
-    if (form.scope === "split") {
-      const part = selectedPart();
-      return part ? Math.min(part.left_cents, check.payable_cents) : 0;
-    }
-    return parseMoney($("#other-amount").value);
-  }
-
-  /** A share in basis points of an amount, rounded half up to the cent. */
-  const shareOf = (cents, bp) => Math.floor((cents * bp + 5000) / 10000);
-
-  function tipCents(amount) {
-    if (form.tip === "custom") {
-      const text = $("#tip-custom").value.trim();
-      return text === "" ? 0 : parseMoney(text);
-    }
-    return shareOf(amount || 0, form.tip);
-  }
+  const { shareOf } = TSPayment;
+  const { selectedPart, amountCents, tipCents, mark } = TSPayment.choices(
+    form,
+    () => check,
+    renderForm,
+  );
 
   /** The request body and, when it cannot be sent, why not. */
   function draft() {
@@ -155,22 +125,12 @@
     const pending = check.payments.filter((p) => p.status === "pending");
     const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
     const rows = [
-      ["Subtotal", check.subtotal_cents],
-      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
-      check.tax_included ? null : ["Tax", check.tax_cents],
-      ["Total", check.total_cents, "total"],
-      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
+      ...TS.totalRows(check),
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       held ? ["Being confirmed", held] : null,
       ["Left to pay", check.balance_cents, "balance"],
-    ].filter(Boolean);
-    $("#guest-totals").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    ];
+    $("#guest-totals").replaceChildren(...TS.amountList(rows, "total"));
     const parts = new Map(((check.split && check.split.parts) || []).map((p) => [p.part, p.label]));
     $("#guest-payments").hidden = !check.payments.length;
     $("#guest-payments").replaceChildren(
@@ -212,29 +172,12 @@
   function renderForm() {
     const open = check.status === "open" && !ended;
     $("#pay-form").hidden = outcomeShown || !open;
-    $("#pay-form").classList.toggle("busy", inFlight);
+    $("#pay-form").classList.toggle("busy", payment.inFlight);
     const splitButton = $("[data-scope='split']");
     splitButton.hidden = !check.split;
     if (!check.split && form.scope === "split") form.scope = "balance";
-    for (const button of $("#scope").children) {
-      const current = button.dataset.scope === form.scope;
-      button.classList.toggle("current", current);
-      button.setAttribute("aria-checked", String(current));
-    }
-    $("#split-panel").hidden = form.scope !== "split";
-    $("#other-panel").hidden = form.scope !== "other";
+    mark();
     renderParts();
-    for (const button of $("#tip").children) {
-      const value = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-      button.classList.toggle("current", value === form.tip);
-      button.setAttribute("aria-checked", String(value === form.tip));
-    }
-    $("#tip-custom-panel").hidden = form.tip !== "custom";
-    for (const button of $("#card-choice").children) {
-      const current = button.dataset.card === form.card;
-      button.classList.toggle("current", current);
-      button.setAttribute("aria-checked", String(current));
-    }
     renderDue(open);
   }
 
@@ -284,15 +227,10 @@
       ["Tip", tip],
       ["Charge", amount + tip, "total"],
     ];
-    $("#due").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { due: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    $("#due").replaceChildren(...TS.amountList(rows, "due"));
     const button = $("#pay-button");
-    button.disabled = inFlight || !open || !body;
-    if (!inFlight) button.textContent = `Pay ${fmt(amount + tip)}`;
+    button.disabled = payment.inFlight || !open || !body;
+    if (!payment.inFlight) button.textContent = `Pay ${fmt(amount + tip)}`;
     const error = $("#form-error");
     error.hidden = !problem || !open;
     error.textContent = problem || "";
@@ -304,17 +242,7 @@
 
   function showOutcome(kind, title, message, hint, buttons) {
     outcomeShown = true;
-    const box = $("#outcome");
-    box.hidden = false;
-    box.dataset.kind = kind;
-    $("#outcome-title").textContent = title;
-    $("#outcome-message").textContent = message;
-    $("#outcome-hint").textContent = hint || "";
-    for (const name of OUTCOME_BUTTONS) {
-      const button = $(`#outcome-${name}`);
-      button.hidden = !buttons.includes(name);
-      button.disabled = false;
-    }
+    const box = TSPayment.showOutcome(kind, title, message, hint, buttons, OUTCOME_BUTTONS);
     renderForm();
     box.scrollIntoView({ block: "nearest" });
   }
@@ -344,7 +272,7 @@
 
   function showEnded(message) {
     ended = true;
-    forget();
+    payment.forget();
     showOutcome("refused", "This link does not work any more", message, "", []);
   }
 
@@ -357,78 +285,67 @@
       "unconfirmed",
       "Not confirmed yet",
       message,
-      `Retry asks again about this same payment (${describe(attempt.body)}); it can never ` +
-        "charge your card twice. Please don't pay it another way until this is settled.",
+      `Retry asks again about this same payment (${describe(payment.current.body)}); it can ` +
+        "never charge your card twice. Please don't pay it another way until this is settled.",
       ["retry"],
     );
   }
 
-  /** Decide what an answer means. Only a final answer forgets the attempt's key. */
-  function settle(result, sent) {
+  // What each answer shows; TSPayment has kept or forgotten the attempt's key by then.
+
+  function captured(result, sent) {
     const body = result.body || {};
-    if (result.status === 201) {
-      forget();
-      clearForm();
-      const after = body.check || {};
-      const settled =
-        after.status === "closed" && (body.table === null || (body.table && body.table.status === "available"));
-      if (settled) {
-        check.status = "closed";
-        showOutcome(
-          "paid",
-          "Paid — thank you",
-          `${describe(sent.body)} paid. Check #${check.number} is paid in full.`,
-          "Your receipt is below.",
-          [],
-        );
-      } else {
-        showOutcome(
-          "partial",
-          "Payment received",
-          `${describe(sent.body)} paid. ${fmt(after.balance_cents)} is still left on this check.`,
-          "",
-          ["done"],
-        );
-      }
-      reloadCheck();
-      return;
+    clearForm();
+    const after = body.check || {};
+    const settled =
+      after.status === "closed" && (body.table === null || (body.table && body.table.status === "available"));
+    if (settled) {
+      check.status = "closed";
+      showOutcome(
+        "paid",
+        "Paid — thank you",
+        `${describe(sent.body)} paid. Check #${check.number} is paid in full.`,
+        "Your receipt is below.",
+        [],
+      );
+    } else {
+      showOutcome(
+        "partial",
+        "Payment received",
+        `${describe(sent.body)} paid. ${fmt(after.balance_cents)} is still left on this check.`,
+        "",
+        ["done"],
+      );
     }
-    if (result.status === 402) {
-      forget();
-      showOutcome("declined", "Card declined", result.message, "Try another card.", ["form"]);
-      reloadCheck();
-      return;
-    }
-    if (result.status === 502) {
-      forget();
-      lastFailed = sent.body;
-      showOutcome("failed", "Nothing was charged", result.message, "", ["again", "form"]);
-      reloadCheck();
-      return;
-    }
+    reloadCheck();
+  }
+
+  function declined(result) {
+    showOutcome("declined", "Card declined", result.message, "Try another card.", ["form"]);
+    reloadCheck();
+  }
+
+  function failed(result) {
+    showOutcome("failed", "Nothing was charged", result.message, "", ["again", "form"]);
+    reloadCheck();
+  }
+
+  function unknown(result) {
+    const message =
+      result.status === 0
+        ? "The connection dropped before the answer came, so we don't know yet whether " +
+          "your card was charged."
+        : result.message;
+    showUnconfirmed(message);
+    reloadCheck();
+  }
+
+  function refused(result) {
     if (result.status === 404) {
       showEnded(result.message);
       return;
     }
-    const unknown =
-      result.status === 0 ||
-      result.status === 429 ||
-      result.status >= 500 ||
-      (result.status === 409 && result.code !== "check_not_open");
-    if (unknown) {
-      const paymentId = (body.error && body.error.payment_id) || (body.payment && body.payment.id);
-      remember({ ...sent, payment_id: paymentId || sent.payment_id || null });
-      const message =
-        result.status === 0
-          ? "The connection dropped before the answer came, so we don't know yet whether " +
-            "your card was charged."
-          : result.message;
-      showUnconfirmed(message);
-      reloadCheck();
-      return;
-    }
-    // A final refusal (422, 409 check_not_open, 400): nothing was taken.
-    forget();
+    // 422, 409 check_not_open, 400: nothing was taken.
     showOutcome("refused", "Not paid", result.message, "Nothing was charged.", [
       result.code === "check_not_open" ? "done" : "form",
     ]);
@@ -442,56 +359,8 @@
     if (form.scope === "other") form.scope = check.split ? "split" : "balance";
   }
 
-  function startWaiting() {
-    const started = Date.now();
-    const tick = () => {
-      const seconds = Math.floor((Date.now() - started) / 1000);
-      $("#pay-button").textContent = seconds >= 1 ? `Paying… ${seconds} s` : "Paying…";
-      const note = outcomeShown ? $("#retry-wait") : $("#pay-wait");
-      if (Date.now() - started < WAIT_NOTICE_MS) return;
-      note.hidden = false;
-      note.textContent =
-        `Still waiting for the card processor (${seconds} s). Please don't pay again: this ` +
-        "payment is safe to retry and can never charge twice.";
-    };
-    tick();
-    waitTimer = setInterval(tick, 250);
-  }
-
-  function stopWaiting() {
-    clearInterval(waitTimer);
-    waitTimer = null;
-    for (const id of ["#pay-wait", "#retry-wait"]) {
-      $(id).hidden = true;
-      $(id).textContent = "";
-    }
-  }
-
-  async function send() {
-    if (inFlight || !attempt) return;
-    inFlight = true;
-    const sent = attempt;
-    $("#outcome-retry").disabled = true;
-    $("#outcome-again").disabled = true;
-    renderForm();
-    startWaiting();
-    const result = await api("POST", `/guest/checks/${token}/payments`, sent.body, {
-      headers: { "Idempotency-Key": sent.key },
-      keepOn401: true,
-    });
-    stopWaiting();
-    inFlight = false;
-    settle(result, sent);
-    renderForm();
-  }
-
   function pay() {
-    if (inFlight || attempt) return;
-    const { body } = draft();
-    if (!body) return;
-    // The key is made here, once per attempt; every retry of this attempt sends it again.
-    remember({ key: newKey(), body, payment_id: null });
-    send();
+    payment.start(() => draft().body);
   }
 
   // --- reading the check again -------------------------------------------------------------------
@@ -502,14 +371,14 @@
     reading = true;
     const result = await api("GET", `/guest/checks/${token}`, undefined, { keepOn401: true });
     reading = false;
-    if (result.status === 404 && !attempt) {
+    if (result.status === 404 && !payment.current) {
       showEnded(result.message);
       return;
     }
     if (!result.ok) return;
     check = result.body;
     renderCheck();
-    if (askAgainIfSettled()) return;
+    if (payment.askAgainIfSettled(check.payments)) return;
     const shown = $("#outcome").dataset.kind;
     if (check.status !== "open") {
       // Paid in full (by this phone, another or the terminal): nothing is left to do here.
@@ -519,69 +388,30 @@
     }
   }
 
-  /** The attempt shown "Not confirmed yet" has been settled meanwhile (by the server's
-   *  recovery): ask again on its key, which answers with the stored final outcome. */
-  function askAgainIfSettled() {
-    if (!attempt || inFlight || $("#outcome").dataset.kind !== "unconfirmed") return false;
-    if (!attempt.payment_id) return false;
-    const known = check.payments.find((p) => p.id === attempt.payment_id);
-    if (known && known.status === "pending") return false;
-    $("#outcome-hint").textContent = "The card processor has answered; getting the outcome…";
-    send();
-    return true;
-  }
-
   setInterval(() => {
-    if (document.visibilityState === "visible" && !inFlight) reloadCheck();
+    if (document.visibilityState === "visible" && !payment.inFlight) reloadCheck();
   }, REFRESH_MS);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !inFlight) reloadCheck();
+    if (document.visibilityState === "visible" && !payment.inFlight) reloadCheck();
   });
 
   // --- wiring ----------------------------------------------------------------------------------
 
-  $("#scope").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-scope]");
-    if (!button) return;
-    form.scope = button.dataset.scope;
-    if (form.scope === "other") {
-      const input = $("#other-amount");
-      if (!input.value) input.value = (check.payable_cents / 100).toFixed(2);
-    }
-    renderForm();
-  });
-  $("#tip").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tip]");
-    if (!button) return;
-    form.tip = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-    renderForm();
-  });
-  $("#card-choice").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-card]");
-    if (!button) return;
-    form.card = button.dataset.card;
-    renderForm();
-  });
-  for (const id of ["#other-amount", "#tip-custom"]) $(id).addEventListener("input", renderForm);
   $("#pay-button").addEventListener("click", pay);
-  $("#outcome-retry").addEventListener("click", send); // the same key, the same body
-  $("#outcome-again").addEventListener("click", () => {
-    // After a 502 nothing was charged and that attempt is over: a new attempt, a new key.
-    if (inFlight || attempt || !lastFailed) return;
-    remember({ key: newKey(), body: lastFailed, payment_id: null });
-    send();
-  });
+  $("#outcome-retry").addEventListener("click", payment.retry); // the same key, the same body
+  $("#outcome-again").addEventListener("click", payment.again); // after a 502: a new key
   $("#outcome-form").addEventListener("click", backToForm);
   $("#outcome-done").addEventListener("click", backToForm);
 
   renderTips();
   renderCheck();
   renderForm();
-  if (attempt) {
+  if (payment.current) {
     showUnconfirmed(
-      `A payment started on this phone (${describe(attempt.body)}) has not been confirmed yet.`,
+      `A payment started on this phone (${describe(payment.current.body)}) has not been ` +
+        "confirmed yet.",
     );
-    askAgainIfSettled();
+    payment.askAgainIfSettled(check.payments);
   } else if (check.status !== "open") {
     showPaid();
   }

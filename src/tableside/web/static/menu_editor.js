@@ -37,17 +37,8 @@
   /** Ask the server for a change; on a refusal show its message in ``where`` (or a toast)
    *  and answer null; on success show the menu as it now is and answer the body. */
   async function change(method, path, body, where) {
-    const result = await api(method, path, body);
-    if (!result.ok) {
-      if (where) {
-        where.textContent = result.message;
-        where.hidden = false;
-      } else {
-        toast(result.message, "bad");
-      }
-      return null;
-    }
-    if (where) where.hidden = true;
+    const result = await TS.change(method, path, body, where);
+    if (!result.ok) return null;
     await reload();
     return result.body || {};
   }

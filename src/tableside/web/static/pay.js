@@ -1,12 +1,14 @@
 /* Payment: whole balance, a part of a split, or another amount; card or cash; tip.
 
-   The rules this screen keeps (DESIGN invariant 5, ORIGINAL 1 and 5):
+   The rules this screen keeps (DESIGN invariant 5, ORIGINAL 1 and 5); the attempt itself,
+   its key and its retries, is payment.js's (TSPayment):
    - One Idempotency-Key per payment attempt, made when Pay is pressed and reused for every
      retry of that attempt. It is kept in localStorage until the attempt has a final answer,
      so leaving the screen, reloading or logging in again still retries the *same* payment.
    - "Paid — table is free" is shown only for a 201 whose check is closed and whose table is
      available. Anything that is not a final answer (504, 409 payment_in_progress, a lost
-     connection, a 5xx) is "Not confirmed yet" with a Retry that reuses the key.
+     connection, a 5xx, a 401 from an ended login) is "Not confirmed yet" with a Retry that
+     reuses the key.
    - One request at a time: Pay and Retry are disabled while one is out. After 2 s the
      screen says what it is waiting for; it never offers a second charge meanwhile.
    - An attempt left "Not confirmed yet" is asked about again, on its key, as soon as the
@@ -15,7 +17,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt, parseMoney, newKey, coalesce, live } = TS;
+  const { page, $, h, api, fmt, parseMoney, coalesce, live } = TS;
   let check = page.check;
   const ATTEMPT = `tableside.attempt.${check.id}`;
   const CARDS = {
@@ -31,33 +33,27 @@
     tip: 0,
     ways: Math.min(50, Math.max(2, check.guests)),
   };
-  let attempt = loadAttempt(); // {key, body, payment_id?} of the attempt awaiting its answer
-  let lastFailed = null; // the body of an attempt that ended in a 502 (nothing charged)
-  let inFlight = false;
   let outcomeShown = false;
-  let waitTimer = null; // ticks while a request is out
-  const WAIT_NOTICE_MS = 2000;
 
   // --- the attempt awaiting an answer ----------------------------------------------------------
 
-  function loadAttempt() {
-    try {
-      const stored = JSON.parse(localStorage.getItem(ATTEMPT) || "null");
-      return stored && stored.key && stored.body ? stored : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function remember(next) {
-    attempt = next;
-    localStorage.setItem(ATTEMPT, JSON.stringify(next));
-  }
-
-  function forget() {
-    attempt = null;
-    localStorage.removeItem(ATTEMPT);
-  }
+  const payment = TSPayment.attempts({
+    storageKey: ATTEMPT,
+    path: `/checks/${check.id}/payments`,
+    unknownStatuses: [401], // a login that ended: kept, to retry on its key after logging in
+    goneMeansSettled: false, // the check lists every payment, ended ones too
+    answeredHint: "The processor has answered; getting the outcome…",
+    waitLabel: (body) => (body.tender === "card" ? "Charging…" : "Recording…"),
+    waitNotice: (body, seconds) =>
+      body.tender === "card"
+        ? `Still waiting for the card processor (${seconds} s) — don't charge again; this ` +
+          "payment is safe to retry: it can never charge twice."
+        : `Still waiting for the server (${seconds} s) — don't take this cash again; this ` +
+          "payment is safe to retry: it can never be taken twice.",
+    outcomeShown: () => outcomeShown,
+    render: renderForm,
+    on: { captured, declined, failed, unknown, refused },
+  });
 
   // --- what is being paid ----------------------------------------------------------------------
 
@@ -65,32 +61,11 @@
   // this split count towards its parts.
   const partLeft = (part) => part.left_cents;
 
-  function selectedPart() {
-    if (!check.split) return null;
-    const parts = check.split.parts;
-    let part = parts.find((p) => p.part === form.part && partLeft(p) > 0);
-    if (!part) part = parts.find((p) => partLeft(p) > 0) || null;
-    form.part = part ? part.part : null;
-    return part;
-  }
-
-  function amountCents() {
-    if (form.scope === "balance") return check.payable_cents;
-    if (form.scope === "split") {
-      const part = selectedPart();
-      return part ? Math.min(partLeft(part), check.payable_cents) : 0;
-    }
-    return parseMoney($("#other-amount").value);
-  }
-
-  function tipCents(amount) {
-    if (form.tip === "custom") {
-      const text = $("#tip-custom").value.trim();
-      return text === "" ? 0 : parseMoney(text);
-    }
-    // Presets are basis points of the amount (1800 = 18 %), rounded half up.
-    return Math.floor(((amount || 0) * form.tip + 5000) / 10000);
-  }
+  const { selectedPart, amountCents, tipCents, mark } = TSPayment.choices(
+    form,
+    () => check,
+    renderForm,
+  );
 
   function tenderedCents(due) {
     const text = $("#cash-tendered").value.trim();
@@ -136,23 +111,13 @@
     const pending = check.payments.filter((p) => p.status === "pending");
     const held = pending.reduce((sum, p) => sum + p.amount_cents, 0);
     const rows = [
-      ["Subtotal", check.subtotal_cents],
-      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
-      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
-      check.tax_included ? null : ["Tax", check.tax_cents],
-      ["Total", check.total_cents, "total"],
-      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
+      ...TS.totalRows(check),
       check.paid_cents ? ["Paid", check.paid_cents] : null,
       check.tip_cents ? ["Tips", check.tip_cents] : null,
       held ? ["Being confirmed", held] : null,
       ["Balance", check.balance_cents, "balance"],
-    ].filter(Boolean);
-    $("#pay-totals").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { total: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    ];
+    $("#pay-totals").replaceChildren(...TS.amountList(rows, "total"));
     const note = $("#pending-note");
     note.hidden = !pending.length;
     note.textContent = pending.length
@@ -180,31 +145,13 @@
   function renderForm() {
     const open = check.status === "open";
     $("#pay-form").hidden = outcomeShown;
-    $("#pay-form").classList.toggle("busy", inFlight);
-    for (const button of $("#scope").children) {
-      button.classList.toggle("current", button.dataset.scope === form.scope);
-      button.setAttribute("aria-checked", String(button.dataset.scope === form.scope));
-    }
-    $("#split-panel").hidden = form.scope !== "split";
-    $("#other-panel").hidden = form.scope !== "other";
+    $("#pay-form").classList.toggle("busy", payment.inFlight);
+    mark();
     $("#outside-split").hidden = !check.split;
     renderSplit();
-    for (const button of $("#tender").children) {
-      button.classList.toggle("current", button.dataset.tender === form.tender);
-      button.setAttribute("aria-checked", String(button.dataset.tender === form.tender));
-    }
+    TSPayment.markChosen("#tender", (button) => button.dataset.tender === form.tender);
     $("#card-panel").hidden = form.tender !== "card";
     $("#cash-panel").hidden = form.tender !== "cash";
-    for (const button of $("#card-choice").children) {
-      button.classList.toggle("current", button.dataset.card === form.card);
-      button.setAttribute("aria-checked", String(button.dataset.card === form.card));
-    }
-    for (const button of $("#tip").children) {
-      const value = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-      button.classList.toggle("current", value === form.tip);
-      button.setAttribute("aria-checked", String(value === form.tip));
-    }
-    $("#tip-custom-panel").hidden = form.tip !== "custom";
     renderDue(open);
   }
 
@@ -227,15 +174,10 @@
       }
       renderQuickCash(due);
     }
-    $("#due").replaceChildren(
-      ...rows.flatMap(([label, cents, kind]) => [
-        h("dt", { class: kind || "", text: label }),
-        h("dd", { class: kind || "", dataset: { due: label.toLowerCase() }, text: fmt(cents) }),
-      ]),
-    );
+    $("#due").replaceChildren(...TS.amountList(rows, "due"));
     const button = $("#pay-button");
-    button.disabled = inFlight || !open || !body;
-    if (!inFlight) {
+    button.disabled = payment.inFlight || !open || !body;
+    if (!payment.inFlight) {
       button.textContent = form.tender === "card" ? `Charge ${fmt(due)}` : `Take ${fmt(due)} cash`;
     }
     const error = $("#form-error");
@@ -356,19 +298,12 @@
   /** ``buttons``: what may come next, the first being the expected next step. */
   function showOutcome(kind, title, message, hint, buttons, changeCents) {
     outcomeShown = true;
-    const box = $("#outcome");
-    box.hidden = false;
-    box.dataset.kind = kind;
-    $("#outcome-title").textContent = title;
-    $("#outcome-message").textContent = message;
-    $("#outcome-hint").textContent = hint || "";
+    const box = TSPayment.showOutcome(kind, title, message, hint, buttons, OUTCOME_BUTTONS);
     const change = $("#outcome-change");
     change.hidden = !changeCents;
     change.textContent = changeCents ? `Change ${fmt(changeCents)}` : "";
     for (const name of OUTCOME_BUTTONS) {
       const button = $(`#outcome-${name}`);
-      button.hidden = !buttons.includes(name);
-      button.disabled = false;
       const first = buttons[0] === name;
       button.classList.toggle("primary", first);
       button.classList.toggle("huge", first);
@@ -408,149 +343,82 @@
       "unconfirmed",
       "Not confirmed yet",
       message,
-      `Retry asks again about this same payment (${describe(attempt.body)}); it can never ` +
-        "charge twice. Don't take another card or cash for it until this is settled.",
+      `Retry asks again about this same payment (${describe(payment.current.body)}); it ` +
+        "can never charge twice. Don't take another card or cash for it until this is settled.",
       ["retry"],
     );
   }
 
-  /** Decide what the answer means. Only a final answer forgets the attempt's key. */
-  function settle(result, sent) {
+  // What each answer shows; TSPayment has kept or forgotten the attempt's key by then.
+
+  function captured(result, sent) {
     const body = result.body || {};
-    if (result.status === 201) {
-      forget();
-      check = body.check;
-      clearForm();
-      renderSummary();
-      const payment = body.payment || {};
-      const change = payment.change_cents || 0;
-      if (body.check.status === "closed" && body.table && body.table.status === "available") {
-        showOutcome(
-          "paid",
-          "Paid — table is free",
-          `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.`,
-          "",
-          ["floor"],
-          change,
-        );
-      } else if (body.check.status === "closed" && body.table === null && !body.check.table_id) {
-        // A check without a table (takeout): closed is the whole of it; no table to free.
-        showOutcome(
-          "paid",
-          "Paid",
-          `${TS.whereOf(check)}, check #${check.number}: ${describe(sent.body)} taken.`,
-          "",
-          ["floor"],
-          change,
-        );
-      } else {
-        showOutcome(
-          "partial",
-          `Payment taken — balance now ${fmt(body.check.balance_cents)}`,
-          `${describe(sent.body)} taken.`,
-          "The check stays open until the balance is paid.",
-          ["next", "floor"],
-          change,
-        );
-      }
-      return;
+    check = body.check;
+    clearForm();
+    renderSummary();
+    const taken = body.payment || {};
+    const change = taken.change_cents || 0;
+    if (body.check.status === "closed" && body.table && body.table.status === "available") {
+      showOutcome(
+        "paid",
+        "Paid — table is free",
+        `Table ${check.table_label}, check #${check.number}: ${describe(sent.body)} taken.`,
+        "",
+        ["floor"],
+        change,
+      );
+    } else if (body.check.status === "closed" && body.table === null && !body.check.table_id) {
+      // A check without a table (takeout): closed is the whole of it; no table to free.
+      showOutcome(
+        "paid",
+        "Paid",
+        `${TS.whereOf(check)}, check #${check.number}: ${describe(sent.body)} taken.`,
+        "",
+        ["floor"],
+        change,
+      );
+    } else {
+      showOutcome(
+        "partial",
+        `Payment taken — balance now ${fmt(body.check.balance_cents)}`,
+        `${describe(sent.body)} taken.`,
+        "The check stays open until the balance is paid.",
+        ["next", "floor"],
+        change,
+      );
     }
-    if (result.status === 402) {
-      forget();
-      showOutcome("declined", "Card declined", result.message, "The check is unchanged.", ["form"]);
-      reloadCheck();
-      return;
+  }
+
+  function declined(result) {
+    showOutcome("declined", "Card declined", result.message, "The check is unchanged.", ["form"]);
+    reloadCheck();
+  }
+
+  function failed(result) {
+    showOutcome("failed", "Nothing was charged", result.message, "", ["again", "form"]);
+    reloadCheck();
+  }
+
+  function unknown(result) {
+    let message = result.message;
+    if (result.status === 0) {
+      message =
+        "The tablet lost its connection before the answer came, so we don't know yet " +
+        "whether the payment went through.";
+    } else if (result.status === 401) {
+      message = `${result.message} Log in again on this tablet, then come back here to Retry.`;
     }
-    if (result.status === 502) {
-      forget();
-      showOutcome("failed", "Nothing was charged", result.message, "", ["again", "form"]);
-      lastFailed = sent.body;
-      reloadCheck();
-      return;
-    }
-    const unknown =
-      result.status === 0 ||
-      result.status === 401 ||
-      result.status >= 500 ||
-      (result.status === 409 && result.code !== "check_not_open");
-    if (unknown) {
-      const paymentId = (body.error && body.error.payment_id) || (body.payment && body.payment.id);
-      remember({ ...sent, payment_id: paymentId || sent.payment_id || null });
-      let message = result.message;
-      if (result.status === 0) {
-        message =
-          "The tablet lost its connection before the answer came, so we don't know yet " +
-          "whether the payment went through.";
-      } else if (result.status === 401) {
-        message = `${result.message} Log in again on this tablet, then come back here to Retry.`;
-      }
-      showUnconfirmed(message);
-      reloadCheck();
-      return;
-    }
-    // A final refusal (422, 409 check_not_open, 403, 404, 400): nothing was taken.
-    forget();
+    showUnconfirmed(message);
+    reloadCheck();
+  }
+
+  function refused(result) {
     showOutcome("refused", "Not taken", result.message, "Nothing was charged.", ["form"]);
     reloadCheck();
   }
 
-  /** While a request is out: the button counts the seconds, and after two the screen says
-   *  what it waits for and that this payment must not be taken again. */
-  function startWaiting(sent) {
-    const started = Date.now();
-    const card = sent.body.tender === "card";
-    const tick = () => {
-      const seconds = Math.floor((Date.now() - started) / 1000);
-      const label = card ? "Charging…" : "Recording…";
-      $("#pay-button").textContent = seconds >= 1 ? `${label} ${seconds} s` : label;
-      const note = outcomeShown ? $("#retry-wait") : $("#pay-wait");
-      if (Date.now() - started < WAIT_NOTICE_MS) return;
-      note.hidden = false;
-      note.textContent = card
-        ? `Still waiting for the card processor (${seconds} s) — don't charge again; this ` +
-          "payment is safe to retry: it can never charge twice."
-        : `Still waiting for the server (${seconds} s) — don't take this cash again; this ` +
-          "payment is safe to retry: it can never be taken twice.";
-    };
-    tick();
-    waitTimer = setInterval(tick, 250);
-  }
-
-  function stopWaiting() {
-    clearInterval(waitTimer);
-    waitTimer = null;
-    for (const id of ["#pay-wait", "#retry-wait"]) {
-      $(id).hidden = true;
-      $(id).textContent = "";
-    }
-  }
-
-  async function send() {
-    if (inFlight || !attempt) return;
-    inFlight = true;
-    const sent = attempt;
-    $("#outcome-retry").disabled = true;
-    $("#outcome-again").disabled = true;
-    renderForm();
-    startWaiting(sent);
-    const result = await api("POST", `/checks/${check.id}/payments`, sent.body, {
-      headers: { "Idempotency-Key": sent.key },
-      keepOn401: true,
-    });
-    stopWaiting();
-    inFlight = false;
-    settle(result, sent);
-    renderForm();
-  }
-
   function pay() {
-    if (inFlight || attempt) return;
-    const { body } = draft();
-    if (!body) return;
-    // The key is made here, once per attempt; every retry of this attempt sends it again.
-    remember({ key: newKey(), body, payment_id: null });
-    renderForm();
-    send();
+    payment.start(() => draft().body);
   }
 
   // --- splitting -------------------------------------------------------------------------------
@@ -572,37 +440,11 @@
 
   // --- wiring ----------------------------------------------------------------------------------
 
-  $("#scope").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-scope]");
-    if (!button) return;
-    form.scope = button.dataset.scope;
-    if (form.scope === "other") {
-      const input = $("#other-amount");
-      if (!input.value) input.value = (check.payable_cents / 100).toFixed(2);
-    }
+  TSPayment.onChosen("#tender", "tender", (tender) => {
+    form.tender = tender;
     renderForm();
   });
-  $("#tender").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tender]");
-    if (!button) return;
-    form.tender = button.dataset.tender;
-    renderForm();
-  });
-  $("#card-choice").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-card]");
-    if (!button) return;
-    form.card = button.dataset.card;
-    renderForm();
-  });
-  $("#tip").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tip]");
-    if (!button) return;
-    form.tip = button.dataset.tip === "custom" ? "custom" : Number(button.dataset.tip);
-    renderForm();
-  });
-  for (const id of ["#other-amount", "#tip-custom", "#cash-tendered"]) {
-    $(id).addEventListener("input", renderForm);
-  }
+  $("#cash-tendered").addEventListener("input", renderForm);
   $("#ways-minus").addEventListener("click", () => {
     form.ways = Math.max(2, form.ways - 1);
     renderForm();
@@ -625,13 +467,8 @@
   });
 
   $("#pay-button").addEventListener("click", pay);
-  $("#outcome-retry").addEventListener("click", send); // the same key, the same body
-  $("#outcome-again").addEventListener("click", () => {
-    // After a 502 nothing was charged and that attempt is over: a new attempt, a new key.
-    if (inFlight || attempt || !lastFailed) return;
-    remember({ key: newKey(), body: lastFailed, payment_id: null });
-    send();
-  });
+  $("#outcome-retry").addEventListener("click", payment.retry); // the same key, the same body
+  $("#outcome-again").addEventListener("click", payment.again); // after a 502: a new key
   $("#outcome-form").addEventListener("click", backToForm);
   $("#outcome-next").addEventListener("click", () => {
     clearForm();
@@ -647,24 +484,14 @@
     check = result.body;
     renderSummary();
     if (!outcomeShown) renderForm();
-    askAgainIfSettled();
+    payment.askAgainIfSettled(check.payments);
   });
-
-  /** The attempt shown "Not confirmed yet" has been settled meanwhile (by recovery or
-   *  another tablet): ask again on its key, which answers with the stored final outcome. */
-  function askAgainIfSettled() {
-    if (!attempt || inFlight || $("#outcome").dataset.kind !== "unconfirmed") return;
-    const known = check.payments.find((p) => p.id === attempt.payment_id);
-    if (!known || known.status === "pending") return;
-    $("#outcome-hint").textContent = "The processor has answered; getting the outcome…";
-    send();
-  }
 
   live({
     after: page.last_seq,
     onEvent(event) {
       TSReady.onEvent(event);
-      if (event.data && event.data.check_id === check.id && !inFlight) reloadCheck();
+      if (event.data && event.data.check_id === check.id && !payment.inFlight) reloadCheck();
     },
     onResync() {
       TSReady.resync();
@@ -679,11 +506,12 @@
 
   renderSummary();
   renderForm();
-  if (attempt) {
+  if (payment.current) {
     showUnconfirmed(
-      `A payment started on this tablet (${describe(attempt.body)}) has not been confirmed yet.`,
+      `A payment started on this tablet (${describe(payment.current.body)}) has not been ` +
+        "confirmed yet.",
     );
-    askAgainIfSettled();
+    payment.askAgainIfSettled(check.payments);
   } else if (check.status !== "open") {
     showOutcome(
       "closed",

@@ -49,6 +49,31 @@ const TS = (() => {
 
   const $ = (selector, root) => (root || document).querySelector(selector);
 
+  /** A check's figures down to its total, as every screen lists them: ``[label, cents,
+   *  kind]`` rows, discounts and service charge only when there are some, and the tax
+   *  either added before the total or, in prices that include it, named after it. */
+  function totalRows(check) {
+    return [
+      ["Subtotal", check.subtotal_cents],
+      check.discount_cents ? ["Discounts", -check.discount_cents] : null,
+      check.service_charge_cents ? ["Service charge", check.service_charge_cents] : null,
+      check.tax_included ? null : ["Tax", check.tax_cents],
+      ["Total", check.total_cents, "total"],
+      check.tax_included && check.tax_cents ? ["Tax included", check.tax_cents, "included"] : null,
+    ].filter(Boolean);
+  }
+
+  /** ``[label, cents, kind]`` rows (null ones left out) as a <dl>'s terms and amounts; each
+   *  amount carries ``data-<key>`` = its label in lower case. */
+  function amountList(rows, key) {
+    return rows
+      .filter(Boolean)
+      .flatMap(([label, cents, kind]) => [
+        h("dt", { class: kind || "", text: label }),
+        h("dd", { class: kind || "", dataset: { [key]: label.toLowerCase() }, text: fmt(cents) }),
+      ]);
+  }
+
   /** One idempotency key per payment attempt. randomUUID needs a secure context (https or
    *  localhost); a tablet on the restaurant's LAN over plain http falls back to
    *  getRandomValues, which every browser has. */
@@ -106,6 +131,24 @@ const TS = (() => {
     if (response.status === 401 && !opts.keepOn401) {
       toast(result.message || "Your session has ended. Log in again.", "bad");
       setTimeout(() => location.assign("/"), 1200);
+    }
+    return result;
+  }
+
+  /** Ask the server for a change and answer its result. A refusal's message shows in
+   *  ``where`` (the error line the screen keeps for it) or, without one, as a toast; once
+   *  the change is made ``where`` is hidden again. */
+  async function change(method, path, body, where) {
+    const result = await api(method, path, body);
+    if (!result.ok) {
+      if (where) {
+        where.textContent = result.message;
+        where.hidden = false;
+      } else {
+        toast(result.message, "bad");
+      }
+    } else if (where) {
+      where.hidden = true;
     }
     return result;
   }
@@ -366,8 +409,11 @@ const TS = (() => {
     percentOf,
     h,
     $,
+    totalRows,
+    amountList,
     newKey,
     api,
+    change,
     toast,
     scrollHints,
     coalesce,
