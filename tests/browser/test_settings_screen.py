@@ -99,6 +99,14 @@ def test_the_owner_sets_prices_tax_tips_service_and_receipt_and_the_floor_follow
     paid = server.check(check["id"])
     assert (paid["status"], paid["tip_cents"]) == ("closed", 158)  # 12.5 % of 12.65
 
+    # The owner turns the service charge off: its party size goes with it.
+    page.fill("#service-percent", "")
+    page.fill("#service-guests", "")
+    page.click("#service-save")
+    expect(page.locator(".toast")).to_contain_text("Tips and service charge saved")
+    settings = staff(live_server, place, "owner").get("/restaurant").json()
+    assert (settings["service_charge_bp"], settings["service_charge_min_guests"]) == (0, None)
+
 
 def test_a_manager_is_not_shown_the_settings(tablets: Callable[..., Tablet]) -> None:
     page = tablets(pin="9999").open("/manager")
