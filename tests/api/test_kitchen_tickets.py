@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from db_state import audit_actions, changed_tables, event_types, snapshot
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from terminal import Terminal
 
+from tableside.core import models as m
 from tableside.core.unit_of_work import Database
 
 
@@ -323,3 +326,22 @@ def test_a_check_screen_reads_its_own_tickets(server: Terminal, kitchen: Termina
     assert [t["status"] for t in served.json()["tickets"]] == ["served"]
     assert server.get("/tickets", params={"check_id": "chk_nope"}).json()["tickets"] == []
     assert server.get("/tickets", params={"check_id": "no such/id"}).status_code == 422
+
+
+def test_served_tickets_listed_are_the_services_not_the_whole_history(
+    server: Terminal, kitchen: Terminal, db: Database
+) -> None:
+    earlier, earlier_id = fired_ticket(server, kitchen, "T7", ["in_progress", "ready", "served"])
+    _, now_id = fired_ticket(server, kitchen, "T8", ["in_progress", "ready", "served"])
+    with Session(db.engine) as session:  # the first was served yesterday evening
+        ticket = session.get(m.Ticket, earlier_id)
+        assert ticket is not None
+        ticket.updated_at -= timedelta(hours=13)
+        session.commit()
+
+    listed = kitchen.get("/tickets", params={"include_served": True}).json()["tickets"]
+    assert now_id in [t["id"] for t in listed]
+    assert earlier_id not in [t["id"] for t in listed]
+    # A check's own tickets are all listed, whenever they were served.
+    its = kitchen.get("/tickets", params={"include_served": True, "check_id": earlier["id"]})
+    assert [t["id"] for t in its.json()["tickets"]] == [earlier_id]

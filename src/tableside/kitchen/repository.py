@@ -150,12 +150,18 @@ class Tickets(Repository):
         statuses: Sequence[str],
         check_id: str | None = None,
         types: Sequence[str] = (),
+        served_since: datetime | None = None,
     ) -> Sequence[m.Ticket]:
         """The tickets in ``statuses``, oldest first; with ``types``, only those whose check
-        is of one of them (a ticket's type is its check's)."""
+        is of one of them (a ticket's type is its check's); with ``served_since``, served
+        tickets only if they were served since then."""
         query = select(m.Ticket).where(
             m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.status.in_(statuses)
         )
+        if served_since is not None:
+            query = query.where(
+                (m.Ticket.status != "served") | (m.Ticket.updated_at >= served_since)
+            )
         if check_id is not None:
             query = query.where(m.Ticket.check_id == check_id)
         if types:

@@ -36,7 +36,8 @@ async def tickets(
     ] = None,
 ) -> TicketsResponse:
     """Tickets the kitchen is working (new, in progress, ready), oldest first, each with
-    its check's type and, without a table, the guest's name."""
+    its check's type and, without a table, the guest's name. `include_served`: the served
+    ones too — all of `check_id`'s, otherwise those served in the last 12 hours."""
     types = [CheckType(t) for t in type or []]
     return TicketsResponse(
         tickets=await read(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tableside.checks import rules
 from tableside.checks import service as check_service
@@ -31,6 +31,7 @@ from tableside.kitchen.rules import (
 from tableside.kitchen.schemas import TicketLineView, TicketView
 
 ACTIVE = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.READY)
+SERVED_SHOWN = timedelta(hours=12)  # served tickets listed beside the working ones
 
 
 def send(uow: UnitOfWork, who: Principal, check_id: str) -> CheckView:
@@ -114,9 +115,12 @@ def tickets(
     types: Sequence[rules.CheckType] = (),
 ) -> list[TicketView]:
     """The tickets the kitchen is working (new, in progress, ready), oldest first; with
-    ``check_id``, only that check's; with ``types``, only those of checks of those types."""
+    ``check_id``, only that check's; with ``types``, only those of checks of those types.
+    ``include_served``: the served ones too — a check's all, otherwise those served in the
+    last ``SERVED_SHOWN`` (the service's, not the restaurant's whole history)."""
     statuses = [s.value for s in (*ACTIVE, *((TicketStatus.SERVED,) if include_served else ()))]
-    rows = Tickets.of(uow).active(statuses, check_id, sorted({t.value for t in types}))
+    since = utcnow() - SERVED_SHOWN if include_served and check_id is None else None
+    rows = Tickets.of(uow).active(statuses, check_id, sorted({t.value for t in types}), since)
     return _views(uow, rows)
 
 
