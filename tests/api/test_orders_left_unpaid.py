@@ -11,6 +11,7 @@ import httpx
 from db_state import rows
 from emulator import Emulator
 from harness import wait_for
+from ordering import Guest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from terminal import new_key
@@ -129,22 +130,9 @@ def test_the_servers_own_loop_calls_off_an_unpaid_order_and_the_guest_sees_cance
 def test_an_order_whose_payment_began_is_never_called_off_for_being_unpaid(
     db: Database, live_server: str, emulator: Emulator
 ) -> None:
-    guest = httpx.Client(base_url=live_server, timeout=30)
-    menu = guest.get("/api/v1/public/demo/menu").json()
-    ipa = next(i for i in menu["items"] if i["name"] == "Draft IPA")
+    guest = Guest(live_server)
     emulator.fault("timeout_after_charge")
-    placed = guest.post(
-        "/api/v1/public/demo/orders",
-        json={
-            "items": [{"menu_item_id": ipa["id"], "quantity": 1}],
-            "name": "Timed Out",
-            "phone": "+1 555 0100",
-            "pickup": "asap",
-            "payment_method": "pm_card_visa",
-            "tip_cents": 0,
-        },
-        headers={"Idempotency-Key": new_key()},
-    )
+    placed = guest.order(name="Timed Out")
     assert placed.status_code == 504, placed.text
     order_id = placed.json()["order"]["id"]
     check_id = rows(db, "SELECT check_id FROM guest_orders WHERE id = :id", id=order_id)[0][0]

@@ -9,14 +9,13 @@ open, since a dialog is where the pay screen and the approvals live."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from ordering import Guest
 from playwright.sync_api import Page, expect
 from screens import PHONE, TABLET, Tablet
 from terminal import Terminal
@@ -71,19 +70,9 @@ def service(live_server: str) -> Iterator[Service]:
     assert settled.status_code == 201, settled.text
     link = server.post(f"/checks/{check['id']}/guest-link")
     assert link.status_code == 201, link.text
-    ipa = server.menu_item("Draft IPA")
-    order = httpx.post(
-        f"{live_server}/api/v1/public/demo/orders",
-        json={
-            "items": [{"menu_item_id": ipa["id"], "quantity": 2}],
-            "name": "Ada Lovelace",
-            "phone": "+1 555 0100",
-            "pickup": "asap",
-            "payment_method": "pm_card_visa",
-            "tip_cents": 0,
-        },
-        headers={"Idempotency-Key": f"a11y-{uuid.uuid4()}"},
-    )
+    guest = Guest(live_server)
+    order = guest.order()
+    guest.close()
     assert order.status_code == 201, order.text
     yield Service(check["id"], paid["id"], link.json()["token"], order.json()["token"])
     manager.put(f"/menu/items/{espresso['id']}/availability", {"available": True})

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 import pytest
 from emulator import Emulator
 from harness import pause_recovery_of_running_servers, wait_for
+from ordering import Guest
 from playwright.sync_api import expect
 from screens import PHONE, Tablet
 from terminal import new_key
@@ -26,20 +26,10 @@ def test_a_timed_out_order_shows_confirming_until_the_charge_is_recorded(
 ) -> None:
     # Only the guest's retry learns the outcome here, so the page is seen before it.
     pause_recovery_of_running_servers(monkeypatch)
-    guest = httpx.Client(base_url=live_server, timeout=30)
-    menu = guest.get("/api/v1/public/demo/menu").json()
-    ipa = next(i for i in menu["items"] if i["name"] == "Draft IPA")
+    guest = Guest(live_server)
     emulator.fault("timeout_after_charge")
-    order = {
-        "items": [{"menu_item_id": ipa["id"], "quantity": 1}],
-        "name": "Katherine Johnson",
-        "phone": "+1 555 0123",
-        "pickup": "asap",
-        "payment_method": "pm_card_visa",
-        "tip_cents": 0,
-    }
     key = new_key()
-    placed = guest.post("/api/v1/public/demo/orders", json=order, headers={"Idempotency-Key": key})
+    placed = guest.order(key=key, name="Katherine Johnson")
     assert placed.status_code == 504, placed.text
 
     phone = tablets(pin=None, viewport=PHONE).page
@@ -54,9 +44,7 @@ def test_a_timed_out_order_shows_confirming_until_the_charge_is_recorded(
     phone.evaluate("window.__sameDocument = true")
 
     def retry() -> bool:
-        answer = guest.post(
-            "/api/v1/public/demo/orders", json=order, headers={"Idempotency-Key": key}
-        )
+        answer = guest.order(key=key, name="Katherine Johnson")
         assert answer.status_code in (201, 409), answer.text  # 409: the attempt is still leased
         return answer.status_code == 201
 
