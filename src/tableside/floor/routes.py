@@ -74,6 +74,8 @@ EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     422: {"description": "The request can never succeed as sent (the message says why)"},
 }
+# What every change of the editor shares in the OpenAPI document: its tag and those answers.
+EDITOR: dict[str, Any] = {"tags": ["floor editor"], "responses": EDIT_RESPONSES}
 
 
 @router.get("/floor/editor", response_model=FloorEditorView, tags=["floor editor"])
@@ -83,24 +85,13 @@ async def get_editor(caller: Manager) -> FloorEditorView:
     return await read(caller, lambda uow, who: editor.editor(uow, who))
 
 
-@router.post(
-    "/floor/sections",
-    response_model=SectionEditView,
-    status_code=201,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.post("/floor/sections", response_model=SectionEditView, status_code=201, **EDITOR)
 async def add_section(body: NewSection, caller: Manager) -> SectionEditView:
     """A new, empty section, last on the floor."""
     return await write(caller, lambda uow, who: editor.add_section(uow, who, body))
 
 
-@router.patch(
-    "/floor/sections/{section_id}",
-    response_model=SectionEditView,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.patch("/floor/sections/{section_id}", response_model=SectionEditView, **EDITOR)
 async def rename_section(
     section_id: PathId, body: SectionChange, caller: Manager
 ) -> SectionEditView:
@@ -108,48 +99,26 @@ async def rename_section(
     return await write(caller, lambda uow, who: editor.rename_section(uow, who, section_id, body))
 
 
-@router.put(
-    "/floor/sections/order",
-    response_model=SectionOrderView,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.put("/floor/sections/order", response_model=SectionOrderView, **EDITOR)
 async def order_sections(body: SectionOrder, caller: Manager) -> SectionOrderView:
     """The sections' new order (the floor screen's tabs): every live section's id, once."""
     return await write(caller, lambda uow, who: editor.order_sections(uow, who, body.ids))
 
 
-@router.delete(
-    "/floor/sections/{section_id}",
-    status_code=204,
-    response_class=Response,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.delete("/floor/sections/{section_id}", status_code=204, response_class=Response, **EDITOR)
 async def remove_section(section_id: PathId, caller: Manager) -> Response:
     """Take an empty section off the floor (409 ``section_not_empty`` while it has tables)."""
     await write(caller, lambda uow, who: editor.remove_section(uow, who, section_id))
     return Response(status_code=204)
 
 
-@router.post(
-    "/floor/tables",
-    response_model=TableView,
-    status_code=201,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.post("/floor/tables", response_model=TableView, status_code=201, **EDITOR)
 async def add_table(body: NewTable, caller: Manager) -> TableView:
     """A new table on free cells of the plan; its label unique among the floor's tables."""
     return await write(caller, lambda uow, who: editor.add_table(uow, who, body))
 
 
-@router.patch(
-    "/floor/tables/{table_id}",
-    response_model=TableView,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.patch("/floor/tables/{table_id}", response_model=TableView, **EDITOR)
 async def change_table(table_id: PathId, body: TableChange, caller: Manager) -> TableView:
     """Relabel, reseat, reshape, move (on the plan, or to another section) or resize a
     table; only what is sent changes. A table with an open check may move on the plan but
@@ -157,13 +126,7 @@ async def change_table(table_id: PathId, body: TableChange, caller: Manager) -> 
     return await write(caller, lambda uow, who: editor.change_table(uow, who, table_id, body))
 
 
-@router.delete(
-    "/floor/tables/{table_id}",
-    status_code=204,
-    response_class=Response,
-    responses=EDIT_RESPONSES,
-    tags=["floor editor"],
-)
+@router.delete("/floor/tables/{table_id}", status_code=204, response_class=Response, **EDITOR)
 async def remove_table(table_id: PathId, caller: Manager) -> Response:
     """Take a table off the floor (409 ``table_occupied`` while it has an open check).
     Nothing is deleted: checks, tickets and reports still name it, and its label is free."""

@@ -7,9 +7,7 @@ for two servers tapping the same table at the same instant.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
@@ -76,15 +74,6 @@ def _tile(
         tile["kitchen_since"] = food[check_id].since
 
 
-def business_date(timezone: str) -> date:
-    """Today in the restaurant's timezone: the day check numbers count in."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return utcnow().astimezone(zone).date()
-
-
 def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckView:
     """Open a check on a free table. Two servers seating one table get one check and one 409."""
     if not 1 <= guests <= 100:
@@ -93,7 +82,7 @@ def seat(uow: UnitOfWork, who: Principal, table_id: str, guests: int) -> CheckVi
     if check_service.has_open_check(uow, table_id):
         raise _occupied(label)
     terms = restaurants.terms(uow)
-    today = business_date(terms.timezone)
+    today = check_service.business_date(terms.timezone)
     service_charge_bp = rules.service_charge_bp_for(
         guests, terms.service_charge_bp, terms.service_charge_min_guests
     )

@@ -47,6 +47,8 @@ EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     422: {"description": "The request can never succeed as sent (the message says why)"},
 }
+# What every change of the editor shares in the OpenAPI document: its tag and those answers.
+EDITOR: dict[str, Any] = {"tags": ["menu editor"], "responses": EDIT_RESPONSES}
 
 
 @router.get("/menu", response_model=MenuView)
@@ -76,24 +78,13 @@ async def get_editor(caller: Manager) -> MenuEditorView:
     return await read(caller, lambda uow, who: menu.editor(uow, who))
 
 
-@router.post(
-    "/menu/categories",
-    response_model=CategoryEditView,
-    status_code=201,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/categories", response_model=CategoryEditView, status_code=201, **EDITOR)
 async def add_category(body: NewCategory, caller: Manager) -> CategoryEditView:
     """A new category, last on the menu."""
     return await write(caller, lambda uow, who: menu.add_category(uow, who, body.name))
 
 
-@router.patch(
-    "/menu/categories/{category_id}",
-    response_model=CategoryEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.patch("/menu/categories/{category_id}", response_model=CategoryEditView, **EDITOR)
 async def change_category(
     category_id: PathId, body: CategoryChange, caller: Manager
 ) -> CategoryEditView:
@@ -101,200 +92,111 @@ async def change_category(
     return await write(caller, lambda uow, who: menu.change_category(uow, who, category_id, body))
 
 
-@router.post(
-    "/menu/categories/{category_id}/archive",
-    response_model=CategoryEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/categories/{category_id}/archive", response_model=CategoryEditView, **EDITOR)
 async def archive_category(category_id: PathId, caller: Manager) -> CategoryEditView:
     """Take a category and its items off the menu. Nothing is deleted: checks, tickets and
     reports that have its items still show them."""
     return await write(caller, lambda uow, who: menu.archive_category(uow, who, category_id))
 
 
-@router.post(
-    "/menu/categories/{category_id}/restore",
-    response_model=CategoryEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/categories/{category_id}/restore", response_model=CategoryEditView, **EDITOR)
 async def restore_category(category_id: PathId, caller: Manager) -> CategoryEditView:
     """Put an archived category back on the menu (last), with its live items."""
     return await write(caller, lambda uow, who: menu.restore_category(uow, who, category_id))
 
 
-@router.put(
-    "/menu/categories/order",
-    response_model=OrderView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.put("/menu/categories/order", response_model=OrderView, **EDITOR)
 async def order_categories(body: NewOrder, caller: Manager) -> OrderView:
     """The categories' new order: every live category's id, once each."""
     return await write(caller, lambda uow, who: menu.order_categories(uow, who, body.ids))
 
 
-@router.post(
-    "/menu/items",
-    response_model=ItemEditView,
-    status_code=201,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/items", response_model=ItemEditView, status_code=201, **EDITOR)
 async def add_item(body: NewItem, caller: Manager) -> ItemEditView:
     """A new item, last in its category and available."""
     return await write(caller, lambda uow, who: menu.add_item(uow, who, body))
 
 
-@router.patch(
-    "/menu/items/{item_id}",
-    response_model=ItemEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.patch("/menu/items/{item_id}", response_model=ItemEditView, **EDITOR)
 async def change_item(item_id: PathId, body: ItemChange, caller: Manager) -> ItemEditView:
     """Change what is sent: name, price, category, tax rate, station, course, description,
     allergens. Lines already rung keep the name and price they were rung with."""
     return await write(caller, lambda uow, who: menu.change_item(uow, who, item_id, body))
 
 
-@router.post(
-    "/menu/items/{item_id}/archive",
-    response_model=ItemEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/items/{item_id}/archive", response_model=ItemEditView, **EDITOR)
 async def archive_item(item_id: PathId, caller: Manager) -> ItemEditView:
     """Take an item off the menu. Nothing is deleted: checks, tickets and reports that have
     it still show it."""
     return await write(caller, lambda uow, who: menu.archive_item(uow, who, item_id))
 
 
-@router.post(
-    "/menu/items/{item_id}/restore",
-    response_model=ItemEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/items/{item_id}/restore", response_model=ItemEditView, **EDITOR)
 async def restore_item(item_id: PathId, caller: Manager) -> ItemEditView:
     """Put an archived item back, last in its category."""
     return await write(caller, lambda uow, who: menu.restore_item(uow, who, item_id))
 
 
-@router.put(
-    "/menu/categories/{category_id}/items/order",
-    response_model=OrderView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.put("/menu/categories/{category_id}/items/order", response_model=OrderView, **EDITOR)
 async def order_items(category_id: PathId, body: NewOrder, caller: Manager) -> OrderView:
     """The new order of a category's items: every live item's id, once each."""
     return await write(caller, lambda uow, who: menu.order_items(uow, who, category_id, body.ids))
 
 
 @router.post(
-    "/menu/items/{item_id}/groups",
-    response_model=GroupEditView,
-    status_code=201,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
+    "/menu/items/{item_id}/groups", response_model=GroupEditView, status_code=201, **EDITOR
 )
 async def add_group(item_id: PathId, body: NewGroup, caller: Manager) -> GroupEditView:
     """A new modifier group of an item (choose ``min`` to ``max`` of its options)."""
     return await write(caller, lambda uow, who: menu.add_group(uow, who, item_id, body))
 
 
-@router.patch(
-    "/menu/groups/{group_id}",
-    response_model=GroupEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.patch("/menu/groups/{group_id}", response_model=GroupEditView, **EDITOR)
 async def change_group(group_id: PathId, body: GroupChange, caller: Manager) -> GroupEditView:
     """Rename a group, change its min and max, or move it to another item."""
     return await write(caller, lambda uow, who: menu.change_group(uow, who, group_id, body))
 
 
-@router.post(
-    "/menu/groups/{group_id}/archive",
-    response_model=GroupEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/groups/{group_id}/archive", response_model=GroupEditView, **EDITOR)
 async def archive_group(group_id: PathId, caller: Manager) -> GroupEditView:
     return await write(caller, lambda uow, who: menu.archive_group(uow, who, group_id))
 
 
-@router.post(
-    "/menu/groups/{group_id}/restore",
-    response_model=GroupEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/groups/{group_id}/restore", response_model=GroupEditView, **EDITOR)
 async def restore_group(group_id: PathId, caller: Manager) -> GroupEditView:
     return await write(caller, lambda uow, who: menu.restore_group(uow, who, group_id))
 
 
-@router.put(
-    "/menu/items/{item_id}/groups/order",
-    response_model=OrderView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.put("/menu/items/{item_id}/groups/order", response_model=OrderView, **EDITOR)
 async def order_groups(item_id: PathId, body: NewOrder, caller: Manager) -> OrderView:
     """The new order of an item's modifier groups: every live group's id, once each."""
     return await write(caller, lambda uow, who: menu.order_groups(uow, who, item_id, body.ids))
 
 
 @router.post(
-    "/menu/groups/{group_id}/options",
-    response_model=OptionEditView,
-    status_code=201,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
+    "/menu/groups/{group_id}/options", response_model=OptionEditView, status_code=201, **EDITOR
 )
 async def add_option(group_id: PathId, body: NewOption, caller: Manager) -> OptionEditView:
     """A new option of a modifier group, last in it (``price_cents``: its upcharge)."""
     return await write(caller, lambda uow, who: menu.add_option(uow, who, group_id, body))
 
 
-@router.patch(
-    "/menu/options/{option_id}",
-    response_model=OptionEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.patch("/menu/options/{option_id}", response_model=OptionEditView, **EDITOR)
 async def change_option(option_id: PathId, body: OptionChange, caller: Manager) -> OptionEditView:
     return await write(caller, lambda uow, who: menu.change_option(uow, who, option_id, body))
 
 
-@router.post(
-    "/menu/options/{option_id}/archive",
-    response_model=OptionEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/options/{option_id}/archive", response_model=OptionEditView, **EDITOR)
 async def archive_option(option_id: PathId, caller: Manager) -> OptionEditView:
     return await write(caller, lambda uow, who: menu.archive_option(uow, who, option_id))
 
 
-@router.post(
-    "/menu/options/{option_id}/restore",
-    response_model=OptionEditView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.post("/menu/options/{option_id}/restore", response_model=OptionEditView, **EDITOR)
 async def restore_option(option_id: PathId, caller: Manager) -> OptionEditView:
     return await write(caller, lambda uow, who: menu.restore_option(uow, who, option_id))
 
 
-@router.put(
-    "/menu/groups/{group_id}/options/order",
-    response_model=OrderView,
-    responses=EDIT_RESPONSES,
-    tags=["menu editor"],
-)
+@router.put("/menu/groups/{group_id}/options/order", response_model=OrderView, **EDITOR)
 async def order_options(group_id: PathId, body: NewOrder, caller: Manager) -> OrderView:
     """The new order of a group's options: every live option's id, once each."""
     return await write(caller, lambda uow, who: menu.order_options(uow, who, group_id, body.ids))

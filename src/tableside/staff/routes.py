@@ -130,6 +130,8 @@ STAFF_RESPONSES: dict[int | str, dict[str, Any]] = {
           "would have no active owner"},
     422: {"description": "The request can never succeed as sent (the message says why)"},
 }  # fmt: skip
+# What every change to the staff list shares in the OpenAPI document: its tag and those answers.
+MANAGING: dict[str, Any] = {"tags": ["staff"], "responses": STAFF_RESPONSES}
 
 
 @router.get("/staff/roster", response_model=RosterResponse, tags=["staff"])
@@ -139,13 +141,7 @@ async def get_roster(caller: Manager) -> RosterResponse:
     return RosterResponse(staff=await read(caller, auth.roster))
 
 
-@router.post(
-    "/staff",
-    response_model=StaffMemberView,
-    status_code=201,
-    responses=STAFF_RESPONSES,
-    tags=["staff"],
-)
+@router.post("/staff", response_model=StaffMemberView, status_code=201, **MANAGING)
 async def add_staff(body: AddStaffRequest, caller: Manager) -> StaffMemberView:
     """Add a staff member with a PIN unique in this restaurant. A manager adds servers and
     the kitchen; the owner adds anyone."""
@@ -154,12 +150,7 @@ async def add_staff(body: AddStaffRequest, caller: Manager) -> StaffMemberView:
     )
 
 
-@router.patch(
-    "/staff/{staff_id}",
-    response_model=StaffMemberView,
-    responses=STAFF_RESPONSES,
-    tags=["staff"],
-)
+@router.patch("/staff/{staff_id}", response_model=StaffMemberView, **MANAGING)
 async def change_staff(staff_id: PathId, body: StaffChange, caller: Manager) -> StaffMemberView:
     """Change a staff member's name or role (only what is sent changes)."""
     role = Role(body.role) if body.role is not None else None
@@ -168,23 +159,13 @@ async def change_staff(staff_id: PathId, body: StaffChange, caller: Manager) -> 
     )
 
 
-@router.put(
-    "/staff/{staff_id}/pin",
-    response_model=StaffMemberView,
-    responses=STAFF_RESPONSES,
-    tags=["staff"],
-)
+@router.put("/staff/{staff_id}/pin", response_model=StaffMemberView, **MANAGING)
 async def reset_pin(staff_id: PathId, body: ResetPinRequest, caller: Manager) -> StaffMemberView:
     """Set a new PIN: the person's sessions end at once (they log in again)."""
     return await write(caller, lambda uow, who: auth.reset_pin(uow, who, staff_id, body.pin))
 
 
-@router.post(
-    "/staff/{staff_id}/deactivate",
-    response_model=StaffMemberView,
-    responses=STAFF_RESPONSES,
-    tags=["staff"],
-)
+@router.post("/staff/{staff_id}/deactivate", response_model=StaffMemberView, **MANAGING)
 async def deactivate(staff_id: PathId, caller: Manager) -> StaffMemberView:
     """They no longer work here: their sessions end at once (the next request answers 401,
     their live feed closes) and their PIN logs nobody in. Checks, payments and the audit
@@ -192,12 +173,7 @@ async def deactivate(staff_id: PathId, caller: Manager) -> StaffMemberView:
     return await write(caller, lambda uow, who: auth.deactivate(uow, who, staff_id))
 
 
-@router.post(
-    "/staff/{staff_id}/reactivate",
-    response_model=StaffMemberView,
-    responses=STAFF_RESPONSES,
-    tags=["staff"],
-)
+@router.post("/staff/{staff_id}/reactivate", response_model=StaffMemberView, **MANAGING)
 async def reactivate(staff_id: PathId, caller: Manager) -> StaffMemberView:
     """Back at work, with the PIN they had."""
     return await write(caller, lambda uow, who: auth.reactivate(uow, who, staff_id))

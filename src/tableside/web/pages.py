@@ -170,7 +170,21 @@ def _screen(
     return _render(request, template, f"{title} · {restaurant.name}", who, page)
 
 
+def _showing(
+    request: Request,
+    roles: frozenset[Role],
+    template: str,
+    title: str,
+    name: str,
+    view: Callable[[UnitOfWork], Any],
+) -> Response:
+    """A screen whose first data is one view (or a list of views), as ``page[name]``."""
+    return _screen(request, roles, template, title, lambda uow: {name: _json(view(uow))})
+
+
 def _json(model: Any) -> Any:
+    if isinstance(model, list):
+        return [_json(m) for m in model]
     return model.model_dump(mode="json")
 
 
@@ -185,13 +199,7 @@ def login_screen(request: Request) -> Response:
 
 @router.get("/floor", response_class=HTMLResponse)
 def floor_screen(request: Request) -> Response:
-    return _screen(
-        request,
-        FLOOR_ROLES,
-        "floor.html",
-        "Floor",
-        lambda uow: {"floor": _json(floor.plan(uow))},
-    )
+    return _showing(request, FLOOR_ROLES, "floor.html", "Floor", "floor", floor.plan)
 
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
@@ -364,50 +372,30 @@ def manager_screen(request: Request) -> Response:
 @router.get("/manager/menu", response_class=HTMLResponse)
 def menu_editor_screen(request: Request) -> Response:
     """The menu editor: categories, items, modifier groups and options; the menu file."""
-    return _screen(
-        request,
-        MANAGER_ROLES,
-        "menu_editor.html",
-        "Menu",
-        lambda uow: {"editor": _json(menu.editor_view(uow))},
-    )
+    return _showing(request, MANAGER_ROLES, "menu_editor.html", "Menu", "editor", menu.editor_view)
 
 
 @router.get("/manager/settings", response_class=HTMLResponse)
 def settings_screen(request: Request) -> Response:
     """The owner's settings: restaurant, prices and tax, tips and service charge, receipt
     text, and the download of all the restaurant's data."""
-    return _screen(
-        request,
-        OWNER_ROLES,
-        "settings.html",
-        "Settings",
-        lambda uow: {"settings": _json(restaurants.settings(uow))},
+    return _showing(
+        request, OWNER_ROLES, "settings.html", "Settings", "settings", restaurants.settings
     )
 
 
 @router.get("/manager/floor", response_class=HTMLResponse)
 def floor_editor_screen(request: Request) -> Response:
     """The floor editor: the plan on its grid, tables dragged into place, sections."""
-    return _screen(
-        request,
-        MANAGER_ROLES,
-        "floor_editor.html",
-        "Floor plan",
-        lambda uow: {"plan": _json(floor_editor.editor_view(uow))},
+    return _showing(
+        request, MANAGER_ROLES, "floor_editor.html", "Floor plan", "plan", floor_editor.editor_view
     )
 
 
 @router.get("/manager/staff", response_class=HTMLResponse)
 def staff_screen(request: Request) -> Response:
     """Staff: add, change role, new PIN, deactivate and reactivate."""
-    return _screen(
-        request,
-        MANAGER_ROLES,
-        "staff.html",
-        "Staff",
-        lambda uow: {"roster": [_json(s) for s in auth.roster_view(uow)]},
-    )
+    return _showing(request, MANAGER_ROLES, "staff.html", "Staff", "roster", auth.roster_view)
 
 
 def _id(raw: str) -> str:
