@@ -7,17 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from db_state import changed_tables, snapshot
 from sqlalchemy import text
 from terminal import Terminal
 
 from tableside.core.unit_of_work import Database
-
-
-@pytest.fixture
-def server(live_server: str) -> Terminal:
-    return Terminal(live_server)
 
 
 def merge_details(db: Database, check_id: str) -> dict[str, Any]:
