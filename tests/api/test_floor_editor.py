@@ -5,18 +5,16 @@ where its check says (409), labels are unique, and history keeps naming a remove
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 from db_state import audit_of, changed_tables, snapshot
-from harness import WAIT_S
+from live_feed import Feed
 from new_restaurant import open_new_restaurant, staff
 from races import run_after
 from sqlalchemy import text
 from terminal import Terminal, ok, refused
-from websockets.sync.client import connect
 
 from tableside.core.unit_of_work import Database
 from tableside.floor import editor as floor_editor
@@ -78,17 +76,12 @@ def test_the_servers_live_feed_hears_of_each_change_of_the_plan(
 ) -> None:
     place = open_new_restaurant(db)
     manager, server = staff(live_server, place, "manager"), staff(live_server, place, "server")
-    url = live_server.replace("http://", "ws://") + "/api/v1/ws?after=0"
-    with connect(url, open_timeout=WAIT_S, proxy=None) as feed:
-        feed.send(json.dumps({"token": server.token}))
-        assert json.loads(feed.recv(timeout=WAIT_S))["type"] == "ready"
+    with Feed(live_server, server.token) as feed:
+        feed.wait_ready()
         table = ok(
             manager.post("/floor/tables", {"label": "B9", "capacity": 2, "x": 20, "y": 0}), 201
         )
-        while True:
-            event = json.loads(feed.recv(timeout=WAIT_S))
-            if event.get("type") != "heartbeat":
-                break
+        event = feed.event()
     assert event["type"] == "floor.updated"
     assert event["data"] == {"kind": "table", "id": table["id"], "change": "created"}
 

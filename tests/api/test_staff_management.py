@@ -10,11 +10,9 @@ from typing import Any
 
 import httpx
 from db_state import audit_of, changed_tables, snapshot
-from harness import WAIT_S
+from live_feed import Feed
 from new_restaurant import PINS, NewRestaurant, open_new_restaurant, staff
 from terminal import Terminal, fresh_pin, login, ok, refused
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
 
 from tableside.core.unit_of_work import Database
 
@@ -37,21 +35,6 @@ def member(terminal: Terminal, name: str) -> dict[str, Any]:
     return next(s for s in roster if s["name"] == name)
 
 
-def feed_of(live_server: str, token: str) -> ClientConnection:
-    url = live_server.replace("http://", "ws://") + "/api/v1/ws?after=0"
-    feed = connect(url, open_timeout=WAIT_S, proxy=None, legacy=True)
-    feed.send(json.dumps({"token": token}))
-    assert json.loads(feed.recv(timeout=WAIT_S))["type"] == "ready"
-    return feed
-
-
-def next_event(feed: ClientConnection, timeout_s: float = WAIT_S) -> dict[str, Any]:
-    while True:
-        event: dict[str, Any] = json.loads(feed.recv(timeout=timeout_s))
-        if event.get("type") != "heartbeat":
-            return event
-
-
 def test_a_deactivated_server_is_logged_out_at_once_and_their_history_stays(
     live_server: str, db: Database
 ) -> None:
@@ -62,23 +45,23 @@ def test_a_deactivated_server_is_logged_out_at_once_and_their_history_stays(
     assert jo["active"] is True
     jos_tablet = as_token(live_server, token_of(live_server, place, pin))
     seated = ok(jos_tablet.post(f"/tables/{place.tables['A1']}/seat", json={"guests": 2}), 201)
-    feed = feed_of(live_server, jos_tablet.headers["Authorization"].removeprefix("Bearer "))
+    feed = Feed(live_server, jos_tablet.headers["Authorization"].removeprefix("Bearer "))
+    feed.wait_ready()
 
     gone = ok(manager.post(f"/staff/{jo['id']}/deactivate"))
     assert gone["active"] is False
     # The feed tells every terminal, then closes Jo's own at once (not at the next heartbeat).
-    event = next_event(feed, timeout_s=5)
-    while event["type"] != "staff.updated" or event["data"]["change"] != "deactivated":
-        event = next_event(feed, timeout_s=5)  # what came before: Jo added, Jo seating A1
+    *_, event = feed.until(  # what came before: Jo added, Jo seating A1
+        lambda e: e["type"] == "staff.updated" and e["data"]["change"] == "deactivated",
+        timeout_s=5,
+    )
     assert event["data"]["staff_id"] == jo["id"]
     assert event["data"]["sessions_ended"] is True
-    try:
-        ended = next_event(feed, timeout_s=5)  # the sessions' end, then the close
-        assert (ended["type"], ended["data"]["staff_id"]) == ("staff.sessions_ended", jo["id"])
-        next_event(feed, timeout_s=5)
-        raise AssertionError("the deactivated server's feed stayed open")
-    except ConnectionClosed as closed:
-        assert closed.rcvd is not None and closed.rcvd.code == 4401
+    closed, before_close = feed.closed(timeout_s=5)  # the sessions' end, then the close
+    assert [(e["type"], e["data"]["staff_id"]) for e in before_close] == [
+        ("staff.sessions_ended", jo["id"])
+    ]
+    assert closed.code == 4401
     refused(jos_tablet.get("/floor"), 401, "not_authenticated")
     refused(login(live_server, pin, restaurant=place.slug), 401, "not_authenticated")
 
