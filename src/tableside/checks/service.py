@@ -316,48 +316,69 @@ def get_check(uow: UnitOfWork, check_id: str) -> CheckView:
 
 def add_line(uow: UnitOfWork, who: Principal, check_id: str, new: NewLine) -> CheckView:
     """Ring a menu item onto a seat at the menu's current prices (modifier upcharges included)."""
-    rules.validate_seat_and_quantity(new.seat, new.quantity)
-    if len(new.note) > 500:
-        raise InvalidRequest("A note can be at most 500 characters.")
-    # Read once under the check's lock, with the menu item and its choices: the view below
-    # is these rows plus the new line.
-    check, rows, (item_rows, choice_rows) = read_check(
-        uow, check_id, lock=True, also=menu.item_reads(uow, new.menu_item_id)
-    )
+    return add_lines(uow, who, check_id, [new])
+
+
+def add_lines(
+    uow: UnitOfWork, who: Principal, check_id: str, lines: Sequence[NewLine]
+) -> CheckView:
+    """Ring several menu items at once (a guest's whole order), each as ``add_line`` rings
+    one: one read of the check under its lock with every item and its choices, one view,
+    one announcement. Any line refused refuses them all."""
+    if not lines:
+        raise InvalidRequest("Ring at least one item.", code="no_items")
+    for new in lines:
+        rules.validate_seat_and_quantity(new.seat, new.quantity)
+        if len(new.note) > 500:
+            raise InvalidRequest("A note can be at most 500 characters.")
+    # Read once under the check's lock, with each item and its choices: the view below is
+    # these rows plus the new lines.
+    item_ids = list(dict.fromkeys(new.menu_item_id for new in lines))
+    reads = [read for item_id in item_ids for read in menu.item_reads(uow, item_id)]
+    check, rows, found = read_check(uow, check_id, lock=True, also=reads)
     rules.require_open(rules.CheckStatus(check.status))
-    item = _orderable_item(uow, new.menu_item_id, item_rows)
-    options = _chosen_options(item, menu.choices_found(choice_rows), new.modifier_option_ids)
+    menu_rows = {item_id: found[2 * n : 2 * n + 2] for n, item_id in enumerate(item_ids)}
     now = utcnow()
-    line = LineRow(
-        id=new_id("ln"),
-        seat=new.seat,
-        menu_item_id=item.id,
-        name=item.name,
-        quantity=new.quantity,
-        unit_price_cents=item.price_cents,
-        note=new.note.strip(),
-        ticket_id=None,
-        sent_at=None,
-        voided_at=None,
-        void_reason=None,
-        position=max((x.position for x in rows.lines), default=0) + 1,
-        tax_rate_bp=item.tax_rate_bp,
-    )
-    modifiers = [ModifierRow(line.id, o.option_id, o.name, o.price_cents) for o in options]
-    Checks.of(uow).insert_line(line, check_id=check.id, created_by=who.staff_id, at=now)
-    Checks.of(uow).insert_modifiers(modifiers, [new_id("lm") for _ in modifiers])
+    position = max((x.position for x in rows.lines), default=0)
+    added: list[LineRow] = []
+    chosen: list[ModifierRow] = []
+    for new in lines:
+        item_rows, choice_rows = menu_rows[new.menu_item_id]
+        item = _orderable_item(uow, new.menu_item_id, item_rows)
+        options = _chosen_options(item, menu.choices_found(choice_rows), new.modifier_option_ids)
+        position += 1
+        line = LineRow(
+            id=new_id("ln"),
+            seat=new.seat,
+            menu_item_id=item.id,
+            name=item.name,
+            quantity=new.quantity,
+            unit_price_cents=item.price_cents,
+            note=new.note.strip(),
+            ticket_id=None,
+            sent_at=None,
+            voided_at=None,
+            void_reason=None,
+            position=position,
+            tax_rate_bp=item.tax_rate_bp,
+        )
+        added.append(line)
+        chosen.extend(ModifierRow(line.id, o.option_id, o.name, o.price_cents) for o in options)
+    for line in added:
+        Checks.of(uow).insert_line(line, check_id=check.id, created_by=who.staff_id, at=now)
+        uow.audit(
+            "line.added",
+            "check",
+            check.id,
+            line_id=line.id,
+            item=line.name,
+            seat=line.seat,
+            quantity=line.quantity,
+        )
+    Checks.of(uow).insert_modifiers(chosen, [new_id("lm") for _ in chosen])
     Checks.of(uow).set_split_plan(check.id, None)  # the parts no longer add up
-    uow.audit(
-        "line.added",
-        "check",
-        check.id,
-        line_id=line.id,
-        item=item.name,
-        seat=new.seat,
-        quantity=new.quantity,
-    )
     rows = CheckRows(
-        [*rows.lines, line], [*rows.modifiers, *modifiers], rows.discounts, rows.payments
+        [*rows.lines, *added], [*rows.modifiers, *chosen], rows.discounts, rows.payments
     )
     return announce(uow, view(uow, replace(check, split_plan=None), rows))
 

@@ -302,20 +302,21 @@ def _ring(uow: UnitOfWork, who: Principal, order: NewOrder) -> CheckView:
         guest_name=order.name.strip() or None,
         guest_phone=order.phone.strip() or None,
     )
-    for item in order.items:
-        view = checks.add_line(
-            uow,
-            who,
-            view.id,
+    return checks.add_lines(
+        uow,
+        who,
+        view.id,
+        [
             checks.NewLine(
                 menu_item_id=item.menu_item_id,
                 seat=1,
                 quantity=item.quantity,
                 modifier_option_ids=tuple(item.modifier_option_ids),
                 note=item.note,
-            ),
-        )
-    return view
+            )
+            for item in order.items
+        ],
+    )
 
 
 def _call_off_unpaid(uow: UnitOfWork, now: datetime) -> None:
