@@ -195,7 +195,7 @@ def test_a_connection_without_a_valid_token_is_closed_with_a_code_saying_why(
     assert server.token not in closed.reason
 
 
-@pytest.mark.parametrize("after", ["-1", "one", "1.5"])
+@pytest.mark.parametrize("after", ["-1", "one", "1.5", "%C2%B2", "1" * 19])
 def test_after_must_be_a_seq(live_server: str, server: Terminal, after: str) -> None:
     with Feed(live_server, server.token, after=after) as feed:
         closed, before = feed.closed()
@@ -211,3 +211,9 @@ def test_the_http_log_stays_paged_with_the_same_shape(
     assert set(page["events"][0]) == {"seq", "type", "at", "data"}
     assert (page["last_seq"], page["has_more"], page["resync_required"]) == (7, True, False)
     assert httpx.get(f"{live_server}/api/v1/events").status_code == 401
+
+
+def test_the_http_log_refuses_a_seq_beyond_any_there_can_be(server: Terminal) -> None:
+    response = server.get("/events", params={"after": str(10**18)})
+    assert response.status_code == 422, response.text
+    assert server.get("/events", params={"after": str(10**18 - 1)}).status_code == 200

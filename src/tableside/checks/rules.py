@@ -10,6 +10,7 @@ changes a check already open.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -312,6 +313,20 @@ def require_open(status: CheckStatus) -> None:
 GUEST_NAME_MAX = 80
 GUEST_PHONE_MAX = 32
 _PHONE_CHARACTERS = frozenset("0123456789+-(). ")
+# A guest's name and phone, as the OpenAPI document says them (JSON Schema patterns, the
+# same in ECMA's regular expressions and Python's): no control character but the blanks,
+# which are runs of BLANKS and read as one space. The server's own rules below are these.
+_CONTROLS = r"\x00-\x08\x0e-\x1f\x7f-\x9f"
+BLANKS = r"\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+GUEST_NAME_PATTERN = rf"^[^{_CONTROLS}]*$"
+GUEST_NAME_REQUIRED_PATTERN = rf"^[^{_CONTROLS}]*[^{BLANKS}{_CONTROLS}][^{_CONTROLS}]*$"
+GUEST_PHONE_PATTERN = rf"^(?:[{BLANKS}]*|(?:[{BLANKS}+().-]*[0-9]){{3}}[{BLANKS}0-9+().-]*)$"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_BLANK_RUN = re.compile(f"[{BLANKS}]+")
+
+
+def _one_line(text: str | None) -> str | None:
+    return _BLANK_RUN.sub(" ", text or "").strip(" ") or None
 
 
 def guest_of(
@@ -320,8 +335,15 @@ def guest_of(
     """The guest a check without a table is for, tidied: its name (one line, spaces
     collapsed) and phone. A takeout is called by its name, so it must have one; a dine-in
     check goes by its table and has none."""
-    tidy_name = " ".join((name or "").split()) or None
-    tidy_phone = " ".join((phone or "").split()) or None
+    if _CONTROL.search(name or ""):
+        raise InvalidRequest(
+            "A guest's name is letters, digits, spaces and punctuation only.", code="invalid_guest"
+        )
+    if _CONTROL.search(phone or ""):
+        raise InvalidRequest(
+            "A phone number is digits, spaces and + - ( ) . only.", code="invalid_phone"
+        )
+    tidy_name, tidy_phone = _one_line(name), _one_line(phone)
     if check_type is CheckType.DINE_IN:
         if tidy_name or tidy_phone:
             raise InvalidRequest(
@@ -336,10 +358,6 @@ def guest_of(
     if tidy_name is not None and len(tidy_name) > GUEST_NAME_MAX:
         raise InvalidRequest(
             f"A guest's name can be at most {GUEST_NAME_MAX} characters.", code="invalid_guest"
-        )
-    if tidy_name is not None and not tidy_name.isprintable():
-        raise InvalidRequest(
-            "A guest's name is letters, digits and punctuation only.", code="invalid_guest"
         )
     if tidy_phone is not None and (
         len(tidy_phone) > GUEST_PHONE_MAX

@@ -7,11 +7,12 @@ input is a 422 before any use case runs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import MAX_CENTS, Body, Id, Text
+from tableside.checks import rules
+from tableside.core.schemas import MAX_CENTS, Body, Documented, Id, Text
 from tableside.staff.schemas import ManagerApproval
 
 
@@ -119,13 +120,18 @@ class OpenCheckRequest(Body):
             "opened by seating a table; online and kiosk checks come from the guests' own pages"
         )
     )
-    guest_name: Text = Field(
+    guest_name: Annotated[Text, Documented(pattern=rules.GUEST_NAME_REQUIRED_PATTERN)] = Field(
         min_length=1,
         max_length=80,
-        description="The name the order is called by",
+        description="The name the order is called by (its blanks read as one space)",
         examples=["Maria"],
     )
-    guest_phone: Text | None = Field(default=None, max_length=32, examples=["555-0142"])
+    guest_phone: Annotated[Text, Documented(pattern=rules.GUEST_PHONE_PATTERN)] | None = Field(
+        default=None,
+        max_length=32,
+        description="Digits, blanks and + - ( ) . — at least 3 digits, or blank for none",
+        examples=["555-0142"],
+    )
     guests: int = Field(default=1, ge=1, le=100)
 
 

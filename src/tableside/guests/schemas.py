@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from tableside.core.schemas import MAX_CENTS, Body, Id, Text
+from tableside.checks.rules import GUEST_NAME_PATTERN
+from tableside.core.schemas import MAX_CENTS, Body, Documented, Id, Text
 from tableside.menu.schemas import MenuView
 
 StrictCents = Annotated[int, Field(strict=True, le=MAX_CENTS)]
@@ -152,9 +153,14 @@ class OrderBody(Body):
     """An online order: what, for whom, when, and the card that pays it up front."""
 
     items: list[OrderItem] = Field(min_length=1, max_length=50)
-    name: Text = Field(min_length=1, max_length=80, description="Who collects it")
+    name: Annotated[Text, Documented(pattern=GUEST_NAME_PATTERN)] = Field(
+        min_length=1, max_length=80, description="Who collects it"
+    )
     phone: Text = Field(
-        min_length=5, max_length=30, pattern=r"^[0-9 +().-]+$", description="To reach them"
+        min_length=5,
+        max_length=30,
+        pattern=r"^(?:[ +().-]*[0-9]){3}[0-9 +().-]*$",
+        description="To reach them: digits, spaces and + - ( ) ., at least 3 digits",
     )
     pickup: Text = Field(
         default="asap", max_length=40, description='"asap" or the `at` of an open slot'
@@ -173,7 +179,9 @@ class KioskOrderBody(Body):
     """An order at a kiosk: what, a name to call (optional), and the card."""
 
     items: list[OrderItem] = Field(min_length=1, max_length=50)
-    name: Text = Field(default="", max_length=80, description="A name to call, if given")
+    name: Annotated[Text, Documented(pattern=GUEST_NAME_PATTERN)] = Field(
+        default="", max_length=80, description="A name to call, if given"
+    )
     payment_method: Text = Field(min_length=1, max_length=100, description="e.g. pm_card_visa")
     tip_cents: StrictCents = Field(default=0, ge=0)
     expected_total_cents: StrictCents | None = Field(default=None, ge=0)

@@ -276,7 +276,10 @@ class Connection:
 
 
 def _seq(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    """A seq a terminal names: ASCII digits up to ``outbox.MAX_SEQ`` ("²" is a digit too)."""
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > outbox.MAX_SEQ:
+        return None
+    return int(raw)
 
 
 def _token_in(text: str | None) -> str | None:

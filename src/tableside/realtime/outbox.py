@@ -23,6 +23,7 @@ from tableside.realtime.repository import Events
 log = logging.getLogger(__name__)
 
 PRUNE_BATCH = 5000
+MAX_SEQ = 10**18 - 1  # the largest seq a terminal may name (a PostgreSQL bigint holds it)
 
 
 class EventView(BaseModel):

@@ -10,7 +10,7 @@ from tableside.core.access import Principal
 from tableside.core.http import read
 from tableside.core.unit_of_work import UnitOfWork
 from tableside.realtime import connection
-from tableside.realtime.outbox import EventView, ResyncRequired, read_page
+from tableside.realtime.outbox import MAX_SEQ, EventView, ResyncRequired, read_page
 from tableside.staff.dependencies import AnyStaff
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -31,7 +31,7 @@ class EventsResponse(BaseModel):
 @router.get("/events", response_model=EventsResponse)
 async def events(
     caller: AnyStaff,
-    after: int = Query(default=0, ge=0, description="The last seq this terminal saw"),
+    after: int = Query(default=0, ge=0, le=MAX_SEQ, description="The last seq this terminal saw"),
     limit: int = Query(default=PAGE, ge=1, le=PAGE),
 ) -> EventsResponse:
     """Everything after ``after``, oldest first, at most ``limit``; page on with the last seq.
