@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from tableside.app import create_app
 from tableside.config import Settings
@@ -287,11 +289,22 @@ TRANSIENT_TABLES = [
 
 def clean_floor(database: Database) -> None:
     """An empty floor with the seeded staff and menu (for fixtures set up once a module,
-    before any test's own clean floor)."""
-    with database.engine.begin() as conn:
-        if database.is_sqlite:
-            for table in TRANSIENT_TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
-        else:
-            conn.execute(text(f"TRUNCATE {', '.join(TRANSIENT_TABLES)}"))
-        conn.execute(text("UPDATE menu_items SET available = (name <> 'Soup of the day')"))
+    before any test's own clean floor).
+
+    The session's servers keep reading meanwhile (their recovery loop, its sweep of unpaid
+    orders): TRUNCATE locks its tables one by one, so a read that holds one of them and
+    waits for the next can deadlock with it. PostgreSQL then cancels one of the two; when it
+    is the TRUNCATE, it is simply done again."""
+    for attempt in range(5):
+        try:
+            with database.engine.begin() as conn:
+                if database.is_sqlite:
+                    for table in TRANSIENT_TABLES:
+                        conn.execute(text(f"DELETE FROM {table}"))
+                else:
+                    conn.execute(text(f"TRUNCATE {', '.join(TRANSIENT_TABLES)}"))
+                conn.execute(text("UPDATE menu_items SET available = (name <> 'Soup of the day')"))
+            return
+        except OperationalError as error:
+            if not isinstance(error.orig, psycopg.errors.DeadlockDetected) or attempt == 4:
+                raise

@@ -130,6 +130,10 @@ def _as_sqlalchemy_raises(connection: Connection, compiled: Sequence[_Compiled])
     except psycopg.Error as error:
         lost = psycopg_of(connection).broken
         if lost:
+            # As SQLAlchemy's own execution does on a disconnect: every connection the pool
+            # lent before now is replaced at its next checkout (a restart cut them all), not
+            # only this one.
+            connection.engine.pool._invalidate(connection.connection, error)
             connection.invalidate(error)
         raise DBAPIError.instance(
             "; ".join(plan.sql for plan in compiled),
