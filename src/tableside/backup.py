@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, func, select, text, update
+from sqlalchemy import Connection, create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -199,8 +199,8 @@ def _sqlite_backup(database: Path, target: Path) -> None:
 
 def _pg_dump(database_url: str, target: Path) -> None:
     (pg_dump,) = _pg_tools("pg_dump")
-    with _pg_engine(database_url) as engine:
-        tables, revision = _pg_state(engine)
+    with _pg_connection(database_url) as conn:
+        tables, revision = _pg_state(conn)
         _tableside_revision(tables, revision, f"the database {_safe(database_url)}")
     conninfo, env = _libpq(database_url)
     _run(
@@ -385,15 +385,16 @@ END $$;
 def _pg_restore(database_url: str, archive: Archive, *, force: bool) -> None:
     pg_restore, psql = _pg_tools("pg_restore", "psql")
     what = f"the database {_safe(database_url)}"
-    with _pg_engine(database_url) as engine:
-        tables, revision = _pg_state(engine)
-        with engine.connect() as conn:
-            others = conn.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-                )
+    # One connection asks everything: a connection of this command's own that had just
+    # closed could still be listed by PostgreSQL, and be taken for a running server.
+    with _pg_connection(database_url) as conn:
+        tables, revision = _pg_state(conn)
+        others = conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
             )
+        )
     if others and not force:
         raise BackupError(
             f"{what} has {others} other connection(s) (a running server?): stop the servers "
@@ -507,12 +508,11 @@ def _sqlite_state(db: sqlite3.Connection) -> tuple[set[str], str | None]:
 
 
 @contextlib.contextmanager
-def _pg_engine(database_url: str) -> Iterator[Engine]:
+def _pg_connection(database_url: str) -> Iterator[Connection]:
     engine = create_engine(database_url, poolclass=NullPool)
     try:
-        with engine.connect():
-            pass
-        yield engine
+        with engine.connect() as conn:
+            yield conn
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise BackupError(f"cannot use the database {_safe(database_url)}: {reason}") from None
@@ -520,15 +520,14 @@ def _pg_engine(database_url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _pg_state(engine: Engine) -> tuple[set[str], str | None]:
+def _pg_state(conn: Connection) -> tuple[set[str], str | None]:
     """The tables of the public schema and, if it has one, the migration revision."""
-    with engine.connect() as conn:
-        tables = set(
-            conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all()
-        )
-        revision = None
-        if "alembic_version" in tables:
-            revision = conn.scalar(text("SELECT version_num FROM public.alembic_version"))
+    tables = set(
+        conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all()
+    )
+    revision = None
+    if "alembic_version" in tables:
+        revision = conn.scalar(text("SELECT version_num FROM public.alembic_version"))
     return tables, revision
 
 
