@@ -105,21 +105,15 @@ class Tickets(Repository):
 
     def statuses_of_check(self, check_id: str) -> list[str]:
         """The status of each of the check's tickets (this unit's changes included)."""
-        return list(
-            self._core().scalars(
-                select(m.Ticket.status).where(
-                    m.Ticket.restaurant_id == self.restaurant_id, m.Ticket.check_id == check_id
-                )
-            )
-        )
+        return [status for _, status in self.statuses_of_checks([check_id])]
 
     def statuses_of_checks(self, check_ids: Sequence[str]) -> list[tuple[str, str]]:
-        """(check, status) of each ticket of these checks."""
+        """(check, status) of each ticket of these checks (this unit's changes included)."""
         if not check_ids:
             return []
         return [
             (row[0], row[1])
-            for row in self.session.execute(
+            for row in self._core().execute(
                 select(m.Ticket.check_id, m.Ticket.status).where(
                     m.Ticket.restaurant_id == self.restaurant_id,
                     m.Ticket.check_id.in_(list(check_ids)),
