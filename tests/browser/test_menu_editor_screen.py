@@ -49,6 +49,7 @@ def test_a_manager_builds_a_menu_by_touch_and_the_check_screen_follows_without_r
     page.locator("#add-category button").click()
     expect(page.locator("#categories li")).to_have_count(1)
     expect(page.locator("#items-title")).to_have_text("Mains")
+    expect(page.locator("#new-item-name")).to_be_focused()  # ready for the first item
     page.locator("#new-item-name").fill("Burger")
     page.locator("#new-item-price").fill("15")
     page.locator("#add-item button").click()

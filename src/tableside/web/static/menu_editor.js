@@ -137,12 +137,17 @@
   $("#add-category").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#new-category");
-    const created = await change("POST", "/menu/categories", { name: input.value });
+    const sent = input.value;
+    const created = await change("POST", "/menu/categories", { name: sent });
     if (created) {
-      input.value = "";
+      // The answer may come after the manager has moved on (the live feed shows the new
+      // category first): what they type since is theirs, focus included.
+      const focused = document.activeElement;
+      const stillHere = focused === document.body || event.target.contains(focused);
+      if (input.value === sent) input.value = "";
       categoryId = created.id;
       render();
-      $("#new-item-name").focus();
+      if (stillHere) $("#new-item-name").focus();
     }
   });
 
@@ -217,11 +222,15 @@
       price.focus();
       return;
     }
+    const typed = [name.value, price.value];
     const body = { category_id: categoryId, name: name.value, price_cents: cents };
     if (await change("POST", "/menu/items", body)) {
-      name.value = "";
-      price.value = "";
-      name.focus();
+      if (name.value === typed[0] && price.value === typed[1]) {
+        const focused = document.activeElement;
+        name.value = "";
+        price.value = "";
+        if (focused === document.body || event.target.contains(focused)) name.focus();
+      }
     }
   });
 
