@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from new_restaurant import PINS, open_new_restaurant, staff
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIResponse, Page, Route, expect
 from screens import PHONE, Tablet
 
 from tableside.core.unit_of_work import Database
@@ -112,6 +112,46 @@ def test_a_manager_builds_a_menu_by_touch_and_the_check_screen_follows_without_r
     page.get_by_role("button", name="Restore Burger").click()
     expect(check_screen.locator(".menu-item", has_text="Burger")).to_be_visible()
     assert floor.was_not_reloaded() and manager.was_not_reloaded()
+
+
+def test_the_next_item_typed_before_the_last_one_is_confirmed_is_kept(
+    tablets: Callable[..., Tablet], live_server: str, db: Database
+) -> None:
+    place = open_new_restaurant(db)
+    manager = tablets(PINS["manager"], restaurant=place.slug)
+    page = manager.open("/manager/menu")
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    page.locator("#new-category").fill("Mains")
+    page.locator("#add-category button").click()
+    expect(page.locator("#new-item-name")).to_be_focused()
+
+    # The server saves the burger at once, but its answer reaches the tablet only later: the
+    # live feed shows the burger first, and the manager types the next item meanwhile.
+    answers: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_answer(route: Route) -> None:
+        answers.append((route, route.fetch()))
+
+    page.route("**/api/v1/menu/items", hold_the_answer)
+    page.locator("#new-item-name").fill("Burger")
+    page.locator("#new-item-price").fill("15")
+    page.locator("#add-item button").click()
+    expect(page.locator("#items li", has_text="Burger")).to_be_visible()
+    page.locator("#new-item-name").fill("Fish")
+    page.locator("#new-item-price").fill("18")
+    assert len(answers) == 1
+    route, answer = answers.pop()
+    route.fulfill(response=answer)
+
+    expect(page.locator(".toast.good")).to_have_text("Burger added")
+    expect(page.locator("#new-item-name")).to_have_value("Fish")
+    expect(page.locator("#new-item-price")).to_have_value("18")
+    page.unroute("**/api/v1/menu/items")
+    page.locator("#add-item button").click()
+    expect(page.locator(".toast.good")).to_have_text("Fish added")
+    expect(page.locator("#items li")).to_have_count(2)
+    expect(page.locator("#new-item-name")).to_have_value("")
+    expect(page.locator("#new-item-name")).to_be_focused()
 
 
 def test_a_menu_file_is_imported_on_the_screen_and_a_bad_row_is_named(

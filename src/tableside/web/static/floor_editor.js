@@ -8,7 +8,7 @@
 "use strict";
 
 (() => {
-  const { page, h, $, api, toast, live, coalesce } = TS;
+  const { page, h, $, api, toast, live, coalesce, sent } = TS;
   let plan = page.plan;
   let selectedId = null;
   let cell = 24; // pixels per grid cell, fitted to the screen
@@ -405,8 +405,9 @@
   $("#add-section").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#new-section");
+    const typed = sent(event.target, [input]);
     if (await change("POST", "/floor/sections", { name: input.value }, $("#section-error"))) {
-      input.value = "";
+      typed.clear();
     }
   });
 

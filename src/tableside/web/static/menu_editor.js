@@ -6,7 +6,7 @@
 "use strict";
 
 (() => {
-  const { page, h, $, api, toast, fmt, parseMoney, live, coalesce } = TS;
+  const { page, h, $, api, toast, fmt, parseMoney, live, coalesce, sent } = TS;
   let editor = page.editor;
   let categoryId = null; // the category whose items are shown
   let openItemId = null; // the item in the sheet
@@ -137,17 +137,12 @@
   $("#add-category").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#new-category");
-    const sent = input.value;
-    const created = await change("POST", "/menu/categories", { name: sent });
+    const typed = sent(event.target, [input], $("#new-item-name"));
+    const created = await change("POST", "/menu/categories", { name: input.value });
     if (created) {
-      // The answer may come after the manager has moved on (the live feed shows the new
-      // category first): what they type since is theirs, focus included.
-      const focused = document.activeElement;
-      const stillHere = focused === document.body || event.target.contains(focused);
-      if (input.value === sent) input.value = "";
       categoryId = created.id;
       render();
-      if (stillHere) $("#new-item-name").focus();
+      typed.clear();
     }
   });
 
@@ -222,15 +217,12 @@
       price.focus();
       return;
     }
-    const typed = [name.value, price.value];
+    const typed = sent(event.target, [name, price]);
     const body = { category_id: categoryId, name: name.value, price_cents: cents };
-    if (await change("POST", "/menu/items", body)) {
-      if (name.value === typed[0] && price.value === typed[1]) {
-        const focused = document.activeElement;
-        name.value = "";
-        price.value = "";
-        if (focused === document.body || event.target.contains(focused)) name.focus();
-      }
+    const created = await change("POST", "/menu/items", body);
+    if (created) {
+      typed.clear();
+      toast(`${created.name} added`, "good");
     }
   });
 
@@ -531,12 +523,9 @@
       error.hidden = false;
       return;
     }
+    const typed = sent($("#add-group"), [name, $("#new-group-min"), $("#new-group-max")]);
     const body = { name: name.value, min: low, max: high };
-    if (await change("POST", `/menu/items/${openItemId}/groups`, body, error)) {
-      name.value = "";
-      $("#new-group-min").value = "0";
-      $("#new-group-max").value = "1";
-    }
+    if (await change("POST", `/menu/items/${openItemId}/groups`, body, error)) typed.clear();
   });
 
   // --- the menu file -------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 "use strict";
 
 (() => {
-  const { page, h, $, api, toast, live, coalesce } = TS;
+  const { page, h, $, api, toast, live, coalesce, sent } = TS;
   let settings = page.settings;
   let includeTax = settings.prices_include_tax;
   // Cards being edited: a change arriving from the feed (this tablet's own save of another
@@ -169,11 +169,11 @@
     const where = $("#rates-error");
     const rate = basisPoints($("#new-rate-percent").value);
     if (rate === null) return problem(where, "Enter the rate as a percentage, e.g. 20.");
+    const typed = sent(event.target, [$("#new-rate-name"), $("#new-rate-percent")]);
     const result = await api("POST", "/restaurant/tax-rates", { name: $("#new-rate-name").value, rate_bp: rate });
     if (!result.ok) return problem(where, result.message);
     where.hidden = true;
-    $("#new-rate-name").value = "";
-    $("#new-rate-percent").value = "";
+    typed.clear();
     toast(`${result.body.name} added`, "good");
     await reload();
   });

@@ -5,7 +5,7 @@
 "use strict";
 
 (() => {
-  const { page, h, $, api, toast, live, coalesce } = TS;
+  const { page, h, $, api, toast, live, coalesce, sent } = TS;
   let roster = page.roster;
   const owner = page.me.role === "owner";
   const ROLES = owner ? ["server", "kitchen", "manager", "owner"] : ["server", "kitchen"];
@@ -93,6 +93,7 @@
   $("#new-role").replaceChildren(...ROLES.map((r) => h("option", { value: r, text: LABEL[r] })));
   $("#add-staff").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const typed = sent(event.target, [$("#new-name"), $("#new-pin")]);
     const body = { name: $("#new-name").value, role: $("#new-role").value, pin: $("#new-pin").value };
     const result = await api("POST", "/staff", body);
     const error = $("#add-error");
@@ -102,8 +103,7 @@
       return;
     }
     error.hidden = true;
-    $("#new-name").value = "";
-    $("#new-pin").value = "";
+    typed.clear();
     toast(`${result.body.name} added: they can log in with their PIN`, "good");
     await reload();
   });

@@ -190,6 +190,25 @@ const TS = (() => {
     update();
   }
 
+  /**
+   * What a form is about to send, remembered so the answer can clear it: ``clear()`` empties
+   * the fields (and gives ``first`` the focus) only while they still hold what was sent and
+   * the focus is still in the form. The live feed often shows the change before its answer
+   * comes; by then the person may be typing the next one, which stays theirs.
+   */
+  function sent(form, fields, first = fields[0]) {
+    const values = fields.map((field) => field.value);
+    return {
+      clear() {
+        if (fields.some((field, i) => !field.isConnected || field.value !== values[i])) return;
+        const focused = document.activeElement;
+        const free = !focused || focused === document.body || form.contains(focused);
+        for (const field of fields) field.value = field.defaultValue;
+        if (free && first) first.focus();
+      },
+    };
+  }
+
   /** Run ``fn`` now, or once more right after the run in progress: events that arrive in a
    *  burst cost one or two reloads, never one each, and never two at once. */
   function coalesce(fn) {
@@ -417,6 +436,7 @@ const TS = (() => {
     toast,
     scrollHints,
     coalesce,
+    sent,
     live,
     eightySixList,
     TYPES,
