@@ -5,7 +5,7 @@
 
 (() => {
   const { page, $, h, api, toast, fmt, parseMoney, newKey, coalesce, live, eightySixList } = TS;
-  const { TYPES, typeWord, typeBadge } = TS;
+  const { TYPES, typeWord, typeBadge, keptAttempt } = TS;
   let report = page.report;
   let menu = page.menu;
   const today = report.date;
@@ -308,14 +308,7 @@
   let refunding = null; // the payment row
   let inFlight = false;
 
-  const attemptKey = (paymentId) => `tableside.refund.${paymentId}`;
-  function storedAttempt(paymentId) {
-    try {
-      return JSON.parse(localStorage.getItem(attemptKey(paymentId)) || "null");
-    } catch (error) {
-      return null;
-    }
-  }
+  const keptRefund = (paymentId) => keptAttempt(localStorage, `tableside.refund.${paymentId}`);
 
   function showRefundOutcome(kind, title, message) {
     const box = $("#refund-outcome");
@@ -335,7 +328,7 @@
       `; up to ${fmt(refundable)} can be refunded. Say why: the day's report lists it.`;
     $("#refund-amount").value = (refundable / 100).toFixed(2);
     $("#refund-reason").value = "";
-    const pending = storedAttempt(payment.id);
+    const pending = keptRefund(payment.id).load();
     if (pending) {
       $("#refund-amount").value = (pending.body.amount_cents / 100).toFixed(2);
       $("#refund-reason").value = pending.body.reason;
@@ -367,7 +360,7 @@
     );
     inFlight = false;
     if (result === null) {
-      localStorage.removeItem(attemptKey(sent.payment_id));
+      keptRefund(sent.payment_id).forget();
       confirm.disabled = false;
       retry.disabled = false;
       showRefundOutcome("refused", "Not refunded", "A manager did not approve it; nothing was changed.");
@@ -377,20 +370,20 @@
     retry.disabled = false;
     const final = result.status !== 0 && result.status < 500 && result.status !== 409;
     if (result.status === 201) {
-      localStorage.removeItem(attemptKey(sent.payment_id));
+      keptRefund(sent.payment_id).forget();
       showRefundOutcome("done", `Refunded ${fmt(result.body.refund.amount_cents)}`, "");
       confirm.hidden = true;
       retry.hidden = true;
       toast(`Refunded ${fmt(result.body.refund.amount_cents)}`, "good");
       reloadReport();
     } else if (result.status === 502) {
-      localStorage.removeItem(attemptKey(sent.payment_id));
+      keptRefund(sent.payment_id).forget();
       showRefundOutcome("failed", "Nothing was refunded", result.message);
       confirm.hidden = false;
       confirm.textContent = "Try again";
       retry.hidden = true;
     } else if (final) {
-      localStorage.removeItem(attemptKey(sent.payment_id));
+      keptRefund(sent.payment_id).forget();
       showRefundOutcome("refused", "Not refunded", result.message);
       confirm.hidden = false;
       retry.hidden = true;
@@ -419,11 +412,11 @@
       payment_id: refunding.id,
       body: { amount_cents: amount, reason: $("#refund-reason").value.trim() },
     };
-    localStorage.setItem(attemptKey(refunding.id), JSON.stringify(sent));
+    keptRefund(refunding.id).keep(sent);
     sendRefund(sent);
   });
   retry.addEventListener("click", () => {
-    const sent = refunding && storedAttempt(refunding.id);
+    const sent = refunding && keptRefund(refunding.id).load();
     if (sent) sendRefund(sent);
   });
   $("#refund-cancel").addEventListener("click", () => {

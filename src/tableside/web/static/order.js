@@ -10,11 +10,11 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt, newKey } = TS;
+  const { page, $, h, api, fmt, newKey, keptAttempt } = TS;
   const slug = page.slug;
   const kiosk = page.mode === "kiosk";
   const KIOSK_KEY = `tableside-kiosk:${slug}`;
-  const ATTEMPT_KEY = `tableside-order:${slug}:${page.mode}`;
+  const kept = keptAttempt(sessionStorage, `tableside-order:${slug}:${page.mode}`);
   const IDLE_MS = kiosk ? 90_000 : 0;
   const DONE_MS = 20_000;
 
@@ -27,24 +27,17 @@
   let tipBp = 0;
   let card = "pm_card_visa";
   let inFlight = false;
-  let attempt = loadAttempt();
+  let attempt = kept.load();
   let idleTimer = null;
   let doneTimer = null;
 
-  function loadAttempt() {
-    try {
-      return JSON.parse(sessionStorage.getItem(ATTEMPT_KEY) || "null");
-    } catch (error) {
-      return null;
-    }
-  }
   function remember(next) {
     attempt = next;
-    sessionStorage.setItem(ATTEMPT_KEY, JSON.stringify(next));
+    kept.keep(next);
   }
   function forget() {
     attempt = null;
-    sessionStorage.removeItem(ATTEMPT_KEY);
+    kept.forget();
   }
 
   const menuPath = () => (kiosk ? `/kiosk/${kioskToken}/menu` : `/public/${slug}/menu`);

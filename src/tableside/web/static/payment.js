@@ -18,7 +18,7 @@
 "use strict";
 
 const TSPayment = (() => {
-  const { $, api, newKey, parseMoney } = TS;
+  const { $, api, newKey, parseMoney, keptAttempt } = TS;
   const WAIT_NOTICE_MS = 2000;
 
   /** A share in basis points of an amount, rounded half up to the cent. */
@@ -149,28 +149,20 @@ const TSPayment = (() => {
    */
   function attempts(options) {
     const { storageKey, path, unknownStatuses, on } = options;
-    let attempt = load(); // {key, body, payment_id} of the attempt awaiting its answer
+    const kept = keptAttempt(localStorage, storageKey);
+    let attempt = kept.load(); // {key, body, payment_id} of the attempt awaiting its answer
     let lastFailed = null; // the body of an attempt that ended in a 502 (nothing charged)
     let inFlight = false;
     let waitTimer = null; // ticks while a request is out
 
-    function load() {
-      try {
-        const stored = JSON.parse(localStorage.getItem(storageKey) || "null");
-        return stored && stored.key && stored.body ? stored : null;
-      } catch (error) {
-        return null;
-      }
-    }
-
     function remember(next) {
       attempt = next;
-      localStorage.setItem(storageKey, JSON.stringify(next));
+      kept.keep(next);
     }
 
     function forget() {
       attempt = null;
-      localStorage.removeItem(storageKey);
+      kept.forget();
     }
 
     function isUnknown(result) {

@@ -209,6 +209,30 @@ const TS = (() => {
     };
   }
 
+  /**
+   * A payment or refund attempt waiting for its final answer, kept in ``storage`` under
+   * ``name`` so that a reload or a lost connection retries it with the same Idempotency-Key.
+   * An attempt is ``{key, body, …}``; anything else read back counts as none.
+   */
+  function keptAttempt(storage, name) {
+    return {
+      load() {
+        try {
+          const stored = JSON.parse(storage.getItem(name) || "null");
+          return stored && typeof stored.key === "string" && stored.body ? stored : null;
+        } catch (error) {
+          return null;
+        }
+      },
+      keep(attempt) {
+        storage.setItem(name, JSON.stringify(attempt));
+      },
+      forget() {
+        storage.removeItem(name);
+      },
+    };
+  }
+
   /** Run ``fn`` now, or once more right after the run in progress: events that arrive in a
    *  burst cost one or two reloads, never one each, and never two at once. */
   function coalesce(fn) {
@@ -437,6 +461,7 @@ const TS = (() => {
     scrollHints,
     coalesce,
     sent,
+    keptAttempt,
     live,
     eightySixList,
     TYPES,
