@@ -55,6 +55,9 @@ def psycopg_of(connection: Connection) -> psycopg.Connection[Any]:
 # Connections beyond the pool, for a moment when every pooled one is out; each is closed
 # when it comes back, so a pool that is too small shows up as connection churn.
 OVERFLOW = 4
+# How long a request waits for a connection when every one is out before it answers 503
+# ("in use right now, try again"), on either database: a tablet is not left spinning.
+CONNECTION_WAIT_S = 10
 
 
 def make_engine(
@@ -70,7 +73,7 @@ def make_engine(
         echo=echo,
         pool_size=pool_size,
         max_overflow=OVERFLOW,
-        pool_timeout=10,
+        pool_timeout=CONNECTION_WAIT_S,
         connect_args={} if prepared_statements else {"prepare_threshold": None},
     )
     _ping_when_idle(engine)
@@ -118,6 +121,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 15},
         pool_size=8,
         max_overflow=8,
+        pool_timeout=CONNECTION_WAIT_S,
     )
 
     @event.listens_for(engine, "connect")
