@@ -7,10 +7,12 @@ order, shows its number large and starts over."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from ordering import Guest
+from playwright.sync_api import Page, Request, expect
 from screens import PHONE, Tablet
 
 pytestmark = pytest.mark.browser
@@ -136,3 +138,51 @@ def test_a_kiosk_takes_an_order_shows_its_number_and_starts_over(
     # After a reload the tablet is still a kiosk (it kept its key).
     page.reload()
     expect(page.locator("#order-layout")).to_be_visible()
+
+
+def test_an_order_page_on_a_phone_put_away_asks_nothing_and_catches_up_when_looked_at(
+    tablets: Callable[..., Tablet], live_server: str
+) -> None:
+    guest = Guest(live_server)
+    placed = guest.order(name="Hedy Lamarr")
+    guest.close()
+    assert placed.status_code == 201, placed.text
+    phone = tablets(pin=None, viewport=PHONE).page
+    phone.clock.install()  # the page's timers run only as far as the test moves the clock
+    asked: list[str] = []
+    phone.on("request", lambda r: asked.append(r.url))
+    phone.goto(f"/o/{placed.json()['token']}")
+    expect(phone.locator("#status-headline")).to_have_attribute("data-status", "received")
+    phone.clock.pause_at(time.time() * 1000 + 1000)
+
+    with phone.expect_request(asks_about_the_order):
+        phone.clock.run_for(3100)  # every 3 s while in view
+
+    put_away(phone, True)
+    before = len(asked)
+    phone.clock.run_for(60_000)
+    phone.wait_for_timeout(300)  # a request the page made would be seen by now
+    assert len(asked) == before
+
+    with phone.expect_request(asks_about_the_order):
+        put_away(phone, False)  # at once, not at the next tick
+    with phone.expect_request(asks_about_the_order):
+        phone.clock.run_for(3100)
+
+
+def asks_about_the_order(request: Request) -> bool:
+    return "/api/v1/public/orders/" in request.url
+
+
+def put_away(page: Page, away: bool) -> None:
+    """The phone's screen turned off (or the tab left), or back: as the browser tells a page."""
+    page.evaluate(
+        """(away) => {
+            Object.defineProperty(document, "visibilityState", {
+                value: away ? "hidden" : "visible",
+                configurable: true,
+            });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        away,
+    )

@@ -571,7 +571,11 @@
     outcome("unconfirmed", "Not confirmed yet", "Your last payment was not confirmed.",
       "Retry asks again about this same payment; it can never charge your card twice.", ["retry"]);
   }
+  const due = () => document.visibilityState === "visible" && !inFlight && (!kiosk || kioskToken);
   setInterval(() => {
-    if (!inFlight && (!kiosk || kioskToken)) loadMenu();
+    if (due()) loadMenu();
   }, 20_000);
+  document.addEventListener("visibilitychange", () => {
+    if (due()) loadMenu();
+  });
 })();

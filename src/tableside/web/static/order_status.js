@@ -66,8 +66,15 @@
     }
   }
 
+  // Asked every 3 s while the page is in view and the order still has a step to come; a
+  // phone put away stops asking and asks at once when it is looked at again.
+  const due = () =>
+    document.visibilityState === "visible" && !["picked_up", "cancelled"].includes(order.status);
   render();
   setInterval(() => {
-    if (!["picked_up", "cancelled"].includes(order.status)) refresh();
+    if (due()) refresh();
   }, 3000);
+  document.addEventListener("visibilitychange", () => {
+    if (due()) refresh();
+  });
 })();
