@@ -99,6 +99,26 @@ def test_a_paid_online_order_reaches_the_kitchen_marked_online_with_name_and_pic
     assert ticket["check_id"] not in seen.text and "stf_" not in seen.text
 
 
+def test_an_item_ordered_twice_with_other_choices_is_two_lines_each_with_its_own(
+    guest: Guest, kitchen: Terminal
+) -> None:
+    espresso = guest.item("Espresso")
+    double = espresso["modifier_groups"][0]["options"][0]
+    items = [
+        {"menu_item_id": espresso["id"], "modifier_option_ids": [double["id"]]},
+        {"menu_item_id": guest.item("Draft IPA")["id"]},
+        {"menu_item_id": espresso["id"], "note": "decaf"},
+    ]
+    placed = guest.order(items)
+    assert placed.status_code == 201, placed.text
+    order = placed.json()["order"]
+    ticket = next(t for t in tickets(kitchen) if t["check_number"] == order["number"])
+    assert [line["name"] for line in ticket["lines"]] == ["Espresso", "Draft IPA", "Espresso"]
+    first, _, last = ticket["lines"]
+    assert first["modifiers"] == [double["name"]]
+    assert (last["modifiers"], last["note"]) == ([], "decaf")
+
+
 def test_the_order_follows_the_kitchen_to_ready_and_is_picked_up(
     guest: Guest, kitchen: Terminal, server: Terminal
 ) -> None:

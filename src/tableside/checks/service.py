@@ -334,10 +334,16 @@ def add_lines(
     # Read once under the check's lock, with each item and its choices: the view below is
     # these rows plus the new lines.
     item_ids = list(dict.fromkeys(new.menu_item_id for new in lines))
-    reads = [read for item_id in item_ids for read in menu.item_reads(uow, item_id)]
-    check, rows, found = read_check(uow, check_id, lock=True, also=reads)
+    per_item = [menu.item_reads(uow, item_id) for item_id in item_ids]
+    check, rows, found = read_check(
+        uow, check_id, lock=True, also=[read for reads in per_item for read in reads]
+    )
     rules.require_open(rules.CheckStatus(check.status))
-    menu_rows = {item_id: found[2 * n : 2 * n + 2] for n, item_id in enumerate(item_ids)}
+    answers = iter(found)  # in the order asked: each item's reads, item after item
+    menu_rows = {
+        item_id: [next(answers) for _ in reads]
+        for item_id, reads in zip(item_ids, per_item, strict=True)
+    }
     now = utcnow()
     position = max((x.position for x in rows.lines), default=0)
     added: list[LineRow] = []
