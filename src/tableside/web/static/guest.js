@@ -19,7 +19,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt } = TS;
+  const { page, $, h, api, fmt, whileInView } = TS;
   const token = page.token;
   let check = page.check;
   const ATTEMPT = `tableside.guest.attempt.${token}`;
@@ -388,11 +388,8 @@
     }
   }
 
-  setInterval(() => {
-    if (document.visibilityState === "visible" && !payment.inFlight) reloadCheck();
-  }, REFRESH_MS);
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !payment.inFlight) reloadCheck();
+  whileInView(REFRESH_MS, () => {
+    if (!payment.inFlight) reloadCheck();
   });
 
   // --- wiring ----------------------------------------------------------------------------------

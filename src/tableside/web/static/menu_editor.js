@@ -490,24 +490,17 @@
             error.hidden = false;
             return;
           }
-          const typed = [name.value, price.value];
-          const body = { name: name.value, price_cents: cents };
-          if (await change("POST", `/menu/groups/${group.id}/options`, body, error)) {
-            // The row may have been redrawn meanwhile (its draft kept): clear it only if it
-            // still holds what was sent, and take the focus only if nobody has moved it.
-            const labels = [`New option of ${group.name}`, `New option of ${group.name}: price`];
-            const row = labels.map((l) =>
+          // The row may be redrawn before the answer (its draft kept): found again then.
+          const labels = [`New option of ${group.name}`, `New option of ${group.name}: price`];
+          const row = () =>
+            labels.map((label) =>
               [...$("#groups").querySelectorAll(".new-option input")].find(
-                (i) => i.getAttribute("aria-label") === l,
+                (input) => input.getAttribute("aria-label") === label,
               ),
             );
-            if (row[0] && row[1] && row[0].value === typed[0] && row[1].value === typed[1]) {
-              const focused = document.activeElement;
-              const free = focused === document.body || row[0].parentNode.contains(focused);
-              for (const input of row) input.value = "";
-              if (free) row[0].focus();
-            }
-          }
+          const typed = sent(null, row);
+          const body = { name: name.value, price_cents: cents };
+          if (await change("POST", `/menu/groups/${group.id}/options`, body, error)) typed.clear();
         },
       }),
     );

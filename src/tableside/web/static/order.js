@@ -10,7 +10,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt, newKey, keptAttempt } = TS;
+  const { page, $, h, api, fmt, newKey, keptAttempt, whileInView } = TS;
   const slug = page.slug;
   const kiosk = page.mode === "kiosk";
   const KIOSK_KEY = `tableside-kiosk:${slug}`;
@@ -571,11 +571,7 @@
     outcome("unconfirmed", "Not confirmed yet", "Your last payment was not confirmed.",
       "Retry asks again about this same payment; it can never charge your card twice.", ["retry"]);
   }
-  const due = () => document.visibilityState === "visible" && !inFlight && (!kiosk || kioskToken);
-  setInterval(() => {
-    if (due()) loadMenu();
-  }, 20_000);
-  document.addEventListener("visibilitychange", () => {
-    if (due()) loadMenu();
+  whileInView(20_000, () => {
+    if (!inFlight && (!kiosk || kioskToken)) loadMenu();
   });
 })();

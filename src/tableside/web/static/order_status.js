@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { page, $, h, api, fmt } = TS;
+  const { page, $, h, api, fmt, whileInView } = TS;
   const token = page.token;
   const STEPS = ["received", "in_kitchen", "ready", "picked_up"];
   const CONFIRMING = "Confirming your payment…";
@@ -66,15 +66,9 @@
     }
   }
 
-  // Asked every 3 s while the page is in view and the order still has a step to come; a
-  // phone put away stops asking and asks at once when it is looked at again.
-  const due = () =>
-    document.visibilityState === "visible" && !["picked_up", "cancelled"].includes(order.status);
   render();
-  setInterval(() => {
-    if (due()) refresh();
-  }, 3000);
-  document.addEventListener("visibilitychange", () => {
-    if (due()) refresh();
+  // Asked every 3 s while the order still has a step to come.
+  whileInView(3000, () => {
+    if (!["picked_up", "cancelled"].includes(order.status)) refresh();
   });
 })();

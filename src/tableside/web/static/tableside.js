@@ -194,19 +194,34 @@ const TS = (() => {
    * What a form is about to send, remembered so the answer can clear it: ``clear()`` empties
    * the fields (and gives ``first`` the focus) only while they still hold what was sent and
    * the focus is still in the form. The live feed often shows the change before its answer
-   * comes; by then the person may be typing the next one, which stays theirs.
+   * comes; by then the person may be typing the next one, which stays theirs. ``fields``
+   * may be a function that finds them, for a form the feed redraws (its drafts kept).
    */
-  function sent(form, fields, first = fields[0]) {
-    const values = fields.map((field) => field.value);
+  function sent(form, fields, first) {
+    const find = typeof fields === "function" ? fields : () => fields;
+    const values = find().map((field) => field.value);
     return {
       clear() {
-        if (fields.some((field, i) => !field.isConnected || field.value !== values[i])) return;
+        const now = find();
+        const kept = (field, i) => field && field.isConnected && field.value === values[i];
+        if (now.length !== values.length || !now.every(kept)) return;
         const focused = document.activeElement;
-        const free = !focused || focused === document.body || form.contains(focused);
-        for (const field of fields) field.value = field.defaultValue;
-        if (free && first) first.focus();
+        const within = form || now[0].parentNode;
+        const free = !focused || focused === document.body || within.contains(focused);
+        for (const field of now) field.value = field.defaultValue;
+        if (free) (first || now[0]).focus();
       },
     };
+  }
+
+  /** ``fn`` every ``ms`` while the page is in view, and at once when it comes back into view:
+   *  a phone put away asks the server nothing. */
+  function whileInView(ms, fn) {
+    const run = () => {
+      if (document.visibilityState === "visible") fn();
+    };
+    setInterval(run, ms);
+    document.addEventListener("visibilitychange", run);
   }
 
   /**
@@ -461,6 +476,7 @@ const TS = (() => {
     scrollHints,
     coalesce,
     sent,
+    whileInView,
     keptAttempt,
     live,
     eightySixList,
